@@ -1,0 +1,82 @@
+# kvmexitstat — build into $(O) (default build/), never into the tree.
+#   make                 build build/kvmexitstat
+#   make check           install test dependencies, build, run every test
+#   make check-asan      the unit and CLI tests under ASan + UBSan
+#   make run             the main job (see README)
+#   make bench           benchmarks (bench/README.md)
+#   make install PREFIX=/usr/local DESTDIR=
+#   make clean
+# V=1 shows the commands.
+
+O ?= build
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+CC ?= cc
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Isrc
+LDLIBS += -lm
+
+ifeq ($(V),1)
+Q =
+msg = @true
+else
+Q = @
+msg = @printf '  %-8s %s\n' $(1) $(2)
+endif
+
+LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/render.c
+CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c
+UNIT_TESTS := test_reasons
+
+LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
+UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
+
+.PHONY: all check check-asan test deps run bench install clean
+all: $(O)/kvmexitstat
+
+$(O)/obj/%.o: src/%.c $(wildcard src/*.h) | $(O)/obj
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(O)/obj $(O)/tests:
+	$(Q)mkdir -p $@
+
+# Test dependencies come from Debian; the script installs what is missing.
+deps:
+	$(Q)tests/deps.sh
+
+test: $(O)/kvmexitstat $(UNIT_BINS)
+	$(Q)O=$(O) tests/run.sh
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory check-asan
+	$(Q)$(MAKE) --no-print-directory test
+
+check-asan:
+	$(Q)$(MAKE) --no-print-directory O=$(O)/asan CC=clang \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		LDFLAGS="-fsanitize=address,undefined" $(O)/asan/kvmexitstat $(UNIT_TESTS:%=$(O)/asan/tests/%)
+	$(Q)O=$(O)/asan SUITE=asan tests/run.sh
+
+# The main job. Until the live collector exists: a report of a bundled real trace.
+run: $(O)/kvmexitstat
+	$(O)/kvmexitstat report tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt
+
+bench: $(O)/kvmexitstat
+	bench/report_bench.sh
+
+install: $(O)/kvmexitstat
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 $(O)/kvmexitstat $(DESTDIR)$(BINDIR)/kvmexitstat
+
+clean:
+	rm -rf $(O)

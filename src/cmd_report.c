@@ -1,0 +1,135 @@
+/* kvmexitstat report [OPTIONS] FILE... : statistics from trace text and the
+ * instrumentation's kernel log. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "importer.h"
+#include "render.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat report [OPTIONS] FILE...   ('-' reads stdin)\n"
+	      "Per-reason VM exit statistics from kvm_exit/kvm_entry lines (ftrace trace or\n"
+	      "trace_pipe, trace-cmd report, perf script) and CMPE283 kernel log lines.\n"
+	      "\n"
+	      "  -o, --output FORMAT   table (default), json or csv\n"
+	      "  -b, --by WHAT         reason (default), vm or vcpu\n"
+	      "  -s, --sort KEY        count (default), time, avg, max or reason\n"
+	      "      --isa ISA         vmx or svm: decode reasons as this ISA (default: from the names)\n"
+	      "      --strict          stop with an error at the first line that cannot be decoded\n"
+	      "  -h, --help            this help\n",
+	      out);
+}
+
+int cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "by", required_argument, NULL, 'b' },
+		{ "sort", required_argument, NULL, 's' },
+		{ "isa", required_argument, NULL, 'I' },
+		{ "strict", no_argument, NULL, 'S' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct render_opts ro = { OUT_TABLE, BY_REASON, SORT_COUNT };
+	struct importer im;
+	int c, status = EXIT_OK;
+	bool any_data = false;
+
+	importer_init(&im);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:b:s:h", opts, NULL)) != -1) {
+		const char *bad = NULL;
+		switch (c) {
+		case 'o':
+			if (out_format_parse(optarg, &ro.format))
+				bad = "-o: expected table, json or csv";
+			break;
+		case 'b':
+			if (aggregate_by_parse(optarg, &ro.by))
+				bad = "--by: expected reason, vm or vcpu";
+			break;
+		case 's':
+			if (sort_key_parse(optarg, &ro.sort))
+				bad = "--sort: expected count, time, avg, max or reason";
+			break;
+		case 'I':
+			if (isa_parse(optarg, &im.forced_isa))
+				bad = "--isa: expected vmx or svm";
+			break;
+		case 'S':
+			im.strict = true;
+			break;
+		case 'h':
+			usage(stdout);
+			importer_free(&im);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			importer_free(&im);
+			return EXIT_USAGE;
+		}
+		if (bad) {
+			fprintf(stderr, "kvmexitstat report: %s, got '%s'\n", bad, optarg);
+			importer_free(&im);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "kvmexitstat report: no input (give a trace file, or '-' for stdin)\n");
+		importer_free(&im);
+		return EXIT_USAGE;
+	}
+
+	for (int i = optind; i < argc; i++) {
+		int err = importer_read_path(&im, argv[i]);
+		if (err == -EINVAL && im.strict)
+			goto fail; /* the bad line was reported */
+		if (err == -ENOMEM) {
+			fprintf(stderr, "kvmexitstat report: out of memory\n");
+			goto fail;
+		}
+		if (err && err != -ENODATA)
+			status = EXIT_FAIL; /* unreadable input, reported; the others still count */
+		if (!err)
+			any_data = true;
+	}
+	if (!any_data) {
+		fprintf(stderr, "kvmexitstat report: no KVM exit events in the input\n");
+		goto fail;
+	}
+	if (importer_finish(&im)) {
+		fprintf(stderr, "kvmexitstat report: out of memory\n");
+		goto fail;
+	}
+
+	struct exit_stat total;
+	snapshot_total(&im.exits, &total);
+	struct report_meta meta = {
+		.source = "trace",
+		.inputs = (const char *const *)argv + optind,
+		.ninputs = (size_t)(argc - optind),
+		.lines = im.lines,
+		.exits = total.count,
+		.paired = im.paired,
+		.unparsed = im.unparsed,
+		.has_span = im.has_ts,
+		.span_ns = im.last_ts - im.first_ts,
+	};
+	if (render_report(stdout, &im, &ro, &meta)) {
+		fprintf(stderr, "kvmexitstat report: writing the report failed: %s\n", strerror(errno));
+		goto fail;
+	}
+	if (im.unparsed)
+		fprintf(stderr, "kvmexitstat report: %llu kvm_exit line%s could not be decoded (see above)\n",
+			(unsigned long long)im.unparsed, im.unparsed == 1 ? "" : "s");
+	importer_free(&im);
+	return status;
+fail:
+	importer_free(&im);
+	return EXIT_FAIL;
+}

@@ -1,0 +1,13 @@
+/* Subcommands of kvmexitstat; each returns the process exit status. */
+#ifndef KVMEXITSTAT_COMMANDS_H
+#define KVMEXITSTAT_COMMANDS_H
+
+#define KVMEXITSTAT_VERSION "0.1.0"
+
+/* Exit statuses: 0 ok, 1 the command failed, 2 wrong usage. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+int cmd_report(int argc, char **argv);
+int cmd_reasons(int argc, char **argv);
+
+#endif

@@ -1,0 +1,81 @@
+/* The trace importer: reads trace text and the instrumentation's kernel log,
+ * and fills the model. Exits are counted per (VM process, vCPU, ISA,
+ * reason); a kvm_entry after a kvm_exit on the same thread gives that
+ * exit's handling time. Nothing here prints reports. */
+#ifndef KVMEXITSTAT_IMPORTER_H
+#define KVMEXITSTAT_IMPORTER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "stats.h"
+#include "trace_line.h"
+
+struct pair_state;
+
+/* One block of the kernel log report: cumulative counts at one moment. */
+struct klog_point {
+	bool has_ts;
+	uint64_t ts_ns;
+	uint64_t total; /* the header's total */
+	uint64_t sum;   /* the sum of the block's exit lines */
+};
+
+struct klog_series {
+	struct klog_point *points;
+	size_t npoints, cap;
+	struct snapshot first; /* counts of the first and last block */
+	struct snapshot last;
+	enum isa isa;
+	bool open;             /* a block is being read */
+};
+
+struct importer {
+	/* options */
+	enum isa forced_isa;     /* ISA_UNKNOWN: infer from the names */
+	bool strict;             /* first undecodable line is an error */
+	unsigned max_reported;   /* undecodable lines shown on stderr */
+	FILE *err;
+
+	/* results */
+	struct snapshot exits;
+	struct klog_series klog;
+	uint64_t lines, events, exit_lines, entry_lines;
+	uint64_t unparsed;       /* kvm_exit / CMPE283 lines that did not decode */
+	uint64_t paired;         /* exits with a handling time */
+	uint64_t unpaired_exits; /* exits followed by another exit, not an entry */
+	uint64_t first_ts, last_ts;
+	bool has_ts;
+	unsigned isa_seen;       /* bit per enum isa, from names */
+
+	/* state */
+	enum isa hint;
+	struct pair_state *pairs;
+	size_t npairs, pairs_cap;
+	char cache_text[REASON_NAME_MAX];
+	size_t cache_len;
+	enum isa cache_isa;
+	uint64_t cache_code;
+	const char *input;       /* current input name, for messages */
+	uint64_t lineno;
+};
+
+void importer_init(struct importer *im);
+void importer_free(struct importer *im);
+
+/* Feed one line (no newline). Returns 0, -EINVAL in strict mode on a bad
+ * line (already reported), -ENOMEM. */
+int importer_line(struct importer *im, const char *line, size_t len);
+
+/* Read a whole input ("-" for stdin). Returns 0, or a negative errno after
+ * printing a one-line message naming the input. An input with no KVM event
+ * returns -ENODATA (message printed). */
+int importer_read_path(struct importer *im, const char *path);
+int importer_read_fd(struct importer *im, int fd, const char *name);
+
+/* After the last input: give numeric reasons of unknown ISA the one ISA the
+ * names showed. 0 or -ENOMEM. */
+int importer_finish(struct importer *im);
+
+#endif

@@ -1,0 +1,44 @@
+/* kvmexitstat: which VM exits each guest causes, how often, what they cost. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+static void usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat COMMAND [OPTIONS]\n"
+	      "\n"
+	      "Commands:\n"
+	      "  report [OPTIONS] FILE...   per-reason exit statistics from kvm_exit/kvm_entry\n"
+	      "                             trace text (ftrace, trace-cmd report, perf script)\n"
+	      "                             or the CMPE283 kernel log; '-' reads stdin\n"
+	      "  reasons [vmx|svm]          the exit-reason decode tables\n"
+	      "\n"
+	      "Options:\n"
+	      "  -h, --help                 this help ('kvmexitstat COMMAND --help' for a command)\n"
+	      "  -V, --version              version\n",
+	      out);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
+		printf("kvmexitstat %s\n", KVMEXITSTAT_VERSION);
+		return EXIT_OK;
+	}
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
+	if (!strcmp(cmd, "reasons"))
+		return cmd_reasons(argc - 1, argv + 1);
+	fprintf(stderr, "kvmexitstat: unknown command '%s' (try 'kvmexitstat --help')\n", cmd);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,590 @@
+#define _GNU_SOURCE
+#include "render.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- option names ------------------------------------------------------ */
+
+int out_format_parse(const char *s, enum out_format *f)
+{
+	if (!strcmp(s, "table"))
+		*f = OUT_TABLE;
+	else if (!strcmp(s, "json"))
+		*f = OUT_JSON;
+	else if (!strcmp(s, "csv"))
+		*f = OUT_CSV;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int aggregate_by_parse(const char *s, enum aggregate_by *by)
+{
+	if (!strcmp(s, "reason"))
+		*by = BY_REASON;
+	else if (!strcmp(s, "vm"))
+		*by = BY_VM;
+	else if (!strcmp(s, "vcpu"))
+		*by = BY_VCPU;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *aggregate_by_name(enum aggregate_by by)
+{
+	return by == BY_VM ? "vm" : by == BY_VCPU ? "vcpu" : "reason";
+}
+
+int sort_key_parse(const char *s, enum sort_key *k)
+{
+	static const struct { const char *name; enum sort_key key; } keys[] = {
+		{ "count", SORT_COUNT }, { "time", SORT_TIME }, { "avg", SORT_AVG },
+		{ "max", SORT_MAX }, { "reason", SORT_REASON },
+	};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(s, keys[i].name)) {
+			*k = keys[i].key;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+char *format_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2fs", (double)ns / 1e9);
+	return buf;
+}
+
+/* ---- escaping ---------------------------------------------------------- */
+
+void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(out, "\\%c", *p);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p == '\t')
+			fputs("\\t", out);
+		else if (*p == '\r')
+			fputs("\\r", out);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\u%04x", *p);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+/* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
+void csv_field(FILE *out, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+/* ---- rows -------------------------------------------------------------- */
+
+/* Everything a row shows, computed once for every format. */
+struct row {
+	const struct exit_key *key;
+	const struct exit_stat *st;
+	char reason[REASON_NAME_MAX];
+	double pct, time_pct;
+	uint64_t avg, p50, p90, p99;
+};
+
+static void row_fill(struct row *r, const struct snap_entry *e, const struct exit_stat *group)
+{
+	r->key = &e->key;
+	r->st = &e->st;
+	reason_format((enum isa)e->key.isa, e->key.reason, r->reason, sizeof(r->reason));
+	r->pct = group->count ? 100.0 * (double)e->st.count / (double)group->count : 0;
+	r->time_pct = group->sum_ns ? 100.0 * (double)e->st.sum_ns / (double)group->sum_ns : 0;
+	r->avg = e->st.timed ? e->st.sum_ns / e->st.timed : 0;
+	r->p50 = stat_percentile(&e->st, 50);
+	r->p90 = stat_percentile(&e->st, 90);
+	r->p99 = stat_percentile(&e->st, 99);
+}
+
+static int cmp_u64_desc(uint64_t a, uint64_t b)
+{
+	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* Rows group by VM then vCPU; inside a group, by the chosen key. */
+static int cmp_entries(const void *pa, const void *pb, void *ctx)
+{
+	const struct snap_entry *a = *(const struct snap_entry *const *)pa;
+	const struct snap_entry *b = *(const struct snap_entry *const *)pb;
+	enum sort_key key = *(const enum sort_key *)ctx;
+	int c;
+
+	if (a->key.pid != b->key.pid)
+		return a->key.pid < b->key.pid ? -1 : 1;
+	if (a->key.vcpu != b->key.vcpu)
+		return a->key.vcpu < b->key.vcpu ? -1 : 1;
+	if (a->key.tid != b->key.tid)
+		return a->key.tid < b->key.tid ? -1 : 1;
+	switch (key) {
+	case SORT_TIME:
+		c = cmp_u64_desc(a->st.sum_ns, b->st.sum_ns);
+		break;
+	case SORT_AVG:
+		c = cmp_u64_desc(a->st.timed ? a->st.sum_ns / a->st.timed : 0,
+				 b->st.timed ? b->st.sum_ns / b->st.timed : 0);
+		break;
+	case SORT_MAX:
+		c = cmp_u64_desc(a->st.max_ns, b->st.max_ns);
+		break;
+	case SORT_REASON:
+		c = 0;
+		break;
+	default:
+		c = cmp_u64_desc(a->st.count, b->st.count);
+	}
+	if (c)
+		return c;
+	if (a->key.isa != b->key.isa)
+		return a->key.isa < b->key.isa ? -1 : 1;
+	return a->key.reason < b->key.reason ? -1 : a->key.reason > b->key.reason;
+}
+
+static bool same_group(const struct exit_key *a, const struct exit_key *b)
+{
+	return a->pid == b->pid && a->vcpu == b->vcpu && a->tid == b->tid;
+}
+
+static void group_total(const struct snap_entry **v, size_t n, size_t from, struct exit_stat *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = from; i < n && same_group(&v[i]->key, &v[from]->key); i++)
+		stat_merge(t, &v[i]->st);
+}
+
+static const char *vm_label(const struct snapshot *s, uint32_t pid)
+{
+	const char *n = snapshot_name(s, pid);
+	return n ? n : "";
+}
+
+/* ---- table ------------------------------------------------------------- */
+
+static void table_time(FILE *out, const struct exit_stat *st, uint64_t v)
+{
+	char buf[32];
+	fprintf(out, " %9s", st->timed ? format_ns(v, buf, sizeof(buf)) : "-");
+}
+
+static void table_header(FILE *out)
+{
+	fprintf(out, "%-28s %-4s %12s %8s %8s %9s %9s %9s %9s\n", "REASON", "ISA", "COUNT", "%",
+		"TIME%", "MIN", "AVG", "P99", "MAX");
+}
+
+static void table_row(FILE *out, const char *label, const char *isa, const struct row *r)
+{
+	fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%%", label, isa, r->st->count, r->pct);
+	if (r->st->timed)
+		fprintf(out, " %7.2f%%", r->time_pct);
+	else
+		fprintf(out, " %8s", "-");
+	table_time(out, r->st, r->st->min_ns);
+	table_time(out, r->st, r->avg);
+	table_time(out, r->st, r->p99);
+	table_time(out, r->st, r->st->max_ns);
+	fputc('\n', out);
+}
+
+static void table_group_title(FILE *out, const struct snapshot *s, const struct exit_key *k,
+			      enum aggregate_by by)
+{
+	if (by == BY_REASON)
+		return;
+	fprintf(out, "\nVM %s (pid %" PRIu32 ")", vm_label(s, k->pid), k->pid);
+	if (by == BY_VCPU) {
+		if (k->vcpu >= 0)
+			fprintf(out, " vCPU %" PRId32, k->vcpu);
+		else
+			fprintf(out, " thread %" PRIu32 " (vCPU id not in the trace)", k->tid);
+	}
+	fputc('\n', out);
+}
+
+static void table_exits(FILE *out, const struct snapshot *s, const struct snap_entry **v, size_t n,
+			const struct render_opts *o)
+{
+	struct exit_stat group;
+	struct row r;
+
+	for (size_t i = 0; i < n;) {
+		group_total(v, n, i, &group);
+		table_group_title(out, s, &v[i]->key, o->by);
+		table_header(out);
+		size_t j = i;
+		for (; j < n && same_group(&v[j]->key, &v[i]->key); j++) {
+			row_fill(&r, v[j], &group);
+			table_row(out, r.reason, isa_name((enum isa)v[j]->key.isa), &r);
+		}
+		struct snap_entry tot = { .st = group };
+		row_fill(&r, &tot, &group);
+		table_row(out, "TOTAL", "", &r);
+		i = j;
+	}
+}
+
+/* ---- JSON / CSV -------------------------------------------------------- */
+
+static const char *csv_columns =
+	"source,vm,pid,vcpu,tid,isa,reason,code,count,percent,timed,time_ns,time_percent,"
+	"min_ns,avg_ns,p50_ns,p90_ns,p99_ns,max_ns,growth\n";
+
+static void csv_row(FILE *out, const char *source, const struct snapshot *s, const struct row *r,
+		    const char *growth)
+{
+	const struct exit_key *k = r->key;
+	const struct exit_stat *st = r->st;
+
+	fprintf(out, "%s,", source);
+	if (k->pid != PID_ALL) {
+		csv_field(out, vm_label(s, k->pid));
+		fprintf(out, ",%" PRIu32, k->pid);
+	} else {
+		fputc(',', out);
+	}
+	fputc(',', out);
+	if (k->vcpu >= 0)
+		fprintf(out, "%" PRId32, k->vcpu);
+	fputc(',', out);
+	if (k->vcpu == VCPU_NONE)
+		fprintf(out, "%" PRIu32, k->tid);
+	fprintf(out, ",%s,", isa_name((enum isa)k->isa));
+	csv_field(out, r->reason);
+	fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.4f,%" PRIu64 ",%" PRIu64 ",", k->reason, st->count,
+		r->pct, st->timed, st->sum_ns);
+	if (st->timed)
+		fprintf(out, "%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
+			r->time_pct, st->min_ns, r->avg, r->p50, r->p90, r->p99, st->max_ns);
+	else
+		fputs(",,,,,,", out);
+	fprintf(out, ",%s\n", growth ? growth : "");
+}
+
+static void json_row(FILE *out, const struct snapshot *s, const struct row *r)
+{
+	const struct exit_key *k = r->key;
+	const struct exit_stat *st = r->st;
+
+	fputs("{", out);
+	if (k->pid != PID_ALL) {
+		fputs("\"vm\":", out);
+		json_string(out, vm_label(s, k->pid));
+		fprintf(out, ",\"pid\":%" PRIu32 ",", k->pid);
+	}
+	if (k->vcpu >= 0)
+		fprintf(out, "\"vcpu\":%" PRId32 ",", k->vcpu);
+	else if (k->vcpu == VCPU_NONE)
+		fprintf(out, "\"tid\":%" PRIu32 ",", k->tid);
+	fprintf(out, "\"isa\":\"%s\",\"reason\":", isa_name((enum isa)k->isa));
+	json_string(out, r->reason);
+	fprintf(out, ",\"code\":%" PRIu64 ",\"count\":%" PRIu64 ",\"percent\":%.4f,\"timed\":%" PRIu64
+		",\"time_ns\":%" PRIu64, k->reason, st->count, r->pct, st->timed, st->sum_ns);
+	if (st->timed)
+		fprintf(out, ",\"time_percent\":%.4f,\"min_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64
+			",\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+			",\"max_ns\":%" PRIu64, r->time_pct, st->min_ns, r->avg, r->p50, r->p90, r->p99,
+			st->max_ns);
+	if (st->saturated)
+		fputs(",\"saturated\":true", out);
+	fputs("}", out);
+}
+
+static void json_meta(FILE *out, const struct report_meta *m, const struct render_opts *o)
+{
+	fputs("{\"source\":", out);
+	json_string(out, m->source);
+	fputs(",\"inputs\":[", out);
+	for (size_t i = 0; i < m->ninputs; i++) {
+		if (i)
+			fputc(',', out);
+		json_string(out, m->inputs[i]);
+	}
+	fprintf(out, "],\"by\":\"%s\",\"lines\":%" PRIu64 ",\"exits\":%" PRIu64 ",\"timed\":%" PRIu64
+		",\"unparsed\":%" PRIu64, aggregate_by_name(o->by), m->lines, m->exits, m->paired,
+		m->unparsed);
+	if (m->has_span)
+		fprintf(out, ",\"span_ns\":%" PRIu64, m->span_ns);
+}
+
+/* ---- kernel log -------------------------------------------------------- */
+
+static void klog_growth(const struct klog_series *k, const struct snap_entry *e, char *buf, size_t len)
+{
+	const struct exit_stat *f = snapshot_find(&k->first, &e->key);
+	uint64_t first = f ? f->count : 0;
+
+	if (e->st.count >= first)
+		snprintf(buf, len, "%" PRIu64, e->st.count - first);
+	else /* the counters were reset (module reloaded) between the blocks */
+		snprintf(buf, len, "-%" PRIu64, first - e->st.count);
+}
+
+static void table_klog(FILE *out, const struct klog_series *k, const struct snap_entry **v, size_t n)
+{
+	const struct klog_point *first = &k->points[0], *last = &k->points[k->npoints - 1];
+	struct exit_stat group;
+	char growth[32];
+
+	fprintf(out, "\nKernel log (CMPE283 %s exit stats): %zu report%s, last total=%" PRIu64,
+		k->isa == ISA_SVM ? "SVM" : "VMX", k->npoints, k->npoints == 1 ? "" : "s", last->total);
+	if (last->has_ts)
+		fprintf(out, " at %.6f s", (double)last->ts_ns / 1e9);
+	fputc('\n', out);
+	fprintf(out, "%-28s %-4s %12s %8s %12s\n", "REASON", "ISA", "COUNT", "%", "GROWTH");
+	memset(&group, 0, sizeof(group));
+	for (size_t i = 0; i < n; i++)
+		stat_merge(&group, &v[i]->st);
+	for (size_t i = 0; i < n; i++) {
+		struct row r;
+		row_fill(&r, v[i], &group);
+		klog_growth(k, v[i], growth, sizeof(growth));
+		fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%% %12s\n", r.reason,
+			isa_name((enum isa)v[i]->key.isa), v[i]->st.count, r.pct, growth);
+	}
+	fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%% %12" PRIu64 "\n", "TOTAL", "", group.count,
+		group.count ? 100.0 : 0.0, last->total >= first->total ? last->total - first->total : 0);
+	if (k->npoints > 1 && first->has_ts && last->has_ts && last->ts_ns > first->ts_ns &&
+	    last->total >= first->total) {
+		double secs = (double)(last->ts_ns - first->ts_ns) / 1e9;
+		fprintf(out, "Growth from the first report (total=%" PRIu64 " at %.6f s) to the last: %" PRIu64
+			" exits in %.3f s, %.1f exits/s\n", first->total, (double)first->ts_ns / 1e9,
+			last->total - first->total, secs, (double)(last->total - first->total) / secs);
+	}
+	if (last->total && last->sum != last->total)
+		fprintf(out, "Note: the last report's exit lines sum to %" PRIu64
+			", its header says total=%" PRIu64 "\n", last->sum, last->total);
+}
+
+/* ---- report ------------------------------------------------------------ */
+
+static const struct snap_entry **sorted_entries(const struct snapshot *s, enum sort_key key, size_t *n)
+{
+	const struct snap_entry **v = snapshot_sorted(s, NULL, n);
+	if (v)
+		qsort_r(v, *n, sizeof(*v), cmp_entries, &key);
+	return v;
+}
+
+int render_report(FILE *out, const struct importer *im, const struct render_opts *o,
+		  const struct report_meta *m)
+{
+	struct snapshot agg;
+	const struct snap_entry **v = NULL, **kv = NULL;
+	size_t n = 0, kn = 0;
+	const struct klog_series *k = &im->klog;
+	int err = 0;
+
+	snapshot_init(&agg);
+	if (snapshot_aggregate(&agg, &im->exits, o->by)) {
+		err = -ENOMEM;
+		goto out;
+	}
+	v = sorted_entries(&agg, o->sort, &n);
+	if (agg.len && !v) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (k->npoints) {
+		kv = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &kn);
+		if (k->last.len && !kv) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+
+	if (o->format == OUT_TABLE) {
+		char span[32] = "";
+		if (m->has_span)
+			format_ns(m->span_ns, span, sizeof(span));
+		fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %"
+			PRIu64 " undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "",
+			span, m->unparsed);
+		if (n)
+			table_exits(out, &agg, v, n, o);
+		if (k->npoints)
+			table_klog(out, k, kv, kn);
+		if (snapshot_saturated(&agg))
+			fputs("Warning: a counter reached 2^64-1 and stopped there\n", out);
+	} else if (o->format == OUT_CSV) {
+		fputs(csv_columns, out);
+		for (size_t i = 0; i < n;) {
+			struct exit_stat group;
+			group_total(v, n, i, &group);
+			size_t j = i;
+			for (; j < n && same_group(&v[j]->key, &v[i]->key); j++) {
+				struct row r;
+				row_fill(&r, v[j], &group);
+				csv_row(out, m->source, &agg, &r, NULL);
+			}
+			i = j;
+		}
+		struct exit_stat kt;
+		memset(&kt, 0, sizeof(kt));
+		for (size_t i = 0; i < kn; i++)
+			stat_merge(&kt, &kv[i]->st);
+		for (size_t i = 0; i < kn; i++) {
+			struct row r;
+			char growth[32];
+			row_fill(&r, kv[i], &kt);
+			klog_growth(k, kv[i], growth, sizeof(growth));
+			csv_row(out, "kernel-log", &k->last, &r, growth);
+		}
+	} else {
+		json_meta(out, m, o);
+		fputs(",\"rows\":[", out);
+		for (size_t i = 0; i < n;) {
+			struct exit_stat group;
+			group_total(v, n, i, &group);
+			size_t j = i;
+			for (; j < n && same_group(&v[j]->key, &v[i]->key); j++) {
+				struct row r;
+				row_fill(&r, v[j], &group);
+				if (j)
+					fputc(',', out);
+				json_row(out, &agg, &r);
+			}
+			i = j;
+		}
+		struct exit_stat total;
+		snapshot_total(&agg, &total);
+		struct snap_entry tot = { .key = { .pid = PID_ALL, .vcpu = VCPU_ALL }, .st = total };
+		struct row r;
+		row_fill(&r, &tot, &total);
+		strcpy(r.reason, "TOTAL");
+		fputs("],\"total\":", out);
+		json_row(out, &agg, &r);
+		if (k->npoints) {
+			fputs(",\"kernel_log\":{\"reports\":[", out);
+			for (size_t i = 0; i < k->npoints; i++) {
+				const struct klog_point *p = &k->points[i];
+				fprintf(out, "%s{\"total\":%" PRIu64 ",\"sum\":%" PRIu64, i ? "," : "", p->total, p->sum);
+				if (p->has_ts)
+					fprintf(out, ",\"ts_ns\":%" PRIu64, p->ts_ns);
+				fputc('}', out);
+			}
+			fputs("],\"last\":[", out);
+			struct exit_stat kt;
+			memset(&kt, 0, sizeof(kt));
+			for (size_t i = 0; i < kn; i++)
+				stat_merge(&kt, &kv[i]->st);
+			for (size_t i = 0; i < kn; i++) {
+				struct row kr;
+				char growth[32];
+				row_fill(&kr, kv[i], &kt);
+				klog_growth(k, kv[i], growth, sizeof(growth));
+				fprintf(out, "%s{\"isa\":\"%s\",\"reason\":", i ? "," : "",
+					isa_name((enum isa)kv[i]->key.isa));
+				json_string(out, kr.reason);
+				fprintf(out, ",\"code\":%" PRIu64 ",\"count\":%" PRIu64 ",\"percent\":%.4f,\"growth\":%s}",
+					kv[i]->key.reason, kv[i]->st.count, kr.pct, growth);
+			}
+			fputs("]}", out);
+		}
+		fputs("}\n", out);
+	}
+out:
+	free(v);
+	free(kv);
+	snapshot_free(&agg);
+	if (!err && (fflush(out) || ferror(out)))
+		err = -EIO;
+	return err;
+}
+
+/* ---- reasons ----------------------------------------------------------- */
+
+int render_reasons(FILE *out, enum isa only, enum out_format format)
+{
+	static const enum isa isas[] = { ISA_VMX, ISA_SVM };
+	bool first = true;
+
+	if (format == OUT_CSV)
+		fputs("isa,code,hex,name,alias,in_linux_table,description\n", out);
+	else if (format == OUT_JSON)
+		fputc('[', out);
+	for (size_t a = 0; a < 2; a++) {
+		enum isa isa = isas[a];
+		if (only != ISA_UNKNOWN && only != isa)
+			continue;
+		if (format == OUT_TABLE)
+			fprintf(out, "%s%s exit reasons (%s)\n%-12s %-28s %-24s %s\n", first ? "" : "\n",
+				isa == ISA_VMX ? "VMX" : "SVM",
+				isa == ISA_VMX ? "basic exit reason, bits 15:0; flags: FAILED_VMENTRY (bit 31), "
+						 "FROM_VMX_ROOT (29), PENDING_MTF (28), ENCLAVE_MODE (27)"
+					       : "EXITCODE",
+				"CODE", "NAME", isa == ISA_VMX ? "ALIAS" : "DEFINE (SVM_EXIT_*)", "DESCRIPTION");
+		for (size_t i = 0; i < reasons_count(isa); i++) {
+			const struct reason_info *ri = reasons_at(isa, i);
+			char code[32];
+			if (isa == ISA_SVM && (int64_t)ri->code < 0)
+				snprintf(code, sizeof(code), "%" PRId64, (int64_t)ri->code);
+			else if (isa == ISA_SVM)
+				snprintf(code, sizeof(code), "0x%03" PRIx64, ri->code);
+			else
+				snprintf(code, sizeof(code), "%" PRIu64, ri->code);
+			const char *alias = ri->define ? ri->define : "";
+			if (format == OUT_TABLE) {
+				fprintf(out, "%-12s %-28s %-24s %s%s\n", code, ri->name, alias, ri->desc,
+					ri->linux_table ? "" : " [not in Linux's trace table]");
+			} else if (format == OUT_CSV) {
+				fprintf(out, "%s,%s,0x%" PRIx64 ",", isa_name(isa), code, ri->code);
+				csv_field(out, ri->name);
+				fputc(',', out);
+				csv_field(out, alias);
+				fprintf(out, ",%d,", ri->linux_table);
+				csv_field(out, ri->desc);
+				fputc('\n', out);
+			} else {
+				/* JSON has no hex: the value, signed for SVM's error codes */
+				fprintf(out, "%s{\"isa\":\"%s\",\"code\":", first ? "" : ",", isa_name(isa));
+				if (isa == ISA_SVM && (int64_t)ri->code < 0)
+					fprintf(out, "%" PRId64, (int64_t)ri->code);
+				else
+					fprintf(out, "%" PRIu64, ri->code);
+				fputs(",\"name\":", out);
+				json_string(out, ri->name);
+				fputs(",\"alias\":", out);
+				json_string(out, alias);
+				fprintf(out, ",\"in_linux_table\":%s,\"description\":",
+					ri->linux_table ? "true" : "false");
+				json_string(out, ri->desc);
+				fputc('}', out);
+			}
+			first = false;
+		}
+	}
+	if (format == OUT_JSON)
+		fputs("]\n", out);
+	return fflush(out) || ferror(out) ? -EIO : 0;
+}

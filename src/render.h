@@ -1,0 +1,50 @@
+/* Renderers: a snapshot (and the kernel log series) as a table, JSON or CSV.
+ * They read the model only; the same numbers go into every format. */
+#ifndef KVMEXITSTAT_RENDER_H
+#define KVMEXITSTAT_RENDER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "importer.h"
+#include "stats.h"
+
+enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
+enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_REASON };
+
+struct render_opts {
+	enum out_format format;
+	enum aggregate_by by;
+	enum sort_key sort;
+};
+
+/* What the report is about, printed with it. */
+struct report_meta {
+	const char *source;         /* "trace" */
+	const char *const *inputs;
+	size_t ninputs;
+	uint64_t lines, exits, paired, unparsed;
+	int has_span;
+	uint64_t span_ns;
+};
+
+int out_format_parse(const char *s, enum out_format *f);
+int aggregate_by_parse(const char *s, enum aggregate_by *by);
+int sort_key_parse(const char *s, enum sort_key *k);
+const char *aggregate_by_name(enum aggregate_by by);
+
+/* Human time: 850ns, 12.3us, 4.56ms, 1.23s. */
+char *format_ns(uint64_t ns, char *buf, size_t len);
+
+/* The whole report of an import: exits (aggregated by opts->by) and, when
+ * present, the kernel log series. Returns 0 or -errno. */
+int render_report(FILE *out, const struct importer *im, const struct render_opts *opts,
+		  const struct report_meta *meta);
+
+/* The decode tables (`kvmexitstat reasons`). isa ISA_UNKNOWN: both. */
+int render_reasons(FILE *out, enum isa isa, enum out_format format);
+
+void json_string(FILE *out, const char *s);
+void csv_field(FILE *out, const char *s);
+
+#endif

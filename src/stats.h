@@ -1,0 +1,100 @@
+/* The statistics model: a snapshot of exit counts and handling times per
+ * (VM, vCPU, ISA, reason). Sources fill snapshots, sinks read them; nothing
+ * here knows where the numbers came from or how they are shown. */
+#ifndef KVMEXITSTAT_STATS_H
+#define KVMEXITSTAT_STATS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reasons.h"
+
+/* Log2 histogram of nanoseconds: slot 0 holds [0, 2), slot i >= 1 holds
+ * [2^i, 2^(i+1)). 64 slots cover every uint64_t. */
+#define HIST_SLOTS 64
+
+#define PID_ALL UINT32_MAX  /* aggregated over VMs */
+#define VCPU_ALL (-2)       /* aggregated over vCPUs */
+#define VCPU_NONE (-1)      /* vCPU id not known; tid tells the thread */
+
+struct exit_key {
+	uint32_t pid;    /* VM process (0 = not known) */
+	int32_t vcpu;    /* vCPU id, VCPU_NONE or VCPU_ALL */
+	uint32_t tid;    /* thread, when vcpu is VCPU_NONE; else 0 */
+	uint8_t isa;     /* enum isa */
+	uint64_t reason; /* full exit reason (VMX flags included) */
+};
+
+struct exit_stat {
+	uint64_t count;   /* exits */
+	uint64_t timed;   /* exits with a known handling time */
+	uint64_t sum_ns;  /* handling time of the timed exits */
+	uint64_t min_ns;  /* valid when timed > 0 */
+	uint64_t max_ns;
+	uint64_t hist[HIST_SLOTS];
+	bool saturated;   /* a counter hit UINT64_MAX and stopped there */
+	bool reset;       /* diff: the counter went backwards (source restarted) */
+};
+
+struct snap_entry {
+	struct exit_key key;
+	struct exit_stat st;
+	bool used;
+};
+
+struct vm_name {
+	uint32_t pid;
+	char name[64];
+};
+
+struct snapshot {
+	struct snap_entry *slots; /* open addressing, power-of-two capacity */
+	size_t cap, len;
+	struct vm_name *names;    /* VM names by pid */
+	size_t nnames, names_cap;
+};
+
+enum aggregate_by { BY_REASON, BY_VM, BY_VCPU };
+
+void snapshot_init(struct snapshot *s);
+void snapshot_free(struct snapshot *s);
+void snapshot_clear(struct snapshot *s);
+
+/* The stat of a key, created zeroed when new. NULL only when out of memory. */
+struct exit_stat *snapshot_get(struct snapshot *s, const struct exit_key *k);
+const struct exit_stat *snapshot_find(const struct snapshot *s, const struct exit_key *k);
+
+void stat_add_count(struct exit_stat *st, uint64_t n);
+void stat_add_time(struct exit_stat *st, uint64_t ns);
+void stat_merge(struct exit_stat *dst, const struct exit_stat *src);
+unsigned hist_slot(uint64_t ns);
+uint64_t hist_slot_low(unsigned slot);  /* smallest value of a slot */
+uint64_t hist_slot_high(unsigned slot); /* largest value of a slot */
+
+/* Percentile p in (0, 100] of the handling time, from the histogram,
+ * interpolated linearly inside the slot that holds the rank ceil(p/100*n)
+ * and clamped to [min, max]. 0 when nothing was timed. */
+uint64_t stat_percentile(const struct exit_stat *st, double p);
+
+/* dst += src (every key, names too). 0 or -ENOMEM. */
+int snapshot_merge(struct snapshot *dst, const struct snapshot *src);
+/* out = cur - prev for cumulative snapshots: the interval's deltas. Keys
+ * whose delta is zero are left out. 0 or -ENOMEM. */
+int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *prev);
+/* out = src summed over vCPUs (BY_VM) or over VMs and vCPUs (BY_REASON);
+ * BY_VCPU copies. 0 or -ENOMEM. */
+int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum aggregate_by by);
+/* Total over all keys. */
+void snapshot_total(const struct snapshot *s, struct exit_stat *total);
+bool snapshot_saturated(const struct snapshot *s);
+
+int snapshot_set_name(struct snapshot *s, uint32_t pid, const char *name);
+const char *snapshot_name(const struct snapshot *s, uint32_t pid);
+
+/* Entries as an array of pointers sorted by cmp; caller frees. NULL on
+ * out of memory (and for an empty snapshot, with *n = 0). */
+typedef int (*entry_cmp)(const void *a, const void *b);
+const struct snap_entry **snapshot_sorted(const struct snapshot *s, entry_cmp cmp, size_t *n);
+
+#endif

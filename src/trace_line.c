@@ -1,0 +1,281 @@
+/* Line layouts this parser accepts (the header before the event name is
+ * read right to left, so any comm, even with spaces, works):
+ *
+ *   ftrace:     "  CPU 0/KVM-7289    [002] d....  1404.389366: kvm_exit: vcpu 1 reason ..."
+ *   record-tgid: " qemu-8397 (   8390) [002] .... 1404.389366: kvm_exit: ..."
+ *   trace-cmd:  " qemu-system-x86-6660  [007]   398.691475: kvm_exit:     reason ..."
+ *   perf script: "   qemu 8397 [002]  770.850307:   kvm:kvm_exit: vcpu 0 reason ..."
+ *   bare:       " 220.696239: kvm_exit: vcpu 0 reason vintr rip ..."
+ *   kernel log: "[   12.345678] CMPE283: exit 10 count=5000"
+ *
+ * kvm_exit details, oldest to newest layout:
+ *   "reason X rip 0x.. info A B"
+ *   "vcpu N reason X rip 0x.. info A B"
+ *   "vcpu N reason X rip 0x.. info1 0x.. info2 0x.. intr_info 0x.. error_code 0x.."
+ * X may hold spaces ("GP excp", "INVALID_STATE FAILED_VMENTRY"): it runs
+ * up to " rip ". */
+#define _GNU_SOURCE
+#include "trace_line.h"
+
+#include <string.h>
+
+#include "numparse.h"
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static size_t skip_spaces(const char *s, size_t i, size_t len)
+{
+	while (i < len && is_space(s[i]))
+		i++;
+	return i;
+}
+
+static size_t rtrim(const char *s, size_t len)
+{
+	while (len && is_space(s[len - 1]))
+		len--;
+	return len;
+}
+
+static bool starts_with(const char *s, size_t len, const char *word)
+{
+	size_t n = strlen(word);
+	return len >= n && !memcmp(s, word, n);
+}
+
+/* Parse a decimal number at s[*i], advancing *i. */
+static int take_u32(const char *s, size_t *i, size_t len, uint32_t *out)
+{
+	size_t start = *i;
+	uint64_t v;
+
+	while (*i < len && is_digit(s[*i]))
+		(*i)++;
+	if (parse_dec_u64(s + start, *i - start, &v) || v > INT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* Read the columns before the event name: comm-pid, (tgid), [cpu], flags,
+ * timestamp. Columns that are absent are simply not set. */
+static void parse_header(const char *s, size_t len, struct trace_line *t)
+{
+	len = rtrim(s, len);
+	if (len >= 4 && !memcmp(s + len - 4, "kvm:", 4)) /* perf: "kvm:kvm_exit" */
+		len = rtrim(s, len - 4);
+	if (len && s[len - 1] == ':')
+		len--;
+
+	/* timestamp: last token, digits[.digits] */
+	size_t end = len, start = len;
+	while (start && !is_space(s[start - 1]))
+		start--;
+	if (end > start && is_digit(s[start]) &&
+	    parse_timestamp_ns(s + start, end - start, &t->ts_ns) == 0) {
+		t->has_ts = true;
+		len = rtrim(s, start);
+	}
+
+	/* [cpu]: the last "[digits]" token; flags may sit between it and the time. */
+	size_t open = len;
+	while (open && s[open - 1] != '[')
+		open--;
+	if (!open)
+		return;
+	size_t i = open;
+	uint32_t cpu;
+	if (take_u32(s, &i, len, &cpu) || i >= len || s[i] != ']')
+		return;
+	t->cpu = (int32_t)cpu;
+	len = rtrim(s, open - 1);
+
+	/* (tgid) with ftrace's options/record-tgid; "(-----)" when unknown */
+	if (len && s[len - 1] == ')') {
+		size_t p = len - 1;
+		while (p && s[p - 1] != '(')
+			p--;
+		if (p) {
+			size_t j = skip_spaces(s, p, len - 1);
+			uint32_t tgid;
+			if (j < len - 1 && take_u32(s, &j, len - 1, &tgid) == 0 && j == len - 1) {
+				t->has_tgid = true;
+				t->tgid = tgid;
+			}
+			len = rtrim(s, p - 1);
+		}
+	}
+
+	/* comm-tid (ftrace, trace-cmd), "comm tid" or "comm pid/tid" (perf) */
+	size_t b = skip_spaces(s, 0, len);
+	size_t d = len;
+	while (d > b && is_digit(s[d - 1]))
+		d--;
+	if (d == len || d == b)
+		goto comm_only;
+	uint32_t num;
+	size_t k = d;
+	if (take_u32(s, &k, len, &num))
+		goto comm_only;
+	if (s[d - 1] == '-' && d - 1 > b) {
+		t->has_tid = true, t->tid = num;
+		t->comm = s + b, t->comm_len = d - 1 - b;
+		return;
+	}
+	if (s[d - 1] == '/') {
+		size_t p = d - 1;
+		while (p > b && is_digit(s[p - 1]))
+			p--;
+		uint32_t pid;
+		size_t q = p;
+		if (p < d - 1 && take_u32(s, &q, d - 1, &pid) == 0) {
+			t->has_tid = true, t->tid = num;
+			t->has_tgid = true, t->tgid = pid;
+			t->comm = s + b, t->comm_len = rtrim(s, p) - b;
+			if (p == b || !is_space(s[p - 1]))
+				t->comm_len = 0;
+			return;
+		}
+	}
+	if (is_space(s[d - 1])) {
+		t->has_tid = true, t->tid = num;
+		t->comm = s + b, t->comm_len = rtrim(s, d) - b;
+		return;
+	}
+comm_only:
+	t->comm = s + b;
+	t->comm_len = len - b;
+}
+
+static void bad(struct trace_line *t, const char *why)
+{
+	t->kind = LINE_BAD;
+	t->why = why;
+}
+
+static void parse_exit(const char *s, size_t i, size_t len, struct trace_line *t)
+{
+	i = skip_spaces(s, i, len);
+	if (starts_with(s + i, len - i, "vcpu ")) {
+		uint32_t v;
+		i = skip_spaces(s, i + 5, len);
+		if (take_u32(s, &i, len, &v))
+			return bad(t, "vcpu is not a number in range");
+		t->vcpu = (int32_t)v;
+		i = skip_spaces(s, i, len);
+	}
+	if (!starts_with(s + i, len - i, "reason "))
+		return bad(t, "no 'reason' field");
+	i = skip_spaces(s, i + 7, len);
+	const char *rip = memmem(s + i, len - i, " rip ", 5);
+	if (!rip)
+		return bad(t, "no 'rip' after the reason (line cut short?)");
+	t->reason = s + i;
+	t->reason_len = rtrim(s + i, (size_t)(rip - (s + i)));
+	if (!t->reason_len)
+		return bad(t, "empty exit reason");
+	t->kind = LINE_EXIT;
+}
+
+static void parse_entry(const char *s, size_t i, size_t len, struct trace_line *t)
+{
+	i = skip_spaces(s, i, len);
+	t->kind = LINE_ENTRY;
+	if (starts_with(s + i, len - i, "vcpu ")) {
+		uint32_t v;
+		i = skip_spaces(s, i + 5, len);
+		if (take_u32(s, &i, len, &v) == 0)
+			t->vcpu = (int32_t)v;
+	}
+}
+
+/* "[ 12.345678] CMPE283: ..." with or without dmesg's prefix; journalctl
+ * or syslog prefixes are ignored as well. */
+static void parse_klog(const char *s, size_t at, size_t len, struct trace_line *t)
+{
+	size_t i = skip_spaces(s, 0, at);
+	if (i < at && s[i] == '[') {
+		size_t j = skip_spaces(s, i + 1, at), k = j;
+		while (k < at && (is_digit(s[k]) || s[k] == '.'))
+			k++;
+		if (k > j && k < at && s[k] == ']' &&
+		    parse_timestamp_ns(s + j, k - j, &t->ts_ns) == 0)
+			t->has_ts = true;
+	}
+
+	i = skip_spaces(s, at + 8, len); /* after "CMPE283:" */
+	const char *p = s + i;
+	size_t n = len - i;
+	if ((starts_with(p, n, "VMX Exit Stats") || starts_with(p, n, "SVM Exit Stats"))) {
+		const char *tot = memmem(p, n, "(total=", 7);
+		size_t j = tot ? (size_t)(tot - s) + 7 : len, k = j;
+		while (k < len && is_digit(s[k]))
+			k++;
+		if (!tot || k == len || s[k] != ')')
+			return bad(t, "kernel log header without '(total=N)'");
+		if (parse_dec_u64(s + j, k - j, &t->klog_total))
+			return bad(t, "kernel log total is not a number in range");
+		t->klog_isa = p[0] == 'V' ? ISA_VMX : ISA_SVM;
+		t->kind = LINE_KLOG_HEADER;
+		return;
+	}
+	if (!starts_with(p, n, "exit "))
+		return; /* another message of the module: not an exit count */
+	size_t j = skip_spaces(s, i + 5, len), k = j;
+	while (k < len && !is_space(s[k]))
+		k++;
+	t->reason = s + j;
+	t->reason_len = k - j;
+	k = skip_spaces(s, k, len);
+	if (!t->reason_len || !starts_with(s + k, len - k, "count="))
+		return bad(t, "kernel log exit line without 'count='");
+	k += 6;
+	size_t e = rtrim(s, len);
+	if (parse_dec_u64(s + k, e - k, &t->klog_count))
+		return bad(t, "kernel log count is not a number in range");
+	t->kind = LINE_KLOG_EXIT;
+}
+
+void trace_line_parse(const char *s, size_t len, struct trace_line *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->cpu = -1;
+	t->vcpu = -1;
+	if (len && s[len - 1] == '\r')
+		len--;
+
+	/* Find "kvm_exit:" or "kvm_entry:" as a whole word. */
+	const char *p = s;
+	size_t left = len;
+	while (left >= 9) {
+		const char *hit = memmem(p, left, "kvm_e", 5);
+		if (!hit)
+			break;
+		size_t at = (size_t)(hit - s);
+		bool word = at == 0 || is_space(s[at - 1]) || s[at - 1] == ':';
+		if (word && starts_with(hit, len - at, "kvm_exit:")) {
+			parse_header(s, at, t);
+			parse_exit(s, at + 9, len, t);
+			return;
+		}
+		if (word && starts_with(hit, len - at, "kvm_entry:")) {
+			parse_header(s, at, t);
+			parse_entry(s, at + 10, len, t);
+			return;
+		}
+		p = hit + 5;
+		left = len - (at + 5);
+	}
+
+	const char *k = memmem(s, len, "CMPE283:", 8);
+	if (k)
+		parse_klog(s, (size_t)(k - s), len, t);
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Install the Debian packages the build and the tests need, when missing.
+set -euo pipefail
+pkgs=(gcc clang make pkg-config libcmocka-dev python3 gawk)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "tests/deps.sh: missing packages: ${missing[*]}; run as root or install them" >&2
+	exit 1
+fi
+echo "tests/deps.sh: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || {
+	apt-get update -qq
+	apt-get install -y -qq "${missing[@]}"
+}

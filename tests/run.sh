@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Run every test (cmocka unit tests in TAP mode, then the CLI and golden
+# scripts) and end with one summary line: "N passed, N failed, N skipped".
+set -u
+O=${O:-build}
+SUITE=${SUITE:-tests}
+export KVMEXITSTAT="$O/kvmexitstat"
+export CMOCKA_MESSAGE_OUTPUT=TAP
+pass=0 fail=0 skip=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+count() { # reads TAP on stdin, echoes it, updates the counters via the log
+	while IFS= read -r line; do
+		printf '%s\n' "$line"
+		case "$line" in
+		"not ok"*) echo F >>"$log" ;;
+		"ok "*"# SKIP"* | "ok "*"# skip"*) echo S >>"$log" ;;
+		"ok "*) echo P >>"$log" ;;
+		esac
+	done
+}
+
+for t in "$O"/tests/test_*; do
+	[ -x "$t" ] || continue
+	echo "# $SUITE: $(basename "$t")"
+	before=$(grep -c F "$log")
+	"$t" 2>&1 | count
+	rc=${PIPESTATUS[0]}
+	# A crash (no "not ok" line of its own) must still count as a failure.
+	[ "$rc" -ne 0 ] && [ "$(grep -c F "$log")" -eq "$before" ] &&
+		echo "not ok - $(basename "$t") exited $rc" | count
+done
+for t in tests/cli/*.sh; do
+	echo "# $SUITE: $t"
+	bash "$t" 2>&1 | count
+	rc=${PIPESTATUS[0]}
+	[ "$rc" -ne 0 ] && echo "not ok - $t exited $rc" | count
+done
+pass=$(grep -c P "$log"); fail=$(grep -c F "$log"); skip=$(grep -c S "$log")
+echo "$SUITE: $pass passed, $fail failed, $skip skipped"
+[ "$fail" -eq 0 ]
