@@ -54,6 +54,15 @@ static uint64_t pair_id(const struct trace_line *t)
 	return 1;
 }
 
+/* The slot of id: its own, or the empty one where it belongs. */
+static struct pair_state *pair_probe(struct pair_state *pairs, size_t cap, uint64_t id)
+{
+	size_t j = (id * 0x9e3779b97f4a7c15ull >> 20) & (cap - 1);
+	while (pairs[j].id && pairs[j].id != id)
+		j = (j + 1) & (cap - 1);
+	return &pairs[j];
+}
+
 static struct pair_state *pair_get(struct importer *im, uint64_t id)
 {
 	if ((im->npairs + 1) * 2 > im->pairs_cap) {
@@ -61,27 +70,79 @@ static struct pair_state *pair_get(struct importer *im, uint64_t id)
 		struct pair_state *n = calloc(ncap, sizeof(*n));
 		if (!n)
 			return NULL;
-		for (size_t i = 0; i < im->pairs_cap; i++) {
-			if (!im->pairs[i].id)
-				continue;
-			size_t j = (im->pairs[i].id * 0x9e3779b97f4a7c15ull >> 20) & (ncap - 1);
-			while (n[j].id)
-				j = (j + 1) & (ncap - 1);
-			n[j] = im->pairs[i];
-		}
+		for (size_t i = 0; i < im->pairs_cap; i++)
+			if (im->pairs[i].id)
+				*pair_probe(n, ncap, im->pairs[i].id) = im->pairs[i];
 		free(im->pairs);
 		im->pairs = n;
 		im->pairs_cap = ncap;
 	}
-	size_t j = (id * 0x9e3779b97f4a7c15ull >> 20) & (im->pairs_cap - 1);
-	while (im->pairs[j].id && im->pairs[j].id != id)
-		j = (j + 1) & (im->pairs_cap - 1);
-	if (!im->pairs[j].id) {
-		im->pairs[j].id = id;
-		im->pairs[j].vcpu = -1;
+	struct pair_state *ps = pair_probe(im->pairs, im->pairs_cap, id);
+	if (!ps->id) {
+		ps->id = id;
+		ps->vcpu = -1;
 		im->npairs++;
 	}
-	return &im->pairs[j];
+	return ps;
+}
+
+static const struct pair_state *pair_find(const struct importer *im, uint64_t id)
+{
+	if (!im->pairs_cap)
+		return NULL;
+	const struct pair_state *ps = pair_probe(im->pairs, im->pairs_cap, id);
+	return ps->id ? ps : NULL;
+}
+
+/* Move keys to what later lines taught: numbers seen before any name take
+ * the one ISA the names showed (isa), and exits a thread made before its
+ * first kvm_entry named its vCPU belong to that vCPU. */
+static int rekey(struct importer *im, enum isa isa)
+{
+	struct snapshot moved;
+	int err = 0;
+
+	snapshot_init(&moved);
+	for (size_t i = 0; i < im->exits.cap && !err; i++) {
+		struct snap_entry *e = &im->exits.slots[i];
+		struct exit_key k = e->key;
+		if (!e->used)
+			continue;
+		if (k.isa == ISA_UNKNOWN)
+			k.isa = (uint8_t)isa;
+		if (k.vcpu == VCPU_NONE && k.tid) {
+			const struct pair_state *ps = pair_find(im, 1ull << 62 | k.tid);
+			if (ps && ps->vcpu >= 0) {
+				k.vcpu = ps->vcpu;
+				k.tid = 0;
+			}
+		}
+		struct exit_stat *st = snapshot_get(&moved, &k);
+		if (st)
+			stat_merge(st, &e->st);
+		else
+			err = -ENOMEM;
+	}
+	for (size_t i = 0; i < im->exits.nnames && !err; i++)
+		err = snapshot_set_name(&moved, im->exits.names[i].pid, im->exits.names[i].name);
+	if (err) {
+		snapshot_free(&moved);
+		return err;
+	}
+	snapshot_free(&im->exits);
+	im->exits = moved;
+	return 0;
+}
+
+/* An input ended: its threads' vCPUs are known now, and no exit of it may
+ * pair with an entry of the next input. */
+static int end_input(struct importer *im)
+{
+	int err = rekey(im, ISA_UNKNOWN);
+	if (im->pairs)
+		memset(im->pairs, 0, im->pairs_cap * sizeof(*im->pairs));
+	im->npairs = 0;
+	return err;
 }
 
 static int report_bad(struct importer *im, const char *why, const char *line, size_t len)
@@ -407,6 +468,8 @@ int importer_read_fd(struct importer *im, int fd, const char *name)
 	}
 out:
 	klog_close_block(im);
+	if (end_input(im) && !err)
+		err = -ENOMEM;
 	free(buf);
 	return err;
 }
@@ -430,30 +493,6 @@ int importer_finish(struct importer *im)
 {
 	unsigned seen = im->isa_seen & (1u << ISA_VMX | 1u << ISA_SVM);
 	enum isa only = seen == 1u << ISA_VMX ? ISA_VMX : seen == 1u << ISA_SVM ? ISA_SVM : ISA_UNKNOWN;
-	struct snapshot moved;
 
-	if (only == ISA_UNKNOWN)
-		return 0;
-	/* Numbers seen before any name (or in another input) take the one ISA
-	 * the names showed. */
-	snapshot_init(&moved);
-	for (size_t i = 0; i < im->exits.cap; i++) {
-		struct snap_entry *e = &im->exits.slots[i];
-		struct exit_key k = e->key;
-		if (!e->used)
-			continue;
-		if (k.isa == ISA_UNKNOWN)
-			k.isa = (uint8_t)only;
-		struct exit_stat *st = snapshot_get(&moved, &k);
-		if (!st) {
-			snapshot_free(&moved);
-			return -ENOMEM;
-		}
-		stat_merge(st, &e->st);
-	}
-	for (size_t i = 0; i < im->exits.nnames; i++)
-		snapshot_set_name(&moved, im->exits.names[i].pid, im->exits.names[i].name);
-	snapshot_free(&im->exits);
-	im->exits = moved;
-	return 0;
+	return only == ISA_UNKNOWN && !im->npairs ? 0 : rekey(im, only);
 }

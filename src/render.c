@@ -291,12 +291,15 @@ static void csv_row(FILE *out, const char *source, const struct snapshot *s, con
 	fprintf(out, ",%s\n", growth ? growth : "");
 }
 
-static void json_row(FILE *out, const struct snapshot *s, const struct row *r)
+/* A reason row, or with total set the group's total (no key fields). */
+static void json_row(FILE *out, const struct snapshot *s, const struct row *r, bool total)
 {
 	const struct exit_key *k = r->key;
 	const struct exit_stat *st = r->st;
 
 	fputs("{", out);
+	if (total)
+		goto numbers;
 	if (k->pid != PID_ALL) {
 		fputs("\"vm\":", out);
 		json_string(out, vm_label(s, k->pid));
@@ -308,8 +311,10 @@ static void json_row(FILE *out, const struct snapshot *s, const struct row *r)
 		fprintf(out, "\"tid\":%" PRIu32 ",", k->tid);
 	fprintf(out, "\"isa\":\"%s\",\"reason\":", isa_name((enum isa)k->isa));
 	json_string(out, r->reason);
-	fprintf(out, ",\"code\":%" PRIu64 ",\"count\":%" PRIu64 ",\"percent\":%.4f,\"timed\":%" PRIu64
-		",\"time_ns\":%" PRIu64, k->reason, st->count, r->pct, st->timed, st->sum_ns);
+	fprintf(out, ",\"code\":%" PRIu64 ",", k->reason);
+numbers:
+	fprintf(out, "\"count\":%" PRIu64 ",\"percent\":%.4f,\"timed\":%" PRIu64 ",\"time_ns\":%" PRIu64,
+		st->count, r->pct, st->timed, st->sum_ns);
 	if (st->timed)
 		fprintf(out, ",\"time_percent\":%.4f,\"min_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64
 			",\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
@@ -472,7 +477,7 @@ int render_report(FILE *out, const struct importer *im, const struct render_opts
 				row_fill(&r, v[j], &group);
 				if (j)
 					fputc(',', out);
-				json_row(out, &agg, &r);
+				json_row(out, &agg, &r, false);
 			}
 			i = j;
 		}
@@ -481,9 +486,8 @@ int render_report(FILE *out, const struct importer *im, const struct render_opts
 		struct snap_entry tot = { .key = { .pid = PID_ALL, .vcpu = VCPU_ALL }, .st = total };
 		struct row r;
 		row_fill(&r, &tot, &total);
-		strcpy(r.reason, "TOTAL");
 		fputs("],\"total\":", out);
-		json_row(out, &agg, &r);
+		json_row(out, &agg, &r, true);
 		if (k->npoints) {
 			fputs(",\"kernel_log\":{\"reports\":[", out);
 			for (size_t i = 0; i < k->npoints; i++) {

@@ -1,0 +1,319 @@
+/* The importer: attribution, pairing, ISA inference, bad lines, the kernel
+ * log series, and reading whole inputs. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "importer.h"
+
+struct fixture {
+	struct importer im;
+	char *errbuf;
+	size_t errlen;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	importer_init(&f->im);
+	f->im.err = open_memstream(&f->errbuf, &f->errlen);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	fclose(f->im.err);
+	free(f->errbuf);
+	importer_free(&f->im);
+	free(f);
+	return 0;
+}
+
+static void feed(struct importer *im, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		assert_int_equal(importer_line(im, p, len), 0);
+		p += len + (nl ? 1 : 0);
+	}
+}
+
+static const struct exit_stat *get(struct importer *im, uint32_t pid, int32_t vcpu, uint32_t tid,
+				   enum isa isa, uint64_t reason)
+{
+	struct exit_key k = { pid, vcpu, tid, (uint8_t)isa, reason };
+	return snapshot_find(&im->exits, &k);
+}
+
+static const char *errtext(struct fixture *f)
+{
+	fflush(f->im.err);
+	return f->errbuf ? f->errbuf : "";
+}
+
+static void pairs_exit_with_entry(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im,
+	     " qemu-10 [000] .... 1.000000: kvm_exit: vcpu 0 reason CPUID rip 0x1 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " qemu-11 [001] .... 1.000001: kvm_exit: vcpu 1 reason HLT rip 0x1 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " qemu-10 [000] .... 1.000003: kvm_entry: vcpu 0, rip 0x3\n"
+	     " qemu-11 [001] .... 1.000101: kvm_entry: vcpu 1, rip 0x3\n"
+	     " qemu-10 [000] .... 1.000010: kvm_exit: vcpu 0 reason CPUID rip 0x1 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " qemu-10 [000] .... 1.000020: kvm_exit: vcpu 0 reason CPUID rip 0x1 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " qemu-10 [000] .... 1.000025: kvm_entry: vcpu 0, rip 0x3\n");
+	const struct exit_stat *cpuid = get(&f->im, 10, 0, 0, ISA_VMX, 10);
+	const struct exit_stat *hlt = get(&f->im, 11, 1, 0, ISA_VMX, 12);
+	assert_non_null(cpuid);
+	assert_non_null(hlt);
+	assert_int_equal(cpuid->count, 3);
+	assert_int_equal(cpuid->timed, 2);     /* 3000 ns and 5000 ns; the middle one lost its entry */
+	assert_int_equal(cpuid->sum_ns, 8000);
+	assert_int_equal(cpuid->min_ns, 3000);
+	assert_int_equal(cpuid->max_ns, 5000);
+	assert_int_equal(hlt->count, 1);
+	assert_int_equal(hlt->sum_ns, 100000);
+	assert_int_equal(f->im.paired, 3);
+	assert_int_equal(f->im.unpaired_exits, 1);
+	assert_string_equal(snapshot_name(&f->im.exits, 10), "qemu");
+	assert_int_equal(f->im.unparsed, 0);
+}
+
+static void old_layout_learns_vcpu_from_entry(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im,
+	     " qemu-system-x86-6660  [007]   398.691444: kvm_entry:            vcpu 3\n"
+	     " qemu-system-x86-6660  [007]   398.691475: kvm_exit:             reason IO_INSTRUCTION rip 0x7fa9ee5224e4 info 5658000b 0\n"
+	     " other-77  [001]   398.691476: kvm_exit:             reason IO_INSTRUCTION rip 0x7fa9ee5224e4 info 5658000b 0\n");
+	assert_int_equal(get(&f->im, 6660, 3, 0, ISA_VMX, 30)->count, 1);
+	/* no vCPU id known for thread 77: attributed to the thread */
+	assert_int_equal(get(&f->im, 77, VCPU_NONE, 77, ISA_VMX, 30)->count, 1);
+}
+
+static void exit_before_first_entry_joins_its_vcpu(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im,
+	     "           <...>-43752 [001]  3615.602298: kvm_exit:             reason EXIT_MSR rip 0x4015c2 info 0 0\n"
+	     "           <...>-43752 [001]  3615.602301: kvm_entry:            vcpu 2\n"
+	     "           <...>-43752 [001]  3615.602302: kvm_exit:             reason EXIT_MSR rip 0x4015c2 info 6a 0\n");
+	assert_int_equal(get(&f->im, 43752, VCPU_NONE, 43752, ISA_SVM, 0x7c)->count, 1);
+	assert_int_equal(get(&f->im, 43752, 2, 0, ISA_SVM, 0x7c)->count, 1);
+	assert_int_equal(importer_finish(&f->im), 0);
+	const struct exit_stat *st = get(&f->im, 43752, 2, 0, ISA_SVM, 0x7c);
+	assert_int_equal(st->count, 2);
+	assert_int_equal(st->timed, 1);
+	assert_int_equal(st->sum_ns, 3000);
+	assert_null(get(&f->im, 43752, VCPU_NONE, 43752, ISA_SVM, 0x7c));
+	assert_null(snapshot_name(&f->im.exits, 43752)); /* "<...>" is no name */
+}
+
+static void tgid_groups_threads_into_a_vm(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im,
+	     " CPU 0/KVM-101 (  100) [000] .... 1.0: kvm_exit: vcpu 0 reason EPT_VIOLATION rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " CPU 1/KVM-102 (  100) [001] .... 1.0: kvm_exit: vcpu 1 reason EPT_VIOLATION rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n");
+	assert_int_equal(get(&f->im, 100, 0, 0, ISA_VMX, 48)->count, 1);
+	assert_int_equal(get(&f->im, 100, 1, 0, ISA_VMX, 48)->count, 1);
+}
+
+static void isa_from_names_and_numbers(void **state)
+{
+	struct fixture *f = *state;
+	/* A number before any name: ISA unknown until the names show SVM. */
+	feed(&f->im,
+	     " q-5 [000] 1.0: kvm_exit: vcpu 0 reason 0x7b rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " q-5 [000] 1.1: kvm_exit: vcpu 0 reason npf rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " q-5 [000] 1.2: kvm_exit: vcpu 0 reason HLT rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n"
+	     " q-5 [000] 1.3: kvm_exit: vcpu 0 reason 0x7b rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n");
+	/* HLT after npf in the same input: read as SVM's hlt, not VMX's */
+	assert_int_equal(get(&f->im, 5, 0, 0, ISA_SVM, 0x78)->count, 1);
+	assert_null(get(&f->im, 5, 0, 0, ISA_VMX, 12));
+	assert_int_equal(get(&f->im, 5, 0, 0, ISA_SVM, 0x7b)->count, 1);
+	assert_int_equal(get(&f->im, 5, 0, 0, ISA_UNKNOWN, 0x7b)->count, 1);
+	assert_int_equal(importer_finish(&f->im), 0);
+	assert_int_equal(get(&f->im, 5, 0, 0, ISA_SVM, 0x7b)->count, 2);
+	assert_null(get(&f->im, 5, 0, 0, ISA_UNKNOWN, 0x7b));
+}
+
+static void forced_isa(void **state)
+{
+	struct fixture *f = *state;
+	f->im.forced_isa = ISA_VMX;
+	feed(&f->im,
+	     " q-5 [000] 1.0: kvm_exit: reason 48 rip 0x0 info 0 0\n"
+	     " q-5 [000] 1.1: kvm_exit: reason npf rip 0x0 info 0 0\n");
+	assert_int_equal(get(&f->im, 5, VCPU_NONE, 5, ISA_VMX, 48)->count, 1);
+	assert_int_equal(f->im.unparsed, 1); /* npf is no VMX reason */
+	assert_non_null(strstr(errtext(f), ":2: cannot decode"));
+}
+
+static void undecodable_lines_counted_and_reported(void **state)
+{
+	struct fixture *f = *state;
+	for (int i = 0; i < 8; i++)
+		feed(&f->im, " q-5 [000] 1.0: kvm_exit: vcpu 0 reason FROBNICATE rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n");
+	feed(&f->im, " q-5 [000] 1.0: kvm_exit: vcpu 0 reason CPU");
+	assert_int_equal(f->im.unparsed, 9);
+	const char *e = errtext(f);
+	assert_non_null(strstr(e, "-:1: cannot decode: unknown exit reason name"));
+	assert_non_null(strstr(e, "-:5: cannot decode"));
+	assert_null(strstr(e, "-:6: cannot decode")); /* only the first five are shown */
+	assert_non_null(strstr(e, "more undecodable lines follow"));
+}
+
+static void strict_stops(void **state)
+{
+	struct fixture *f = *state;
+	f->im.strict = true;
+	const char *l = " q-5 [000] 1.0: kvm_exit: vcpu 0 reason 0x1ffffffffffffffffffff rip 0x0 info 0 0";
+	assert_int_equal(importer_line(&f->im, l, strlen(l)), -EINVAL);
+	assert_non_null(strstr(errtext(f), "out of range"));
+}
+
+static void kernel_log_series(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im,
+	     "[   10.000000] CMPE283: VMX Exit Stats (total=10000)\n"
+	     "[   10.000001] CMPE283: exit 10 count=6000\n"
+	     "[   10.000002] CMPE283: exit 30 count=4000\n"
+	     "[   20.000000] CMPE283: VMX Exit Stats (total=20000)\n"
+	     "[   20.000001] CMPE283: exit 10 count=11000\n"
+	     "[   20.000002] CMPE283: exit 30 count=8000\n"
+	     "[   20.000003] CMPE283: exit 48 count=1000\n");
+	assert_int_equal(importer_finish(&f->im), 0);
+	const struct klog_series *k = &f->im.klog;
+	assert_int_equal(k->npoints, 2);
+	assert_int_equal(k->isa, ISA_VMX);
+	assert_int_equal(k->points[0].total, 10000);
+	assert_int_equal(k->points[0].sum, 10000);
+	assert_int_equal(k->points[1].total, 20000);
+	assert_int_equal(k->points[1].sum, 20000);
+	assert_true(k->points[1].ts_ns == 20000000000ull);
+	struct exit_key cpuid = { 0, VCPU_ALL, 0, ISA_VMX, 10 }, ept = { 0, VCPU_ALL, 0, ISA_VMX, 48 };
+	assert_int_equal(snapshot_find(&k->last, &cpuid)->count, 11000);
+	assert_int_equal(snapshot_find(&k->first, &cpuid)->count, 6000);
+	assert_int_equal(snapshot_find(&k->last, &ept)->count, 1000);
+	assert_null(snapshot_find(&k->first, &ept));
+	assert_int_equal(f->im.exits.len, 0); /* kernel log counts are not trace exits */
+}
+
+static void kernel_log_svm_hex(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im, "CMPE283: SVM Exit Stats (total=3)\nCMPE283: exit 0x72 count=2\nCMPE283: exit 0x400 count=1\n");
+	struct exit_key npf = { 0, VCPU_ALL, 0, ISA_SVM, 0x400 };
+	assert_int_equal(snapshot_find(&f->im.klog.last, &npf)->count, 1);
+	assert_int_equal(f->im.klog.isa, ISA_SVM);
+}
+
+static int read_text(struct fixture *f, const char *data, size_t len)
+{
+	int fd[2];
+	assert_int_equal(pipe(fd), 0);
+	if (fork() == 0) {
+		close(fd[0]);
+		size_t off = 0;
+		while (off < len) {
+			ssize_t n = write(fd[1], data + off, len - off);
+			if (n <= 0)
+				_exit(1);
+			off += (size_t)n;
+		}
+		_exit(0);
+	}
+	close(fd[1]);
+	int err = importer_read_fd(&f->im, fd[0], "input");
+	close(fd[0]);
+	return err;
+}
+
+static void read_last_line_without_newline(void **state)
+{
+	struct fixture *f = *state;
+	const char *t = " q-5 [000] 1.0: kvm_exit: reason CPUID rip 0x0 info 0 0\n"
+			" q-5 [000] 1.1: kvm_exit: reason CPUID rip 0x0 info 0 0";
+	assert_int_equal(read_text(f, t, strlen(t)), 0);
+	assert_int_equal(get(&f->im, 5, VCPU_NONE, 5, ISA_VMX, 10)->count, 2);
+}
+
+static void read_overlong_line(void **state)
+{
+	struct fixture *f = *state;
+	size_t big = 200000;
+	char *buf = malloc(big + 200);
+	const char *exit_line = " q-5 [000] 1.0: kvm_exit: reason CPUID rip 0x0 info 0 0\n";
+	strcpy(buf, exit_line);
+	size_t off = strlen(buf);
+	memset(buf + off, 'x', big);
+	off += big;
+	buf[off++] = '\n';
+	strcpy(buf + off, exit_line);
+	off += strlen(exit_line);
+	assert_int_equal(read_text(f, buf, off), 0);
+	assert_int_equal(get(&f->im, 5, VCPU_NONE, 5, ISA_VMX, 10)->count, 2);
+	assert_int_equal(f->im.lineno, 3);
+	free(buf);
+}
+
+static void read_binary_rejected(void **state)
+{
+	struct fixture *f = *state;
+	const char bin[] = "abc\0def kvm_exit: reason CPUID rip 0 info 0 0\n";
+	assert_int_equal(read_text(f, bin, sizeof(bin) - 1), -EINVAL);
+	assert_non_null(strstr(errtext(f), "input: binary data at byte 3"));
+	assert_int_equal(f->im.exits.len, 0);
+}
+
+static void read_empty_and_eventless(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(read_text(f, "", 0), -ENODATA);
+	assert_non_null(strstr(errtext(f), "input: empty input"));
+	assert_int_equal(read_text(f, "hello\nworld\n", 12), -ENODATA);
+	assert_non_null(strstr(errtext(f), "no kvm_exit, kvm_entry or CMPE283 lines in 2 lines"));
+}
+
+static void read_missing_file(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(importer_read_path(&f->im, "/nonexistent/trace.txt"), -ENOENT);
+	assert_non_null(strstr(errtext(f), "/nonexistent/trace.txt: cannot open: No such file"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(pairs_exit_with_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(old_layout_learns_vcpu_from_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(exit_before_first_entry_joins_its_vcpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(tgid_groups_threads_into_a_vm, setup, teardown),
+		cmocka_unit_test_setup_teardown(isa_from_names_and_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(forced_isa, setup, teardown),
+		cmocka_unit_test_setup_teardown(undecodable_lines_counted_and_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(strict_stops, setup, teardown),
+		cmocka_unit_test_setup_teardown(kernel_log_series, setup, teardown),
+		cmocka_unit_test_setup_teardown(kernel_log_svm_hex, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_last_line_without_newline, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_overlong_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_binary_rejected, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_empty_and_eventless, setup, teardown),
+		cmocka_unit_test_setup_teardown(read_missing_file, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
