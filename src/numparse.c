@@ -24,7 +24,8 @@ int parse_dec_u64(const char *s, size_t len, uint64_t *out)
 		unsigned d = (unsigned)(s[i] - '0');
 		if (d > 9)
 			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10)
+		/* no division per digit: this runs for every number of a trace */
+		if (v > UINT64_MAX / 10 || (v == UINT64_MAX / 10 && d > UINT64_MAX % 10))
 			return -ERANGE;
 		v = v * 10 + d;
 	}

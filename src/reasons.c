@@ -415,12 +415,13 @@ static int choose(struct match m[3], enum isa only, enum isa *isa, uint64_t *cod
 		pick = only;
 	} else if (!m[ISA_VMX].score && !m[ISA_SVM].score) {
 		return -ENOENT;
-	} else if (*isa != ISA_UNKNOWN && m[*isa].score) {
-		pick = *isa; /* the caller's hint settles HLT vs hlt-style overlaps */
 	} else if (m[ISA_VMX].score != m[ISA_SVM].score) {
+		/* exact case wins: Linux prints VMX names upper case, SVM lower */
 		pick = m[ISA_VMX].score > m[ISA_SVM].score ? ISA_VMX : ISA_SVM;
+	} else if (*isa != ISA_UNKNOWN) {
+		pick = *isa; /* same match in both ("Hlt"): the caller's hint decides */
 	} else {
-		pick = ISA_VMX; /* same name, same case in both: Linux's VMX names are upper case */
+		pick = ISA_VMX;
 	}
 	*isa = pick;
 	*code = m[pick].code;
