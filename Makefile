@@ -15,7 +15,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 # Flags the code needs; CFLAGS (optimisation, sanitizers) may be set on the command line.
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Isrc $(CFLAGS)
-LDLIBS = -lm
+LDLIBS = -lm -pthread
 
 ifeq ($(V),1)
 Q =
@@ -25,7 +25,7 @@ Q = @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/render.c
+LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render
 

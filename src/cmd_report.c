@@ -4,9 +4,11 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "importer.h"
+#include "numparse.h"
 #include "render.h"
 
 static void usage(FILE *out)
@@ -20,6 +22,7 @@ static void usage(FILE *out)
 	      "  -s, --sort KEY        count (default), time, avg, max or reason\n"
 	      "      --isa ISA         vmx or svm: decode reasons as this ISA (default: from the names)\n"
 	      "      --strict          stop with an error at the first line that cannot be decoded\n"
+	      "  -j, --threads N       threads for large files (default: the online CPUs)\n"
 	      "  -h, --help            this help\n",
 	      out);
 }
@@ -32,6 +35,7 @@ int cmd_report(int argc, char **argv)
 		{ "sort", required_argument, NULL, 's' },
 		{ "isa", required_argument, NULL, 'I' },
 		{ "strict", no_argument, NULL, 'S' },
+		{ "threads", required_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -41,8 +45,11 @@ int cmd_report(int argc, char **argv)
 	bool any_data = false;
 
 	importer_init(&im);
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	im.threads = cpus > 1 ? (unsigned)(cpus < 16 ? cpus : 16) : 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:b:s:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:b:s:j:h", opts, NULL)) != -1) {
+		uint64_t num;
 		const char *bad = NULL;
 		switch (c) {
 		case 'o':
@@ -63,6 +70,12 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'S':
 			im.strict = true;
+			break;
+		case 'j':
+			if (parse_u64(optarg, &num) || num < 1 || num > 16)
+				bad = "--threads: expected a number from 1 to 16";
+			else
+				im.threads = (unsigned)num;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,23 +1,24 @@
 #define _GNU_SOURCE
-#include "importer.h"
+#include "importer_priv.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#define READ_CHUNK (1u << 20)
-#define MAX_LINE (64u << 10)  /* a longer line is cut here; no trace line is near it */
-
-/* Per-thread state: the exit waiting for its kvm_entry, and the vCPU id the
- * thread's kvm_entry lines named (old kvm_exit layouts do not carry it). */
-struct pair_state {
-	uint64_t id;         /* pairing identity, 0 = empty slot */
-	bool pending;
-	uint64_t exit_ts;
-	struct exit_key key;
-	int32_t vcpu;        /* learnt from kvm_entry, -1 if none */
+/* A small direct-mapped cache of decoded reason texts. The hint is part of
+ * the key: the same text may decode differently under another hint. */
+#define CACHE_SLOTS 64
+struct reason_cache {
+	struct {
+		uint8_t len; /* 0 = empty */
+		uint8_t hint, isa;
+		uint64_t code;
+		char text[REASON_NAME_MAX];
+	} slot[CACHE_SLOTS];
 };
 
 void importer_init(struct importer *im)
@@ -29,6 +30,9 @@ void importer_init(struct importer *im)
 	im->max_reported = 5;
 	im->err = stderr;
 	im->input = "-";
+	im->threads = 1;
+	im->split_min = 32u << 20;
+	im->cache = calloc(1, sizeof(*im->cache)); /* NULL: decode without a cache */
 }
 
 void importer_free(struct importer *im)
@@ -38,6 +42,8 @@ void importer_free(struct importer *im)
 	snapshot_free(&im->klog.last);
 	free(im->klog.points);
 	free(im->pairs);
+	free(im->bad);
+	free(im->cache);
 	memset(im, 0, sizeof(*im));
 }
 
@@ -63,7 +69,7 @@ static struct pair_state *pair_probe(struct pair_state *pairs, size_t cap, uint6
 	return &pairs[j];
 }
 
-static struct pair_state *pair_get(struct importer *im, uint64_t id)
+struct pair_state *importer_pair_get(struct importer *im, uint64_t id)
 {
 	if ((im->npairs + 1) * 2 > im->pairs_cap) {
 		size_t ncap = im->pairs_cap ? im->pairs_cap * 2 : 64;
@@ -86,7 +92,7 @@ static struct pair_state *pair_get(struct importer *im, uint64_t id)
 	return ps;
 }
 
-static const struct pair_state *pair_find(const struct importer *im, uint64_t id)
+const struct pair_state *importer_pair_find(const struct importer *im, uint64_t id)
 {
 	if (!im->pairs_cap)
 		return NULL;
@@ -111,7 +117,7 @@ static int rekey(struct importer *im, enum isa isa)
 		if (k.isa == ISA_UNKNOWN)
 			k.isa = (uint8_t)isa;
 		if (k.vcpu == VCPU_NONE && k.tid) {
-			const struct pair_state *ps = pair_find(im, 1ull << 62 | k.tid);
+			const struct pair_state *ps = importer_pair_find(im, 1ull << 62 | k.tid);
 			if (ps && ps->vcpu >= 0) {
 				k.vcpu = ps->vcpu;
 				k.tid = 0;
@@ -136,7 +142,7 @@ static int rekey(struct importer *im, enum isa isa)
 
 /* An input ended: its threads' vCPUs are known now, and no exit of it may
  * pair with an entry of the next input. */
-static int end_input(struct importer *im)
+int importer_end_input(struct importer *im)
 {
 	int err = rekey(im, ISA_UNKNOWN);
 	if (im->pairs)
@@ -145,42 +151,85 @@ static int end_input(struct importer *im)
 	return err;
 }
 
+void importer_print_bad(const struct importer *im, const struct bad_line *b, uint64_t line_offset)
+{
+	fprintf(im->err, "kvmexitstat: %s:%llu: cannot decode: %s: '%.*s%s'\n", im->input,
+		(unsigned long long)(b->lineno + line_offset), b->why, b->len, b->text, b->cut ? "..." : "");
+}
+
+void importer_print_more(const struct importer *im)
+{
+	fprintf(im->err, "kvmexitstat: %s: more undecodable lines follow; their count is in the report\n",
+		im->input);
+}
+
 static int report_bad(struct importer *im, const char *why, const char *line, size_t len)
 {
+	struct bad_line b = { im->lineno, why, len > 120 ? 120 : (int)len, len > 120, "" };
+
+	memcpy(b.text, line, (size_t)b.len);
 	im->unparsed++;
-	if (im->strict || im->unparsed <= im->max_reported) {
-		int shown = len > 120 ? 120 : (int)len;
-		fprintf(im->err, "kvmexitstat: %s:%llu: cannot decode: %s: '%.*s%s'\n", im->input,
-			(unsigned long long)im->lineno, why, shown, line, len > 120 ? "..." : "");
+	if (im->defer_reports) {
+		/* one more than is shown, so that the "more follow" note is right */
+		if (im->nbad <= im->max_reported) {
+			struct bad_line *n = realloc(im->bad, (im->nbad + 1) * sizeof(*n));
+			if (!n)
+				return -ENOMEM;
+			im->bad = n;
+			im->bad[im->nbad++] = b;
+		}
+		return 0;
 	}
+	if (im->strict || im->unparsed <= im->max_reported)
+		importer_print_bad(im, &b, 0);
 	if (im->strict)
 		return -EINVAL;
 	if (im->unparsed == im->max_reported + 1)
-		fprintf(im->err, "kvmexitstat: %s: more undecodable lines follow; their count is in the report\n",
-			im->input);
+		importer_print_more(im);
 	return 0;
 }
 
-/* Reason text to (isa, code), with a one-entry cache: traces repeat the same
- * few reasons over and over. Returns 0 or the lookup's -errno. */
+static uint32_t text_hash(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+/* Reason text to (isa, code). Returns 0 or the lookup's -errno. */
 static int decode_reason(struct importer *im, const char *text, size_t len, enum isa *isa,
 			 uint64_t *code)
 {
-	if (len == im->cache_len && !memcmp(text, im->cache_text, len) &&
-	    (im->cache_isa != ISA_UNKNOWN || im->hint == ISA_UNKNOWN)) {
-		*isa = im->cache_isa;
-		*code = im->cache_code;
+	enum isa hint = im->forced_isa != ISA_UNKNOWN ? im->forced_isa : im->hint;
+	uint32_t h = (text_hash(text, len) ^ hint) % CACHE_SLOTS;
+	struct reason_cache *c = im->cache;
+
+	if (c && c->slot[h].len == len && c->slot[h].hint == hint && !memcmp(c->slot[h].text, text, len)) {
+		*isa = (enum isa)c->slot[h].isa;
+		*code = c->slot[h].code;
 		return 0;
 	}
-	*isa = im->forced_isa != ISA_UNKNOWN ? im->forced_isa : im->hint;
+	*isa = hint;
 	int err = reason_lookup(text, len, isa, code);
 	if (err)
 		return err;
-	if (len < sizeof(im->cache_text)) {
-		memcpy(im->cache_text, text, len);
-		im->cache_len = len;
-		im->cache_isa = *isa;
-		im->cache_code = *code;
+	if (!im->hint_dependent && im->forced_isa == ISA_UNKNOWN) {
+		/* Would another hint have decoded this differently? (Numbers, and
+		 * names spelt alike in both tables.) A part of a file read in
+		 * parallel, which began without the hint, must know. */
+		enum isa vi = ISA_VMX, si = ISA_SVM;
+		uint64_t vc, sc;
+		int ve = reason_lookup(text, len, &vi, &vc), se = reason_lookup(text, len, &si, &sc);
+		if (ve != se || (!ve && (vi != si || vc != sc)))
+			im->hint_dependent = true;
+	}
+	if (c && len > 0 && len < sizeof(c->slot[h].text)) {
+		memcpy(c->slot[h].text, text, len);
+		c->slot[h].len = (uint8_t)len;
+		c->slot[h].hint = (uint8_t)hint;
+		c->slot[h].isa = (uint8_t)*isa;
+		c->slot[h].code = *code;
 	}
 	return 0;
 }
@@ -220,7 +269,7 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 			im->hint = isa;
 	}
 
-	struct pair_state *ps = pair_get(im, pair_id(t));
+	struct pair_state *ps = importer_pair_get(im, pair_id(t));
 	if (!ps)
 		return -ENOMEM;
 	struct exit_key k = { 0 };
@@ -247,6 +296,7 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 			return -ENOMEM;
 	}
 
+	ps->seen = true;
 	if (ps->pending)
 		im->unpaired_exits++; /* its kvm_entry is missing: no handling time */
 	ps->pending = t->has_ts;
@@ -258,11 +308,17 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 
 static int on_entry_line(struct importer *im, const struct trace_line *t)
 {
-	struct pair_state *ps = pair_get(im, pair_id(t));
+	struct pair_state *ps = importer_pair_get(im, pair_id(t));
 
 	if (!ps)
 		return -ENOMEM;
 	im->entry_lines++;
+	if (!ps->seen) {
+		ps->first_is_entry = true;
+		ps->first_has_ts = t->has_ts;
+		ps->first_ts = t->ts_ns;
+	}
+	ps->seen = true;
 	if (t->vcpu >= 0)
 		ps->vcpu = t->vcpu;
 	if (ps->pending && t->has_ts && t->ts_ns >= ps->exit_ts) {
@@ -278,7 +334,7 @@ static int on_entry_line(struct importer *im, const struct trace_line *t)
 
 /* ---- kernel log series ------------------------------------------------- */
 
-static int klog_close_block(struct importer *im)
+int importer_klog_close(struct importer *im)
 {
 	struct klog_series *k = &im->klog;
 
@@ -297,7 +353,7 @@ static int klog_open_block(struct importer *im, const struct trace_line *t, enum
 {
 	struct klog_series *k = &im->klog;
 
-	if (klog_close_block(im))
+	if (importer_klog_close(im))
 		return -ENOMEM;
 	if (k->npoints == k->cap) {
 		size_t ncap = k->cap ? k->cap * 2 : 16;
@@ -390,53 +446,55 @@ static const char *binary_hint(const unsigned char *buf, size_t n)
 	return NULL;
 }
 
-int importer_read_fd(struct importer *im, int fd, const char *name)
+static int check_binary(struct importer *im, const char *buf, size_t n)
+{
+	const char *hint = binary_hint((const unsigned char *)buf, n);
+	const char *nul = memchr(buf, '\0', n);
+
+	if (!hint && !nul)
+		return 0;
+	fprintf(im->err, "kvmexitstat: %s: binary data at byte %llu, not a text trace%s%s\n", im->input,
+		hint ? 0ull : (unsigned long long)(nul - buf), hint ? ": " : "", hint ? hint : "");
+	return -EINVAL;
+}
+
+int importer_read_range(struct importer *im, int fd, uint64_t start, uint64_t end)
 {
 	char *buf = malloc(READ_CHUNK + MAX_LINE);
 	size_t have = 0;
-	uint64_t offset = 0, events_before = im->events;
-	bool first = true, cut = false;
+	uint64_t pos = start;
+	bool cut = false;
 	int err = 0;
 
 	if (!buf)
 		return -ENOMEM;
-	im->input = name;
-	im->lineno = 0;
-	im->hint = ISA_UNKNOWN;
-	im->cache_len = 0;
 	for (;;) {
-		ssize_t n = read(fd, buf + have, READ_CHUNK);
+		size_t want = READ_CHUNK;
+		if (end != UINT64_MAX && end - pos < want)
+			want = (size_t)(end - pos);
+		ssize_t n = end == UINT64_MAX ? read(fd, buf + have, want)
+					      : want ? pread(fd, buf + have, want, (off_t)pos) : 0;
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			err = -errno;
-			fprintf(im->err, "kvmexitstat: %s: read failed at byte %llu: %s\n", name,
-				(unsigned long long)offset, strerror(errno));
-			goto out;
+			fprintf(im->err, "kvmexitstat: %s: read failed at byte %llu: %s\n", im->input,
+				(unsigned long long)pos, strerror(errno));
+			break;
 		}
-		if (first && n > 0) {
-			const char *hint = binary_hint((unsigned char *)buf, (size_t)n);
-			const char *nul = memchr(buf, '\0', (size_t)n);
-			if (hint || nul) {
-				fprintf(im->err, "kvmexitstat: %s: binary data at byte %llu, not a text trace%s%s\n",
-					name, hint ? 0ull : (unsigned long long)(nul - buf),
-					hint ? ": " : "", hint ? hint : "");
-				err = -EINVAL;
-				goto out;
-			}
-		}
-		first = false;
+		if (pos == 0 && n > 0 && (err = check_binary(im, buf, (size_t)n)))
+			break;
 		if (n == 0) {
 			if (have && !cut)
 				err = importer_line(im, buf, have); /* last line without newline */
 			break;
 		}
 		have += (size_t)n;
-		offset += (uint64_t)n;
+		pos += (uint64_t)n;
 
-		char *p = buf, *end = buf + have;
+		char *p = buf, *stop = buf + have;
 		for (;;) {
-			char *nl = memchr(p, '\n', (size_t)(end - p));
+			char *nl = memchr(p, '\n', (size_t)(stop - p));
 			if (!nl)
 				break;
 			if (cut)
@@ -445,7 +503,7 @@ int importer_read_fd(struct importer *im, int fd, const char *name)
 				goto out;
 			p = nl + 1;
 		}
-		have = (size_t)(end - p);
+		have = (size_t)(stop - p);
 		if (have >= MAX_LINE && !cut) {
 			/* Overlong line: judge it by its first MAX_LINE bytes. */
 			if ((err = importer_line(im, p, MAX_LINE)))
@@ -458,7 +516,30 @@ int importer_read_fd(struct importer *im, int fd, const char *name)
 			memmove(buf, p, have);
 		}
 	}
-	if (!err && offset == 0) {
+out:
+	free(buf);
+	return err;
+}
+
+static int read_input(struct importer *im, int fd, const char *name)
+{
+	uint64_t events_before = im->events;
+	struct stat st;
+	int err;
+
+	im->input = name;
+	im->lineno = 0;
+	im->hint = ISA_UNKNOWN;
+	im->hint_dependent = false;
+	im->parts = 1;
+	err = -EAGAIN;
+	if (im->threads > 1 && !im->strict && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (uint64_t)st.st_size >= 2 * im->split_min)
+		err = importer_read_parallel(im, fd, (uint64_t)st.st_size);
+	if (err == -EAGAIN)
+		err = importer_read_range(im, fd, 0, UINT64_MAX);
+	importer_klog_close(im);
+	if (!err && im->lineno == 0) {
 		fprintf(im->err, "kvmexitstat: %s: empty input\n", name);
 		err = -ENODATA;
 	} else if (!err && im->events == events_before) {
@@ -466,12 +547,14 @@ int importer_read_fd(struct importer *im, int fd, const char *name)
 			name, (unsigned long long)im->lineno);
 		err = -ENODATA;
 	}
-out:
-	klog_close_block(im);
-	if (end_input(im) && !err)
+	if (importer_end_input(im) && !err)
 		err = -ENOMEM;
-	free(buf);
 	return err;
+}
+
+int importer_read_fd(struct importer *im, int fd, const char *name)
+{
+	return read_input(im, fd, name);
 }
 
 int importer_read_path(struct importer *im, const char *path)

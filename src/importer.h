@@ -13,6 +13,8 @@
 #include "trace_line.h"
 
 struct pair_state;
+struct bad_line;
+struct reason_cache;
 
 /* One block of the kernel log report: cumulative counts at one moment. */
 struct klog_point {
@@ -37,6 +39,8 @@ struct importer {
 	bool strict;             /* first undecodable line is an error */
 	unsigned max_reported;   /* undecodable lines shown on stderr */
 	FILE *err;
+	unsigned threads;        /* parts a large regular file is read in (1: serial) */
+	uint64_t split_min;      /* bytes each part has at least */
 
 	/* results */
 	struct snapshot exits;
@@ -48,15 +52,17 @@ struct importer {
 	uint64_t first_ts, last_ts;
 	bool has_ts;
 	unsigned isa_seen;       /* bit per enum isa, from names */
+	unsigned parts;          /* parts the last input was read in (1: one stream) */
 
 	/* state */
-	enum isa hint;
+	enum isa hint;           /* ISA of the input's first named exit */
+	bool hint_dependent;     /* a decode before the hint was set would differ under one */
+	bool defer_reports;      /* keep undecodable lines in bad[] instead of printing */
+	struct bad_line *bad;
+	size_t nbad;
 	struct pair_state *pairs;
 	size_t npairs, pairs_cap;
-	char cache_text[REASON_NAME_MAX];
-	size_t cache_len;
-	enum isa cache_isa;
-	uint64_t cache_code;
+	struct reason_cache *cache; /* text -> (isa, code), traces repeat a few reasons */
 	const char *input;       /* current input name, for messages */
 	uint64_t lineno;
 };

@@ -296,6 +296,159 @@ static void read_missing_file(void **state)
 	assert_non_null(strstr(errtext(f), "/nonexistent/trace.txt: cannot open: No such file"));
 }
 
+/* ---- a file read in parallel parts equals one stream ------------------ */
+
+static void write_tricky_trace(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	uint64_t r = 12345, ts = 1000000;
+	assert_non_null(f);
+	/* numbers and alike-spelt names before any named exit: hint-dependent */
+	fprintf(f, " q-1 [000] 0.000001: kvm_exit: reason 0x7b rip 0x0 info 0 0\n");
+	fprintf(f, " q-1 [000] 0.000002: kvm_exit: reason Hlt rip 0x0 info 0 0\n");
+	for (int i = 0; i < 3000; i++) {
+		r = r * 6364136223846793005ull + 1442695040888963407ull;
+		unsigned k = (unsigned)(r >> 33);
+		unsigned tid = 100 + k % 5;
+		ts += 1 + k % 7;
+		const char *names[] = { "CPUID", "npf", "Hlt", "0x30", "48", "EXIT_IOIO", "FROBNICATE", "GP excp" };
+		switch (k % 11) {
+		case 0: case 1: case 2: case 3:
+			fprintf(f, " q-%u [00%u] %llu.%06llu: kvm_exit: reason %s rip 0x0 info 0 0\n", tid, tid % 4,
+				(unsigned long long)(ts / 1000000), (unsigned long long)(ts % 1000000), names[(k >> 8) % 8]);
+			break;
+		case 4: case 5: case 6:
+			fprintf(f, " q-%u [00%u] %llu.%06llu: kvm_entry: vcpu %u\n", tid, tid % 4,
+				(unsigned long long)(ts / 1000000), (unsigned long long)(ts % 1000000), tid - 100);
+			break;
+		case 7:
+			fprintf(f, " q-%u [000] %llu.%06llu: kvm_exit: vcpu %u reason CR_ACCESS rip 0x0 info1 0x0 info2 0x0 "
+				   "intr_info 0x0 error_code 0x0\n", tid, (unsigned long long)(ts / 1000000),
+				(unsigned long long)(ts % 1000000), tid - 100);
+			break;
+		case 8:
+			fprintf(f, "[ %llu.000000] CMPE283: VMX Exit Stats (total=%d)\nCMPE283: exit 10 count=%d\n"
+				   "CMPE283: exit 48 count=%d\n", (unsigned long long)(ts / 1000000), i * 3, i * 2, i);
+			break;
+		case 9:
+			fprintf(f, " q-%u [000] %llu.%06llu: kvm_exit: vcpu 0 reason CPU\n", tid,
+				(unsigned long long)(ts / 1000000), (unsigned long long)(ts % 1000000));
+			break;
+		default:
+			fprintf(f, "some prose between the lines %u\n", k);
+		}
+	}
+	fclose(f);
+}
+
+static void import_file(struct importer *im, char **err, size_t *errlen, const char *path,
+			unsigned threads, uint64_t split_min)
+{
+	importer_init(im);
+	im->err = open_memstream(err, errlen);
+	im->threads = threads;
+	im->split_min = split_min;
+	int rc = importer_read_path(im, path);
+	assert_true(rc == 0 || rc == -ENODATA);
+	assert_int_equal(importer_finish(im), 0);
+	fclose(im->err);
+	im->err = NULL;
+}
+
+static void assert_same_stat(const struct exit_stat *a, const struct exit_stat *b)
+{
+	assert_int_equal(a->count, b->count);
+	assert_int_equal(a->timed, b->timed);
+	assert_int_equal(a->sum_ns, b->sum_ns);
+	if (a->timed) {
+		assert_int_equal(a->min_ns, b->min_ns);
+		assert_int_equal(a->max_ns, b->max_ns);
+	}
+	assert_memory_equal(a->hist, b->hist, sizeof(a->hist));
+}
+
+static void assert_same_snapshot(const struct snapshot *a, const struct snapshot *b)
+{
+	assert_int_equal(a->len, b->len);
+	for (size_t i = 0; i < a->cap; i++) {
+		if (!a->slots[i].used)
+			continue;
+		const struct exit_stat *o = snapshot_find(b, &a->slots[i].key);
+		if (!o)
+			fail_msg("key pid %u vcpu %d tid %u isa %u reason %#llx missing", a->slots[i].key.pid,
+				 a->slots[i].key.vcpu, a->slots[i].key.tid, a->slots[i].key.isa,
+				 (unsigned long long)a->slots[i].key.reason);
+		assert_same_stat(&a->slots[i].st, o);
+	}
+}
+
+static void assert_same_import(const char *path, unsigned threads, uint64_t split_min)
+{
+	struct importer one, many;
+	char *e1 = NULL, *e2 = NULL;
+	size_t l1, l2;
+
+	import_file(&one, &e1, &l1, path, 1, split_min);
+	import_file(&many, &e2, &l2, path, threads, split_min);
+	assert_same_snapshot(&one.exits, &many.exits);
+	assert_int_equal(one.lines, many.lines);
+	assert_int_equal(one.events, many.events);
+	assert_int_equal(one.unparsed, many.unparsed);
+	assert_int_equal(one.paired, many.paired);
+	assert_int_equal(one.unpaired_exits, many.unpaired_exits);
+	assert_int_equal(one.first_ts, many.first_ts);
+	assert_int_equal(one.last_ts, many.last_ts);
+	assert_int_equal(one.klog.npoints, many.klog.npoints);
+	if (one.klog.npoints) {
+		for (size_t i = 0; i < one.klog.npoints; i++) {
+			const struct klog_point *a = &one.klog.points[i], *b = &many.klog.points[i];
+			assert_int_equal(a->has_ts, b->has_ts);
+			assert_int_equal(a->ts_ns, b->ts_ns);
+			assert_int_equal(a->total, b->total);
+			assert_int_equal(a->sum, b->sum);
+		}
+		assert_same_snapshot(&one.klog.first, &many.klog.first);
+		assert_same_snapshot(&one.klog.last, &many.klog.last);
+	}
+	assert_string_equal(e1 ? e1 : "", e2 ? e2 : "");
+	free(e1);
+	free(e2);
+	importer_free(&one);
+	importer_free(&many);
+}
+
+static void parallel_equals_serial(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/kvmexitstat-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	write_tricky_trace(path);
+	assert_same_import(path, 2, 4096);
+	assert_same_import(path, 4, 1000);
+	assert_same_import(path, 16, 200);
+
+	/* and the file really was read in parts */
+	struct importer im;
+	char *e = NULL;
+	size_t l;
+	import_file(&im, &e, &l, path, 16, 200);
+	assert_int_equal(im.parts, 16);
+	assert_true(im.paired > 0);
+	assert_true(im.unparsed > 100);
+	assert_non_null(strstr(e, "more undecodable lines follow"));
+	free(e);
+	importer_free(&im);
+	unlink(path);
+
+	const char *traces[] = { "tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt",
+				 "tests/data/traces/trace_vkuznets_svm_gp_loop.txt",
+				 "tests/data/traces/trace_manali_amd_idlehlt_svm.txt" };
+	for (size_t i = 0; i < 3; i++)
+		assert_same_import(traces[i], 8, 300);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -314,6 +467,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_binary_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_empty_and_eventless, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_missing_file, setup, teardown),
+		cmocka_unit_test(parallel_equals_serial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

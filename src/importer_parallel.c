@@ -1,0 +1,246 @@
+/* A large trace file read by several threads, each a part of the file, then
+ * joined so that the result equals reading it as one stream:
+ *  - an exit still waiting at the end of a part pairs with the kvm_entry its
+ *    thread makes first in the next part;
+ *  - vCPU ids a thread's kvm_entry named carry over, and are applied when
+ *    the input ends (as for one stream);
+ *  - parts start where a line is a KVM event or a kernel-log header, so no
+ *    kernel-log block is split;
+ *  - a part that decoded a reason the ISA hint decides (a number, or a name
+ *    spelt alike in both tables) while an earlier part had set the hint is
+ *    read again with that hint (rare);
+ *  - undecodable lines are reported at the end, in file order, with their
+ *    line numbers in the whole file. */
+#define _GNU_SOURCE
+#include "importer_priv.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_PARTS 16
+#define BOUNDARY_WINDOW (1u << 20) /* where to look for a line to start a part at */
+
+struct part {
+	struct importer im;
+	int fd;
+	uint64_t start, end;
+	int err;
+	pthread_t thread;
+};
+
+static void *part_run(void *arg)
+{
+	struct part *p = arg;
+	p->err = importer_read_range(&p->im, p->fd, p->start, p->end);
+	if (!p->err)
+		p->err = importer_klog_close(&p->im);
+	return NULL;
+}
+
+/* The first line starting at or after pos whose kind may begin a part; 0 if
+ * none in the window (the part boundary is dropped then). */
+static uint64_t find_boundary(int fd, uint64_t pos, uint64_t size)
+{
+	char *buf = malloc(BOUNDARY_WINDOW);
+	uint64_t found = 0;
+
+	if (!buf)
+		return 0;
+	ssize_t n = pread(fd, buf, BOUNDARY_WINDOW, (off_t)pos);
+	if (n > 0) {
+		char *p = memchr(buf, '\n', (size_t)n), *end = buf + n;
+		while (p && p + 1 < end) {
+			char *line = p + 1, *nl = memchr(line, '\n', (size_t)(end - line));
+			if (!nl)
+				break;
+			struct trace_line t;
+			trace_line_parse(line, (size_t)(nl - line), &t);
+			if (t.kind == LINE_EXIT || t.kind == LINE_ENTRY || t.kind == LINE_KLOG_HEADER) {
+				found = pos + (uint64_t)(line - buf);
+				break;
+			}
+			p = nl;
+		}
+	}
+	free(buf);
+	return found < size ? found : 0;
+}
+
+static void part_init(struct part *p, const struct importer *im, int fd, uint64_t start, uint64_t end)
+{
+	importer_init(&p->im);
+	p->im.forced_isa = im->forced_isa;
+	p->im.max_reported = im->max_reported;
+	p->im.err = im->err;
+	p->im.input = im->input;
+	p->im.defer_reports = true;
+	p->fd = fd;
+	p->start = start;
+	p->end = end;
+}
+
+/* An exit waiting at the end of what came before meets the next part. */
+static int join_pairs(struct importer *acc, const struct importer *next)
+{
+	for (size_t i = 0; i < next->pairs_cap; i++) {
+		const struct pair_state *n = &next->pairs[i];
+		if (!n->id)
+			continue;
+		struct pair_state *a = importer_pair_get(acc, n->id);
+		if (!a)
+			return -ENOMEM;
+		if (a->pending) {
+			if (n->first_is_entry) {
+				if (n->first_has_ts && n->first_ts >= a->exit_ts) {
+					struct exit_stat *st = snapshot_get(&acc->exits, &a->key);
+					if (!st)
+						return -ENOMEM;
+					stat_add_time(st, n->first_ts - a->exit_ts);
+					acc->paired++;
+				}
+			} else {
+				acc->unpaired_exits++; /* the next part began with another exit */
+			}
+		}
+		if (!a->seen) {
+			a->first_is_entry = n->first_is_entry;
+			a->first_has_ts = n->first_has_ts;
+			a->first_ts = n->first_ts;
+		}
+		a->seen = true;
+		a->pending = n->pending;
+		a->exit_ts = n->exit_ts;
+		a->key = n->key;
+		if (n->vcpu >= 0)
+			a->vcpu = n->vcpu;
+	}
+	return 0;
+}
+
+static int join_klog(struct importer *acc, struct importer *next)
+{
+	struct klog_series *a = &acc->klog, *n = &next->klog;
+
+	if (!n->npoints)
+		return 0;
+	if (a->npoints + n->npoints > a->cap) {
+		size_t ncap = a->npoints + n->npoints;
+		struct klog_point *p = realloc(a->points, ncap * sizeof(*p));
+		if (!p)
+			return -ENOMEM;
+		a->points = p;
+		a->cap = ncap;
+	}
+	memcpy(a->points + a->npoints, n->points, n->npoints * sizeof(*n->points));
+	if (!a->npoints) {
+		snapshot_free(&a->first);
+		a->first = n->first;
+		snapshot_init(&n->first);
+	}
+	a->npoints += n->npoints;
+	snapshot_free(&a->last);
+	a->last = n->last;
+	snapshot_init(&n->last);
+	a->isa = n->isa;
+	return 0;
+}
+
+static int join(struct importer *acc, struct importer *next)
+{
+	int err = join_pairs(acc, next);
+
+	if (!err)
+		err = snapshot_merge(&acc->exits, &next->exits);
+	if (!err)
+		err = join_klog(acc, next);
+	if (err)
+		return err;
+	acc->lines += next->lines;
+	acc->lineno += next->lineno;
+	acc->events += next->events;
+	acc->exit_lines += next->exit_lines;
+	acc->entry_lines += next->entry_lines;
+	acc->unparsed += next->unparsed;
+	acc->paired += next->paired;
+	acc->unpaired_exits += next->unpaired_exits;
+	acc->isa_seen |= next->isa_seen;
+	if (next->has_ts) {
+		if (!acc->has_ts || next->first_ts < acc->first_ts)
+			acc->first_ts = next->first_ts;
+		if (!acc->has_ts || next->last_ts > acc->last_ts)
+			acc->last_ts = next->last_ts;
+		acc->has_ts = true;
+	}
+	if (acc->hint == ISA_UNKNOWN)
+		acc->hint = next->hint;
+	return 0;
+}
+
+int importer_read_parallel(struct importer *im, int fd, uint64_t size)
+{
+	struct part parts[MAX_PARTS];
+	uint64_t bounds[MAX_PARTS + 1];
+	unsigned n = 0, want = im->threads < MAX_PARTS ? im->threads : MAX_PARTS;
+	int err = 0;
+
+	if (size / want < im->split_min)
+		want = (unsigned)(size / im->split_min);
+	if (want < 2)
+		return -EAGAIN;
+	bounds[n++] = 0;
+	for (unsigned k = 1; k < want; k++) {
+		uint64_t b = find_boundary(fd, size / want * k, size);
+		if (b > bounds[n - 1])
+			bounds[n++] = b;
+	}
+	if (n < 2)
+		return -EAGAIN;
+	bounds[n] = size;
+
+	for (unsigned k = 0; k < n; k++)
+		part_init(&parts[k], im, fd, bounds[k], bounds[k + 1]);
+	unsigned started = 0;
+	for (; started < n; started++)
+		if (pthread_create(&parts[started].thread, NULL, part_run, &parts[started]))
+			break;
+	for (unsigned k = 0; k < started; k++)
+		pthread_join(parts[k].thread, NULL);
+	for (unsigned k = started; k < n; k++)
+		part_run(&parts[k]); /* no thread to be had: read it here */
+
+	/* The hint an earlier part set, which a later part may have needed. */
+	enum isa hint = ISA_UNKNOWN;
+	for (unsigned k = 0; k < n && !err; k++) {
+		if (k > 0 && hint != ISA_UNKNOWN && parts[k].im.hint_dependent && !parts[k].err) {
+			struct importer *pi = &parts[k].im;
+			importer_free(pi);
+			part_init(&parts[k], im, fd, bounds[k], bounds[k + 1]);
+			parts[k].im.hint = hint;
+			part_run(&parts[k]);
+		}
+		if (hint == ISA_UNKNOWN)
+			hint = parts[k].im.hint;
+		err = parts[k].err;
+	}
+
+	/* Join in file order into im, then report the undecodable lines. */
+	uint64_t shown = 0;
+	for (unsigned k = 0; k < n && !err; k++) {
+		struct importer *pi = &parts[k].im;
+		for (size_t i = 0; i < pi->nbad; i++) {
+			if (shown < im->max_reported)
+				importer_print_bad(im, &pi->bad[i], im->lineno);
+			else if (shown == im->max_reported)
+				importer_print_more(im);
+			shown++;
+		}
+		err = join(im, pi);
+	}
+	for (unsigned k = 0; k < n; k++)
+		importer_free(&parts[k].im);
+	im->parts = n;
+	return err;
+}

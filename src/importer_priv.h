@@ -1,0 +1,54 @@
+/* Importer internals shared by importer.c (one stream) and
+ * importer_parallel.c (a large file read in parts by several threads). */
+#ifndef KVMEXITSTAT_IMPORTER_PRIV_H
+#define KVMEXITSTAT_IMPORTER_PRIV_H
+
+#include "importer.h"
+
+/* Per-thread state: the exit waiting for its kvm_entry, the vCPU id the
+ * thread's kvm_entry lines named (old kvm_exit layouts do not carry it),
+ * and what the thread did first, for joining parts of a file. */
+struct pair_state {
+	uint64_t id;           /* pairing identity, 0 = empty slot */
+	bool pending;
+	uint64_t exit_ts;
+	struct exit_key key;
+	int32_t vcpu;          /* learnt from kvm_entry, -1 if none */
+	bool seen;             /* an event of this id was read */
+	bool first_is_entry;   /* the first one was a kvm_entry */
+	bool first_has_ts;
+	uint64_t first_ts;
+};
+
+/* An undecodable line kept for its message (parts print theirs in order at
+ * the end, with line numbers made global). */
+struct bad_line {
+	uint64_t lineno;
+	const char *why;
+	int len;               /* of text, at most 120 */
+	bool cut;              /* the line was longer */
+	char text[121];
+};
+
+#define READ_CHUNK (1u << 20)
+#define MAX_LINE (64u << 10)  /* a longer line is judged by its first 64 KiB */
+
+/* Read lines of fd from byte start to end (end = UINT64_MAX: to EOF with
+ * read(), for pipes). start must be a line start. Checks the first chunk
+ * for binary data when start is 0. */
+int importer_read_range(struct importer *im, int fd, uint64_t start, uint64_t end);
+/* End of an input: settle vCPUs learnt late, forget the pairing state. */
+int importer_end_input(struct importer *im);
+/* Close the kernel-log block being read, if any. 0 or -ENOMEM. */
+int importer_klog_close(struct importer *im);
+struct pair_state *importer_pair_get(struct importer *im, uint64_t id);
+const struct pair_state *importer_pair_find(const struct importer *im, uint64_t id);
+void importer_print_bad(const struct importer *im, const struct bad_line *b, uint64_t line_offset);
+void importer_print_more(const struct importer *im);
+
+/* A regular file of at least 2 * split_min bytes, in parts. Returns what
+ * importer_read_range would, or -EAGAIN when the file is not worth
+ * splitting (the caller reads it as one stream). */
+int importer_read_parallel(struct importer *im, int fd, uint64_t size);
+
+#endif
