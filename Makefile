@@ -69,7 +69,8 @@ check-asan:
 	$(Q)O=$(O)/asan SUITE=asan tests/run.sh
 
 # The main job. Until the live collector exists: a report of a bundled real trace.
-run: $(O)/kvmexitstat
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat
 	$(O)/kvmexitstat report tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt
 
 bench: $(O)/kvmexitstat

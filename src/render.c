@@ -222,7 +222,12 @@ static void table_group_title(FILE *out, const struct snapshot *s, const struct 
 {
 	if (by == BY_REASON)
 		return;
-	fprintf(out, "\nVM %s (pid %" PRIu32 ")", vm_label(s, k->pid), k->pid);
+	if (!k->pid)
+		fputs("\nVM (the trace names no process)", out);
+	else if (*vm_label(s, k->pid))
+		fprintf(out, "\nVM %s (pid %" PRIu32 ")", vm_label(s, k->pid), k->pid);
+	else
+		fprintf(out, "\nVM pid %" PRIu32, k->pid);
 	if (by == BY_VCPU) {
 		if (k->vcpu >= 0)
 			fprintf(out, " vCPU %" PRId32, k->vcpu);
@@ -355,13 +360,14 @@ static void klog_growth(const struct klog_series *k, const struct snap_entry *e,
 		snprintf(buf, len, "-%" PRIu64, first - e->st.count);
 }
 
-static void table_klog(FILE *out, const struct klog_series *k, const struct snap_entry **v, size_t n)
+static void table_klog(FILE *out, const struct klog_series *k, const struct snap_entry **v, size_t n,
+		       bool first_section)
 {
 	const struct klog_point *first = &k->points[0], *last = &k->points[k->npoints - 1];
 	struct exit_stat group;
 	char growth[32];
 
-	fprintf(out, "\nKernel log (CMPE283 %s exit stats): %zu report%s, last total=%" PRIu64,
+	fprintf(out, "%sKernel log (CMPE283 %s exit stats): %zu report%s, last total=%" PRIu64, first_section ? "" : "\n",
 		k->isa == ISA_SVM ? "SVM" : "VMX", k->npoints, k->npoints == 1 ? "" : "s", last->total);
 	if (last->has_ts)
 		fprintf(out, " at %.6f s", (double)last->ts_ns / 1e9);
@@ -432,13 +438,15 @@ int render_report(FILE *out, const struct importer *im, const struct render_opts
 		char span[32] = "";
 		if (m->has_span)
 			format_ns(m->span_ns, span, sizeof(span));
-		fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %"
-			PRIu64 " undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "",
-			span, m->unparsed);
+		/* a kernel log alone needs no line about trace events */
+		if (m->exits || m->unparsed || !k->npoints)
+			fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %"
+				PRIu64 " undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "",
+				span, m->unparsed);
 		if (n)
 			table_exits(out, &agg, v, n, o);
 		if (k->npoints)
-			table_klog(out, k, kv, kn);
+			table_klog(out, k, kv, kn, !(m->exits || m->unparsed));
 		if (snapshot_saturated(&agg))
 			fputs("Warning: a counter reached 2^64-1 and stopped there\n", out);
 	} else if (o->format == OUT_CSV) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the build and the tests need, when missing.
 set -euo pipefail
-pkgs=(gcc clang make pkg-config libcmocka-dev python3 gawk)
+pkgs=(gcc clang make pkg-config libcmocka-dev python3)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
