@@ -8,49 +8,62 @@
 
 /* ---- option names ------------------------------------------------------ */
 
+struct option_name {
+	const char *name;
+	int value;
+};
+
+static const struct option_name formats[] = {
+	{ "table", OUT_TABLE }, { "json", OUT_JSON }, { "csv", OUT_CSV }, { NULL, 0 },
+};
+static const struct option_name bys[] = {
+	{ "reason", BY_REASON }, { "vm", BY_VM }, { "vcpu", BY_VCPU }, { NULL, 0 },
+};
+static const struct option_name sorts[] = {
+	{ "count", SORT_COUNT }, { "time", SORT_TIME }, { "avg", SORT_AVG },
+	{ "max", SORT_MAX }, { "reason", SORT_REASON }, { NULL, 0 },
+};
+
+static int option_value(const struct option_name *t, const char *s, int *out)
+{
+	for (; t->name; t++)
+		if (!strcmp(s, t->name)) {
+			*out = t->value;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 int out_format_parse(const char *s, enum out_format *f)
 {
-	if (!strcmp(s, "table"))
-		*f = OUT_TABLE;
-	else if (!strcmp(s, "json"))
-		*f = OUT_JSON;
-	else if (!strcmp(s, "csv"))
-		*f = OUT_CSV;
-	else
-		return -EINVAL;
-	return 0;
+	int v, err = option_value(formats, s, &v);
+	if (!err)
+		*f = (enum out_format)v;
+	return err;
 }
 
 int aggregate_by_parse(const char *s, enum aggregate_by *by)
 {
-	if (!strcmp(s, "reason"))
-		*by = BY_REASON;
-	else if (!strcmp(s, "vm"))
-		*by = BY_VM;
-	else if (!strcmp(s, "vcpu"))
-		*by = BY_VCPU;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-const char *aggregate_by_name(enum aggregate_by by)
-{
-	return by == BY_VM ? "vm" : by == BY_VCPU ? "vcpu" : "reason";
+	int v, err = option_value(bys, s, &v);
+	if (!err)
+		*by = (enum aggregate_by)v;
+	return err;
 }
 
 int sort_key_parse(const char *s, enum sort_key *k)
 {
-	static const struct { const char *name; enum sort_key key; } keys[] = {
-		{ "count", SORT_COUNT }, { "time", SORT_TIME }, { "avg", SORT_AVG },
-		{ "max", SORT_MAX }, { "reason", SORT_REASON },
-	};
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (!strcmp(s, keys[i].name)) {
-			*k = keys[i].key;
-			return 0;
-		}
-	return -EINVAL;
+	int v, err = option_value(sorts, s, &v);
+	if (!err)
+		*k = (enum sort_key)v;
+	return err;
+}
+
+const char *aggregate_by_name(enum aggregate_by by)
+{
+	for (const struct option_name *t = bys; t->name; t++)
+		if (t->value == (int)by)
+			return t->name;
+	return "reason";
 }
 
 char *format_ns(uint64_t ns, char *buf, size_t len)

@@ -12,22 +12,13 @@
 
 #include "render.h"
 
-static char *capture_json(const char *s)
+/* What an escaping function writes for s. */
+static char *capture(void (*escape)(FILE *, const char *), const char *s)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	json_string(f, s);
-	fclose(f);
-	return buf;
-}
-
-static char *capture_csv(const char *s)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	csv_field(f, s);
+	escape(f, s);
 	fclose(f);
 	return buf;
 }
@@ -35,7 +26,7 @@ static char *capture_csv(const char *s)
 static void json_escaping(void **state)
 {
 	(void)state;
-	char *s = capture_json("CPU 0/KVM \"x\"\\\n\t\x01\x7f");
+	char *s = capture(json_string, "CPU 0/KVM \"x\"\\\n\t\x01\x7f");
 	assert_string_equal(s, "\"CPU 0/KVM \\\"x\\\"\\\\\\n\\t\\u0001\\u007f\"");
 	free(s);
 }
@@ -43,16 +34,16 @@ static void json_escaping(void **state)
 static void csv_quoting(void **state)
 {
 	(void)state;
-	char *s = capture_csv("plain");
+	char *s = capture(csv_field, "plain");
 	assert_string_equal(s, "plain");
 	free(s);
-	s = capture_csv("a,b");
+	s = capture(csv_field, "a,b");
 	assert_string_equal(s, "\"a,b\"");
 	free(s);
-	s = capture_csv("say \"hi\"");
+	s = capture(csv_field, "say \"hi\"");
 	assert_string_equal(s, "\"say \"\"hi\"\"\"");
 	free(s);
-	s = capture_csv("two\nlines");
+	s = capture(csv_field, "two\nlines");
 	assert_string_equal(s, "\"two\nlines\"");
 	free(s);
 }
