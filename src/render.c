@@ -119,26 +119,76 @@ void csv_field(FILE *out, const char *s)
 
 /* ---- rows -------------------------------------------------------------- */
 
-/* Everything a row shows, computed once for every format. */
+/* Everything a row shows, computed once for every format. Rows come in
+ * groups (all exits, a VM, or a vCPU: by --by); percentages are of the
+ * row's group. */
 struct row {
 	const struct exit_key *key;
 	const struct exit_stat *st;
+	size_t group;             /* index into rows.groups */
+	bool group_start;
 	char reason[REASON_NAME_MAX];
 	double pct, time_pct;
 	uint64_t avg, p50, p90, p99;
 };
 
-static void row_fill(struct row *r, const struct snap_entry *e, const struct exit_stat *group)
+struct rows {
+	struct row *r;
+	size_t n;
+	struct exit_stat *groups; /* each group's total */
+	size_t ngroups;
+};
+
+static void row_fill(struct row *r, const struct exit_key *key, const struct exit_stat *st,
+		     const struct exit_stat *group)
 {
-	r->key = &e->key;
-	r->st = &e->st;
-	reason_format((enum isa)e->key.isa, e->key.reason, r->reason, sizeof(r->reason));
-	r->pct = group->count ? 100.0 * (double)e->st.count / (double)group->count : 0;
-	r->time_pct = group->sum_ns ? 100.0 * (double)e->st.sum_ns / (double)group->sum_ns : 0;
-	r->avg = e->st.timed ? e->st.sum_ns / e->st.timed : 0;
-	r->p50 = stat_percentile(&e->st, 50);
-	r->p90 = stat_percentile(&e->st, 90);
-	r->p99 = stat_percentile(&e->st, 99);
+	r->key = key;
+	r->st = st;
+	reason_format((enum isa)key->isa, key->reason, r->reason, sizeof(r->reason));
+	r->pct = group->count ? 100.0 * (double)st->count / (double)group->count : 0;
+	r->time_pct = group->sum_ns ? 100.0 * (double)st->sum_ns / (double)group->sum_ns : 0;
+	r->avg = st->timed ? st->sum_ns / st->timed : 0;
+	r->p50 = stat_percentile(st, 50);
+	r->p90 = stat_percentile(st, 90);
+	r->p99 = stat_percentile(st, 99);
+}
+
+static bool same_group(const struct exit_key *a, const struct exit_key *b)
+{
+	return a->pid == b->pid && a->vcpu == b->vcpu && a->tid == b->tid;
+}
+
+/* Rows of sorted entries (grouped by VM, vCPU: see cmp_entries). */
+static int rows_build(struct rows *rs, const struct snap_entry **v, size_t n)
+{
+	memset(rs, 0, sizeof(*rs));
+	if (!n)
+		return 0;
+	rs->r = calloc(n, sizeof(*rs->r));
+	rs->groups = calloc(n, sizeof(*rs->groups));
+	if (!rs->r || !rs->groups)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!i || !same_group(&v[i]->key, &v[i - 1]->key))
+			rs->ngroups++;
+		stat_merge(&rs->groups[rs->ngroups - 1], &v[i]->st);
+	}
+	size_t g = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool start = i && !same_group(&v[i]->key, &v[i - 1]->key);
+		g += start;
+		row_fill(&rs->r[i], &v[i]->key, &v[i]->st, &rs->groups[g]);
+		rs->r[i].group = g;
+		rs->r[i].group_start = !i || start;
+	}
+	rs->n = n;
+	return 0;
+}
+
+static void rows_free(struct rows *rs)
+{
+	free(rs->r);
+	free(rs->groups);
 }
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
@@ -184,22 +234,22 @@ static int cmp_entries(const void *pa, const void *pb, void *ctx)
 	return a->key.reason < b->key.reason ? -1 : a->key.reason > b->key.reason;
 }
 
-static bool same_group(const struct exit_key *a, const struct exit_key *b)
-{
-	return a->pid == b->pid && a->vcpu == b->vcpu && a->tid == b->tid;
-}
-
-static void group_total(const struct snap_entry **v, size_t n, size_t from, struct exit_stat *t)
-{
-	memset(t, 0, sizeof(*t));
-	for (size_t i = from; i < n && same_group(&v[i]->key, &v[from]->key); i++)
-		stat_merge(t, &v[i]->st);
-}
-
 static const char *vm_label(const struct snapshot *s, uint32_t pid)
 {
 	const char *n = snapshot_name(s, pid);
 	return n ? n : "";
+}
+
+/* Kernel-log growth of a reason since the first report. */
+static void klog_growth(const struct klog_series *k, const struct row *r, char *buf, size_t len)
+{
+	const struct exit_stat *f = snapshot_find(&k->first, r->key);
+	uint64_t first = f ? f->count : 0;
+
+	if (r->st->count >= first)
+		snprintf(buf, len, "%" PRIu64, r->st->count - first);
+	else /* the counters were reset (module reloaded) between the reports */
+		snprintf(buf, len, "-%" PRIu64, first - r->st->count);
 }
 
 /* ---- table ------------------------------------------------------------- */
@@ -250,29 +300,78 @@ static void table_group_title(FILE *out, const struct snapshot *s, const struct 
 	fputc('\n', out);
 }
 
-static void table_exits(FILE *out, const struct snapshot *s, const struct snap_entry **v, size_t n,
-			const struct render_opts *o)
+static void table_exits(FILE *out, const struct snapshot *s, const struct rows *rs, enum aggregate_by by)
 {
-	struct exit_stat group;
-	struct row r;
-
-	for (size_t i = 0; i < n;) {
-		group_total(v, n, i, &group);
-		table_group_title(out, s, &v[i]->key, o->by);
-		table_header(out);
-		size_t j = i;
-		for (; j < n && same_group(&v[j]->key, &v[i]->key); j++) {
-			row_fill(&r, v[j], &group);
-			table_row(out, r.reason, isa_name((enum isa)v[j]->key.isa), &r);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct row *r = &rs->r[i];
+		if (r->group_start) {
+			table_group_title(out, s, r->key, by);
+			table_header(out);
 		}
-		struct snap_entry tot = { .st = group };
-		row_fill(&r, &tot, &group);
-		table_row(out, "TOTAL", "", &r);
-		i = j;
+		table_row(out, r->reason, isa_name((enum isa)r->key->isa), r);
+		if (i + 1 == rs->n || rs->r[i + 1].group_start) {
+			struct row total;
+			row_fill(&total, r->key, &rs->groups[r->group], &rs->groups[r->group]);
+			table_row(out, "TOTAL", "", &total);
+		}
 	}
 }
 
-/* ---- JSON / CSV -------------------------------------------------------- */
+static void table_klog(FILE *out, const struct klog_series *k, const struct rows *rs, bool first_section)
+{
+	const struct klog_point *first = &k->points[0], *last = &k->points[k->npoints - 1];
+	char growth[32];
+
+	fprintf(out, "%sKernel log (CMPE283 %s exit stats): %zu report%s, last total=%" PRIu64,
+		first_section ? "" : "\n", k->isa == ISA_SVM ? "SVM" : "VMX", k->npoints,
+		k->npoints == 1 ? "" : "s", last->total);
+	if (last->has_ts)
+		fprintf(out, " at %.6f s", (double)last->ts_ns / 1e9);
+	fputc('\n', out);
+	fprintf(out, "%-28s %-4s %12s %8s %12s\n", "REASON", "ISA", "COUNT", "%", "GROWTH");
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct row *r = &rs->r[i];
+		klog_growth(k, r, growth, sizeof(growth));
+		fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%% %12s\n", r->reason,
+			isa_name((enum isa)r->key->isa), r->st->count, r->pct, growth);
+	}
+	uint64_t count = rs->ngroups ? rs->groups[0].count : 0;
+	fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%% %12" PRIu64 "\n", "TOTAL", "", count,
+		count ? 100.0 : 0.0, last->total >= first->total ? last->total - first->total : 0);
+	if (k->npoints > 1 && first->has_ts && last->has_ts && last->ts_ns > first->ts_ns &&
+	    last->total >= first->total) {
+		double secs = (double)(last->ts_ns - first->ts_ns) / 1e9;
+		fprintf(out, "Growth from the first report (total=%" PRIu64 " at %.6f s) to the last: %" PRIu64
+			" exits in %.3f s, %.1f exits/s\n", first->total, (double)first->ts_ns / 1e9,
+			last->total - first->total, secs, (double)(last->total - first->total) / secs);
+	}
+	if (last->total && last->sum != last->total)
+		fprintf(out, "Note: the last report's exit lines sum to %" PRIu64
+			", its header says total=%" PRIu64 "\n", last->sum, last->total);
+}
+
+static void table_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
+			 const struct klog_series *k, const struct rows *krows, const struct render_opts *o,
+			 const struct report_meta *m)
+{
+	char span[32] = "";
+
+	if (m->has_span)
+		format_ns(m->span_ns, span, sizeof(span));
+	/* a kernel log alone needs no line about trace events */
+	bool trace = m->exits || m->unparsed || !k->npoints;
+	if (trace)
+		fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %" PRIu64
+			" undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "", span,
+			m->unparsed);
+	table_exits(out, agg, rows, o->by);
+	if (k->npoints)
+		table_klog(out, k, krows, !trace);
+	if (snapshot_saturated(agg))
+		fputs("Warning: a counter reached 2^64-1 and stopped there\n", out);
+}
+
+/* ---- CSV --------------------------------------------------------------- */
 
 static const char *csv_columns =
 	"source,vm,pid,vcpu,tid,isa,reason,code,count,percent,timed,time_ns,time_percent,"
@@ -308,6 +407,22 @@ static void csv_row(FILE *out, const char *source, const struct snapshot *s, con
 		fputs(",,,,,,", out);
 	fprintf(out, ",%s\n", growth ? growth : "");
 }
+
+static void csv_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
+		       const struct klog_series *k, const struct rows *krows, const struct report_meta *m)
+{
+	char growth[32];
+
+	fputs(csv_columns, out);
+	for (size_t i = 0; i < rows->n; i++)
+		csv_row(out, m->source, agg, &rows->r[i], NULL);
+	for (size_t i = 0; i < krows->n; i++) {
+		klog_growth(k, &krows->r[i], growth, sizeof(growth));
+		csv_row(out, "kernel-log", &k->last, &krows->r[i], growth);
+	}
+}
+
+/* ---- JSON -------------------------------------------------------------- */
 
 /* A reason row, or with total set the group's total (no key fields). */
 static void json_row(FILE *out, const struct snapshot *s, const struct row *r, bool total)
@@ -360,54 +475,51 @@ static void json_meta(FILE *out, const struct report_meta *m, const struct rende
 		fprintf(out, ",\"span_ns\":%" PRIu64, m->span_ns);
 }
 
-/* ---- kernel log -------------------------------------------------------- */
-
-static void klog_growth(const struct klog_series *k, const struct snap_entry *e, char *buf, size_t len)
+static void json_klog(FILE *out, const struct klog_series *k, const struct rows *krows)
 {
-	const struct exit_stat *f = snapshot_find(&k->first, &e->key);
-	uint64_t first = f ? f->count : 0;
-
-	if (e->st.count >= first)
-		snprintf(buf, len, "%" PRIu64, e->st.count - first);
-	else /* the counters were reset (module reloaded) between the blocks */
-		snprintf(buf, len, "-%" PRIu64, first - e->st.count);
-}
-
-static void table_klog(FILE *out, const struct klog_series *k, const struct snap_entry **v, size_t n,
-		       bool first_section)
-{
-	const struct klog_point *first = &k->points[0], *last = &k->points[k->npoints - 1];
-	struct exit_stat group;
 	char growth[32];
 
-	fprintf(out, "%sKernel log (CMPE283 %s exit stats): %zu report%s, last total=%" PRIu64, first_section ? "" : "\n",
-		k->isa == ISA_SVM ? "SVM" : "VMX", k->npoints, k->npoints == 1 ? "" : "s", last->total);
-	if (last->has_ts)
-		fprintf(out, " at %.6f s", (double)last->ts_ns / 1e9);
-	fputc('\n', out);
-	fprintf(out, "%-28s %-4s %12s %8s %12s\n", "REASON", "ISA", "COUNT", "%", "GROWTH");
-	memset(&group, 0, sizeof(group));
-	for (size_t i = 0; i < n; i++)
-		stat_merge(&group, &v[i]->st);
-	for (size_t i = 0; i < n; i++) {
-		struct row r;
-		row_fill(&r, v[i], &group);
-		klog_growth(k, v[i], growth, sizeof(growth));
-		fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%% %12s\n", r.reason,
-			isa_name((enum isa)v[i]->key.isa), v[i]->st.count, r.pct, growth);
+	fputs(",\"kernel_log\":{\"reports\":[", out);
+	for (size_t i = 0; i < k->npoints; i++) {
+		const struct klog_point *p = &k->points[i];
+		fprintf(out, "%s{\"total\":%" PRIu64 ",\"sum\":%" PRIu64, i ? "," : "", p->total, p->sum);
+		if (p->has_ts)
+			fprintf(out, ",\"ts_ns\":%" PRIu64, p->ts_ns);
+		fputc('}', out);
 	}
-	fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%% %12" PRIu64 "\n", "TOTAL", "", group.count,
-		group.count ? 100.0 : 0.0, last->total >= first->total ? last->total - first->total : 0);
-	if (k->npoints > 1 && first->has_ts && last->has_ts && last->ts_ns > first->ts_ns &&
-	    last->total >= first->total) {
-		double secs = (double)(last->ts_ns - first->ts_ns) / 1e9;
-		fprintf(out, "Growth from the first report (total=%" PRIu64 " at %.6f s) to the last: %" PRIu64
-			" exits in %.3f s, %.1f exits/s\n", first->total, (double)first->ts_ns / 1e9,
-			last->total - first->total, secs, (double)(last->total - first->total) / secs);
+	fputs("],\"last\":[", out);
+	for (size_t i = 0; i < krows->n; i++) {
+		const struct row *r = &krows->r[i];
+		klog_growth(k, r, growth, sizeof(growth));
+		fprintf(out, "%s{\"isa\":\"%s\",\"reason\":", i ? "," : "", isa_name((enum isa)r->key->isa));
+		json_string(out, r->reason);
+		fprintf(out, ",\"code\":%" PRIu64 ",\"count\":%" PRIu64 ",\"percent\":%.4f,\"growth\":%s}",
+			r->key->reason, r->st->count, r->pct, growth);
 	}
-	if (last->total && last->sum != last->total)
-		fprintf(out, "Note: the last report's exit lines sum to %" PRIu64
-			", its header says total=%" PRIu64 "\n", last->sum, last->total);
+	fputs("]}", out);
+}
+
+static void json_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
+			const struct klog_series *k, const struct rows *krows, const struct render_opts *o,
+			const struct report_meta *m)
+{
+	struct exit_stat total;
+	struct row tr;
+
+	json_meta(out, m, o);
+	fputs(",\"rows\":[", out);
+	for (size_t i = 0; i < rows->n; i++) {
+		if (i)
+			fputc(',', out);
+		json_row(out, agg, &rows->r[i], false);
+	}
+	snapshot_total(agg, &total);
+	row_fill(&tr, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, &total, &total);
+	fputs("],\"total\":", out);
+	json_row(out, agg, &tr, true);
+	if (k->npoints)
+		json_klog(out, k, krows);
+	fputs("}\n", out);
 }
 
 /* ---- report ------------------------------------------------------------ */
@@ -423,127 +535,37 @@ static const struct snap_entry **sorted_entries(const struct snapshot *s, enum s
 int render_report(FILE *out, const struct importer *im, const struct render_opts *o,
 		  const struct report_meta *m)
 {
-	struct snapshot agg;
-	const struct snap_entry **v = NULL, **kv = NULL;
-	size_t n = 0, kn = 0;
 	const struct klog_series *k = &im->klog;
-	int err = 0;
+	const struct snap_entry **v = NULL, **kv = NULL;
+	struct rows rows = { 0 }, krows = { 0 };
+	struct snapshot agg;
+	size_t n = 0, kn = 0;
+	int err = -ENOMEM;
 
 	snapshot_init(&agg);
-	if (snapshot_aggregate(&agg, &im->exits, o->by)) {
-		err = -ENOMEM;
+	if (snapshot_aggregate(&agg, &im->exits, o->by))
 		goto out;
-	}
 	v = sorted_entries(&agg, o->sort, &n);
-	if (agg.len && !v) {
-		err = -ENOMEM;
+	if ((agg.len && !v) || rows_build(&rows, v, n))
 		goto out;
-	}
 	if (k->npoints) {
 		kv = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &kn);
-		if (k->last.len && !kv) {
-			err = -ENOMEM;
+		if ((k->last.len && !kv) || rows_build(&krows, kv, kn))
 			goto out;
-		}
 	}
-
-	if (o->format == OUT_TABLE) {
-		char span[32] = "";
-		if (m->has_span)
-			format_ns(m->span_ns, span, sizeof(span));
-		/* a kernel log alone needs no line about trace events */
-		if (m->exits || m->unparsed || !k->npoints)
-			fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %"
-				PRIu64 " undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "",
-				span, m->unparsed);
-		if (n)
-			table_exits(out, &agg, v, n, o);
-		if (k->npoints)
-			table_klog(out, k, kv, kn, !(m->exits || m->unparsed));
-		if (snapshot_saturated(&agg))
-			fputs("Warning: a counter reached 2^64-1 and stopped there\n", out);
-	} else if (o->format == OUT_CSV) {
-		fputs(csv_columns, out);
-		for (size_t i = 0; i < n;) {
-			struct exit_stat group;
-			group_total(v, n, i, &group);
-			size_t j = i;
-			for (; j < n && same_group(&v[j]->key, &v[i]->key); j++) {
-				struct row r;
-				row_fill(&r, v[j], &group);
-				csv_row(out, m->source, &agg, &r, NULL);
-			}
-			i = j;
-		}
-		struct exit_stat kt;
-		memset(&kt, 0, sizeof(kt));
-		for (size_t i = 0; i < kn; i++)
-			stat_merge(&kt, &kv[i]->st);
-		for (size_t i = 0; i < kn; i++) {
-			struct row r;
-			char growth[32];
-			row_fill(&r, kv[i], &kt);
-			klog_growth(k, kv[i], growth, sizeof(growth));
-			csv_row(out, "kernel-log", &k->last, &r, growth);
-		}
-	} else {
-		json_meta(out, m, o);
-		fputs(",\"rows\":[", out);
-		for (size_t i = 0; i < n;) {
-			struct exit_stat group;
-			group_total(v, n, i, &group);
-			size_t j = i;
-			for (; j < n && same_group(&v[j]->key, &v[i]->key); j++) {
-				struct row r;
-				row_fill(&r, v[j], &group);
-				if (j)
-					fputc(',', out);
-				json_row(out, &agg, &r, false);
-			}
-			i = j;
-		}
-		struct exit_stat total;
-		snapshot_total(&agg, &total);
-		struct snap_entry tot = { .key = { .pid = PID_ALL, .vcpu = VCPU_ALL }, .st = total };
-		struct row r;
-		row_fill(&r, &tot, &total);
-		fputs("],\"total\":", out);
-		json_row(out, &agg, &r, true);
-		if (k->npoints) {
-			fputs(",\"kernel_log\":{\"reports\":[", out);
-			for (size_t i = 0; i < k->npoints; i++) {
-				const struct klog_point *p = &k->points[i];
-				fprintf(out, "%s{\"total\":%" PRIu64 ",\"sum\":%" PRIu64, i ? "," : "", p->total, p->sum);
-				if (p->has_ts)
-					fprintf(out, ",\"ts_ns\":%" PRIu64, p->ts_ns);
-				fputc('}', out);
-			}
-			fputs("],\"last\":[", out);
-			struct exit_stat kt;
-			memset(&kt, 0, sizeof(kt));
-			for (size_t i = 0; i < kn; i++)
-				stat_merge(&kt, &kv[i]->st);
-			for (size_t i = 0; i < kn; i++) {
-				struct row kr;
-				char growth[32];
-				row_fill(&kr, kv[i], &kt);
-				klog_growth(k, kv[i], growth, sizeof(growth));
-				fprintf(out, "%s{\"isa\":\"%s\",\"reason\":", i ? "," : "",
-					isa_name((enum isa)kv[i]->key.isa));
-				json_string(out, kr.reason);
-				fprintf(out, ",\"code\":%" PRIu64 ",\"count\":%" PRIu64 ",\"percent\":%.4f,\"growth\":%s}",
-					kv[i]->key.reason, kv[i]->st.count, kr.pct, growth);
-			}
-			fputs("]}", out);
-		}
-		fputs("}\n", out);
-	}
+	if (o->format == OUT_TABLE)
+		table_report(out, &agg, &rows, k, &krows, o, m);
+	else if (o->format == OUT_CSV)
+		csv_report(out, &agg, &rows, k, &krows, m);
+	else
+		json_report(out, &agg, &rows, k, &krows, o, m);
+	err = fflush(out) || ferror(out) ? -EIO : 0;
 out:
+	rows_free(&rows);
+	rows_free(&krows);
 	free(v);
 	free(kv);
 	snapshot_free(&agg);
-	if (!err && (fflush(out) || ferror(out)))
-		err = -EIO;
 	return err;
 }
 

@@ -64,3 +64,11 @@ run "reasons csv" 0 "$KVMEXITSTAT" reasons -o csv
 if python3 -c 'import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); assert len(r) > 200; assert any(x["name"]=="GP excp" and x["hex"]=="0x4d" for x in r)' "$TMP/out"; then ok "reasons csv parses"; else not_ok "reasons csv"; fi
 run "reasons json" 0 "$KVMEXITSTAT" reasons -o json
 if python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {x["isa"] for x in r}=={"vmx","svm"}' "$TMP/out"; then ok "reasons json parses"; else not_ok "reasons json"; fi
+
+# --sort: by total handling time, by reason code
+run "--sort time" 0 "$KVMEXITSTAT" report -o csv --sort time $T/trace_mkrause_nested_esxi_cr0wp.txt
+order=$(tail -n +2 "$TMP/out" | cut -d, -f7 | head -3 | tr '\n' ' ')
+if [ "$order" = "CR_ACCESS LDTR_TR EXTERNAL_INTERRUPT " ]; then ok "--sort time: 131us, 65us, 31us first"; else not_ok "--sort time order: $order"; fi
+run "--sort reason" 0 "$KVMEXITSTAT" report -o csv --sort reason $T/trace_mkrause_nested_esxi_cr0wp.txt
+order=$(tail -n +2 "$TMP/out" | cut -d, -f8 | tr '\n' ' ')
+if [ "$order" = "1 2 10 28 31 32 47 " ]; then ok "--sort reason: by code"; else not_ok "--sort reason order: $order"; fi
