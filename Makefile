@@ -29,16 +29,31 @@ LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/import
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render
 
+GEN_SRCS := exitgen/main.c exitgen/vm.c exitgen/kvm_stats.c
+GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o
+
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan test deps run bench install clean
-all: $(O)/kvmexitstat
+all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 $(O)/obj/%.o: src/%.c $(wildcard src/*.h) | $(O)/obj
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(O)/obj/exitgen/%.o: exitgen/%.c $(wildcard exitgen/*.h) src/numparse.h | $(O)/obj/exitgen
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Iexitgen -c $< -o $@
+
+$(O)/obj/exitgen/guest.o: exitgen/guest.S exitgen/guest.h | $(O)/obj/exitgen
+	$(call msg,AS,$@)
+	$(Q)$(CC) -Iexitgen -c $< -o $@
+
+$(O)/kvmexitgen: $(GEN_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
 $(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
@@ -48,7 +63,7 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/unit $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(O)/obj $(O)/tests:
+$(O)/obj $(O)/obj/exitgen $(O)/tests:
 	$(Q)mkdir -p $@
 
 # Test dependencies come from Debian; the script installs what is missing.
@@ -76,9 +91,10 @@ run: deps
 bench: $(O)/kvmexitstat
 	bench/report_bench.sh
 
-install: $(O)/kvmexitstat
+install: $(O)/kvmexitstat $(O)/kvmexitgen $(O)/kvmexitgen
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 $(O)/kvmexitstat $(DESTDIR)$(BINDIR)/kvmexitstat
+	install -m 0755 $(O)/kvmexitgen $(DESTDIR)$(BINDIR)/kvmexitgen
 
 clean:
 	rm -rf $(O)

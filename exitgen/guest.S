@@ -1,0 +1,129 @@
+/* kvmexitgen's guest: a 64-bit loop that runs a program of operations,
+ * each one instruction that exits to the hypervisor, a given number of
+ * times, counting what it did. Position-independent; copied to GUEST_CODE.
+ *
+ * Entry (registers set by the VMM):
+ *   rdi  the program: records { u32 op, u32 0, u64 count }, ended by OP_END
+ *   rsi  the results: u64 done[OP_COUNT], one counter per operation
+ *   r15  this vCPU's MMIO address
+ *   rsp  a stack
+ * At the end it writes to PORT_DONE, and never returns. */
+#include "guest.h"
+
+	.text
+	.code64
+	.globl guest_code_start, guest_code_end, guest_vmcall_insn
+
+guest_code_start:
+	mov	%rdi, %r12		/* r12: next record */
+	mov	%rsi, %r13		/* r13: results */
+
+next_op:
+	mov	(%r12), %eax		/* op */
+	mov	8(%r12), %r14		/* count */
+	add	$16, %r12
+	test	%eax, %eax
+	jz	finished
+	test	%r14, %r14
+	jz	next_op
+	cmp	$OP_CPUID, %eax
+	je	do_cpuid
+	cmp	$OP_IO_OUT, %eax
+	je	do_io_out
+	cmp	$OP_IO_IN, %eax
+	je	do_io_in
+	cmp	$OP_MMIO_READ, %eax
+	je	do_mmio_read
+	cmp	$OP_MMIO_WRITE, %eax
+	je	do_mmio_write
+	cmp	$OP_HLT, %eax
+	je	do_hlt
+	cmp	$OP_MSR_READ, %eax
+	je	do_msr_read
+	cmp	$OP_MSR_WRITE, %eax
+	je	do_msr_write
+	cmp	$OP_VMCALL, %eax
+	je	do_vmcall
+	jmp	finished		/* the VMM validated the program: not reached */
+
+do_cpuid:				/* CPUID leaf 0: always intercepted */
+	xor	%eax, %eax
+	xor	%ecx, %ecx
+	cpuid
+	incq	8 * OP_CPUID(%r13)
+	dec	%r14
+	jnz	do_cpuid
+	jmp	next_op
+
+do_io_out:				/* OUT to a port no device claims: exits to the VMM */
+	mov	$PORT_OP, %dx
+	mov	$0x5a, %al
+	out	%al, %dx
+	incq	8 * OP_IO_OUT(%r13)
+	dec	%r14
+	jnz	do_io_out
+	jmp	next_op
+
+do_io_in:
+	mov	$PORT_OP, %dx
+	in	%dx, %al
+	incq	8 * OP_IO_IN(%r13)
+	dec	%r14
+	jnz	do_io_in
+	jmp	next_op
+
+do_mmio_read:				/* a GPA with no memory slot: MMIO exit */
+	mov	(%r15), %rax
+	incq	8 * OP_MMIO_READ(%r13)
+	dec	%r14
+	jnz	do_mmio_read
+	jmp	next_op
+
+do_mmio_write:
+	mov	%r14, (%r15)
+	incq	8 * OP_MMIO_WRITE(%r13)
+	dec	%r14
+	jnz	do_mmio_write
+	jmp	next_op
+
+do_hlt:					/* no in-kernel irqchip: every HLT exits to the VMM */
+	hlt
+	incq	8 * OP_HLT(%r13)
+	dec	%r14
+	jnz	do_hlt
+	jmp	next_op
+
+do_msr_read:				/* the VMM's MSR filter denies EXITGEN_MSR */
+	mov	$EXITGEN_MSR, %ecx
+	rdmsr
+	incq	8 * OP_MSR_READ(%r13)
+	dec	%r14
+	jnz	do_msr_read
+	jmp	next_op
+
+do_msr_write:
+	mov	$EXITGEN_MSR, %ecx
+	xor	%eax, %eax
+	xor	%edx, %edx
+	wrmsr
+	incq	8 * OP_MSR_WRITE(%r13)
+	dec	%r14
+	jnz	do_msr_write
+	jmp	next_op
+
+do_vmcall:				/* a hypercall KVM does not know: handled in KVM */
+	mov	$EXITGEN_HYPERCALL, %eax
+guest_vmcall_insn:
+	vmcall				/* 0f 01 c1; the VMM rewrites it to vmmcall on AMD */
+	incq	8 * OP_VMCALL(%r13)
+	dec	%r14
+	jnz	do_vmcall
+	jmp	next_op
+
+finished:
+	mov	$PORT_DONE, %dx
+	out	%al, %dx
+	jmp	finished
+guest_code_end:
+
+	.section .note.GNU-stack, "", @progbits

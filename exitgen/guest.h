@@ -1,0 +1,38 @@
+/* What the host and the guest code of kvmexitgen agree on: the guest's
+ * memory layout, its ports, its MSR, and the program format. Included by
+ * C and by guest.S. */
+#ifndef KVMEXITGEN_GUEST_H
+#define KVMEXITGEN_GUEST_H
+
+/* Operations of a guest program; one record is { u32 op, u32 0, u64 count }. */
+#define OP_END 0
+#define OP_CPUID 1
+#define OP_IO_OUT 2
+#define OP_IO_IN 3
+#define OP_MMIO_READ 4
+#define OP_MMIO_WRITE 5
+#define OP_HLT 6
+#define OP_MSR_READ 7
+#define OP_MSR_WRITE 8
+#define OP_VMCALL 9
+#define OP_COUNT 10
+
+/* Guest-physical layout (identity-mapped, so also the guest's virtual one). */
+#define GUEST_PML4 0x1000
+#define GUEST_PDPT 0x2000
+#define GUEST_PD_LOW 0x3000     /* 0-1 GiB, 2 MiB pages */
+#define GUEST_PD_MMIO 0x4000    /* 3-4 GiB: the MMIO hole */
+#define GUEST_CODE 0x10000
+#define GUEST_PROGRAMS 0x40000  /* vCPU i: program at + i * 0x1000 */
+#define GUEST_RESULTS 0x80000   /* vCPU i: u64 done[OP_COUNT] at + i * 0x100 */
+#define GUEST_STACKS 0x100000   /* vCPU i: stack top at + (i + 1) * 0x4000 */
+#define GUEST_MEM_SIZE 0x400000 /* 4 MiB of RAM from GPA 0 */
+#define GUEST_MMIO 0xf0000000   /* no memory slot here: every access exits */
+#define GUEST_MAX_VCPUS 64
+
+#define PORT_OP 0xe0            /* io-out / io-in operations */
+#define PORT_DONE 0xe4          /* the guest finished its program */
+#define EXITGEN_MSR 0x00000bad  /* filtered, so that RDMSR/WRMSR exit to the VMM */
+#define EXITGEN_HYPERCALL 0x7e57 /* no such KVM hypercall: KVM answers -ENOSYS */
+
+#endif

@@ -1,0 +1,404 @@
+#define _GNU_SOURCE
+#include "vm.h"
+
+#include <cpuid.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+extern const uint8_t guest_code_start[], guest_code_end[], guest_vmcall_insn[];
+
+#define PTE_P 0x1ull
+#define PTE_RW 0x2ull
+#define PTE_US 0x4ull
+#define PTE_PS 0x80ull
+
+#define CR0_PE (1ull << 0)
+#define CR0_MP (1ull << 1)
+#define CR0_ET (1ull << 4)
+#define CR0_NE (1ull << 5)
+#define CR0_WP (1ull << 16)
+#define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
+#define RFLAGS_FIXED 0x2ull
+#define RFLAGS_IOPL3 0x3000ull
+
+const char *guest_mode_name(enum guest_mode m)
+{
+	return m == MODE_USER ? "user" : m == MODE_SUPERVISOR ? "supervisor" : "auto";
+}
+
+bool host_has_hw_virt(void)
+{
+	unsigned a, b, c, d;
+	if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 5)))
+		return true; /* VMX */
+	if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 2)))
+		return true; /* SVM */
+	return false;
+}
+
+static bool host_is_amd(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(0, &a, &b, &c, &d))
+		return false;
+	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163; /* "AuthenticAMD" */
+}
+
+static uint64_t *table(struct vm *vm, uint64_t gpa)
+{
+	return (uint64_t *)(vm->mem + gpa);
+}
+
+/* Identity map 0-4 MiB (RAM) and 2 MiB at GUEST_MMIO (no slot), with 2 MiB pages. */
+static void build_page_tables(struct vm *vm)
+{
+	uint64_t us = vm->mode == MODE_USER ? PTE_US : 0;
+
+	table(vm, GUEST_PML4)[0] = GUEST_PDPT | PTE_P | PTE_RW | us;
+	table(vm, GUEST_PDPT)[0] = GUEST_PD_LOW | PTE_P | PTE_RW | us;
+	table(vm, GUEST_PDPT)[GUEST_MMIO >> 30] = GUEST_PD_MMIO | PTE_P | PTE_RW | us;
+	for (uint64_t a = 0; a < GUEST_MEM_SIZE; a += 2ull << 20)
+		table(vm, GUEST_PD_LOW)[a >> 21] = a | PTE_P | PTE_RW | PTE_PS | us;
+	table(vm, GUEST_PD_MMIO)[(GUEST_MMIO >> 21) & 511] = GUEST_MMIO | PTE_P | PTE_RW | PTE_PS | us;
+}
+
+/* Deny EXITGEN_MSR in a KVM MSR filter, with exits to user space for denied
+ * accesses: then every RDMSR/WRMSR of it takes KVM's MSR exit path and ends
+ * here. */
+static bool setup_msr_filter(struct vm *vm)
+{
+	static uint8_t deny[1]; /* bit clear: denied */
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
+				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
+	struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
+
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
+	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
+		return false;
+	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
+		return false;
+	filter.ranges[0] = (struct kvm_msr_filter_range){
+		.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+		.nmsrs = 1,
+		.base = EXITGEN_MSR,
+		.bitmap = deny,
+	};
+	return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter) == 0;
+}
+
+static int set_cpuid(struct vcpu *v, char *msg, size_t msglen)
+{
+	int n = 128;
+	for (;;) {
+		struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (size_t)n * sizeof(c->entries[0]));
+		if (!c)
+			return -ENOMEM;
+		c->nent = (uint32_t)n;
+		if (ioctl(v->vm->kvm_fd, KVM_GET_SUPPORTED_CPUID, c) == 0) {
+			int err = ioctl(v->fd, KVM_SET_CPUID2, c) ? -errno : 0;
+			free(c);
+			if (err)
+				snprintf(msg, msglen, "KVM_SET_CPUID2 on vCPU %d failed: %s", v->id, strerror(-err));
+			return err;
+		}
+		int e = errno;
+		free(c);
+		if (e != E2BIG || n > 4096) {
+			snprintf(msg, msglen, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(e));
+			return -e;
+		}
+		n *= 2;
+	}
+}
+
+static void segment(struct kvm_segment *s, uint16_t sel, uint8_t type, bool code, int dpl)
+{
+	*s = (struct kvm_segment){
+		.base = 0, .limit = 0xffffffff, .selector = sel, .type = type, .present = 1,
+		.dpl = (uint8_t)dpl, .db = code ? 0 : 1, .s = 1, .l = code ? 1 : 0, .g = 1,
+	};
+}
+
+int vcpu__reset(struct vcpu *v, char *msg, size_t msglen)
+{
+	struct vm *vm = v->vm;
+	struct kvm_sregs sregs;
+	struct kvm_regs regs;
+	int dpl = vm->mode == MODE_USER ? 3 : 0;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &sregs)) {
+		snprintf(msg, msglen, "KVM_GET_SREGS on vCPU %d failed: %s", v->id, strerror(errno));
+		return -errno;
+	}
+	sregs.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	sregs.cr3 = GUEST_PML4;
+	sregs.cr4 = CR4_PAE;
+	sregs.efer = EFER_LME | EFER_LMA;
+	segment(&sregs.cs, (uint16_t)(0x08 | dpl), 11, true, dpl);
+	segment(&sregs.ds, (uint16_t)(0x10 | dpl), 3, false, dpl);
+	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
+	sregs.tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = 0x18, .type = 11, .present = 1 };
+	sregs.ldt = (struct kvm_segment){ .selector = 0, .type = 2, .present = 1, .unusable = 1 };
+	if (ioctl(v->fd, KVM_SET_SREGS, &sregs)) {
+		snprintf(msg, msglen, "KVM_SET_SREGS (long mode, CPL%d) on vCPU %d failed: %s", dpl, v->id,
+			 strerror(errno));
+		return -errno;
+	}
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = GUEST_CODE;
+	regs.rsp = GUEST_STACKS + (uint64_t)(v->id + 1) * 0x4000;
+	regs.rdi = GUEST_PROGRAMS + (uint64_t)v->id * 0x1000;
+	regs.rsi = GUEST_RESULTS + (uint64_t)v->id * 0x100;
+	regs.r15 = GUEST_MMIO + (uint64_t)v->id * 8;
+	regs.rflags = RFLAGS_FIXED | (vm->mode == MODE_USER ? RFLAGS_IOPL3 : 0);
+	if (ioctl(v->fd, KVM_SET_REGS, &regs)) {
+		snprintf(msg, msglen, "KVM_SET_REGS on vCPU %d failed: %s", v->id, strerror(errno));
+		return -errno;
+	}
+	memset(vm->mem + GUEST_RESULTS + (size_t)v->id * 0x100, 0, 8 * OP_COUNT);
+	memset(v->seen, 0, sizeof(v->seen));
+	v->done = false;
+	v->error = 0;
+	v->message[0] = '\0';
+	return 0;
+}
+
+static int vcpu__create(struct vm *vm, int id, char *msg, size_t msglen)
+{
+	struct vcpu *v = &vm->vcpus[id];
+	int size;
+
+	v->vm = vm;
+	v->id = id;
+	v->stats_fd = -1;
+	v->fd = ioctl(vm->fd, KVM_CREATE_VCPU, id);
+	if (v->fd < 0) {
+		snprintf(msg, msglen, "KVM_CREATE_VCPU %d failed: %s", id, strerror(errno));
+		return -errno;
+	}
+	size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (size <= 0) {
+		snprintf(msg, msglen, "KVM_GET_VCPU_MMAP_SIZE failed: %s", strerror(errno));
+		return -errno;
+	}
+	v->run_size = (size_t)size;
+	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		snprintf(msg, msglen, "mmap of vCPU %d's kvm_run failed: %s", id, strerror(errno));
+		return -errno;
+	}
+	int err = set_cpuid(v, msg, msglen);
+	if (err)
+		return err;
+	v->stats_fd = ioctl(v->fd, KVM_GET_STATS_FD, NULL);
+	return vcpu__reset(v, msg, msglen);
+}
+
+int vm__create(struct vm *vm, enum guest_mode mode, int nvcpus, char *msg, size_t msglen)
+{
+	int err;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->fd = -1;
+	vm->kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (vm->kvm_fd < 0) {
+		err = -errno;
+		if (errno == ENOENT)
+			snprintf(msg, msglen, "no /dev/kvm: is KVM enabled? (modprobe kvm-intel or kvm-amd)");
+		else if (errno == EACCES || errno == EPERM)
+			snprintf(msg, msglen, "cannot open /dev/kvm: %s (run as root, or join the kvm group)",
+				 strerror(errno));
+		else
+			snprintf(msg, msglen, "cannot open /dev/kvm: %s", strerror(errno));
+		return err;
+	}
+	int api = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (api != KVM_API_VERSION) {
+		snprintf(msg, msglen, "KVM_GET_API_VERSION says %d, this program needs %d", api, KVM_API_VERSION);
+		return -EINVAL;
+	}
+	vm->fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->fd < 0) {
+		err = -errno;
+		snprintf(msg, msglen, "KVM_CREATE_VM failed: %s", strerror(errno));
+		return err;
+	}
+	vm->mode = mode == MODE_AUTO ? (host_has_hw_virt() ? MODE_SUPERVISOR : MODE_USER) : mode;
+	vm->amd = host_is_amd();
+	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	if (vm->mem == MAP_FAILED) {
+		vm->mem = NULL;
+		snprintf(msg, msglen, "cannot allocate guest memory: %s", strerror(errno));
+		return -ENOMEM;
+	}
+	struct kvm_userspace_memory_region region = {
+		.slot = 0, .guest_phys_addr = 0, .memory_size = GUEST_MEM_SIZE, .userspace_addr = (uintptr_t)vm->mem,
+	};
+	if (ioctl(vm->fd, KVM_SET_USER_MEMORY_REGION, &region)) {
+		err = -errno;
+		snprintf(msg, msglen, "KVM_SET_USER_MEMORY_REGION failed: %s", strerror(errno));
+		return err;
+	}
+	build_page_tables(vm);
+	memcpy(vm->mem + GUEST_CODE, guest_code_start, (size_t)(guest_code_end - guest_code_start));
+	if (vm->amd) {
+		/* vmcall would #UD on AMD and be patched by KVM: start with vmmcall */
+		uint8_t *insn = vm->mem + GUEST_CODE + (guest_vmcall_insn - guest_code_start);
+		insn[2] = 0xd9;
+	}
+	vm->msr_exits = setup_msr_filter(vm);
+	for (int i = 0; i < nvcpus; i++) {
+		if ((err = vcpu__create(vm, i, msg, msglen)))
+			return err;
+		vm->nvcpus = i + 1;
+	}
+	return 0;
+}
+
+void vm__destroy(struct vm *vm)
+{
+	for (int i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->run)
+			munmap(v->run, v->run_size);
+		if (v->stats_fd >= 0)
+			close(v->stats_fd);
+		if (v->fd >= 0)
+			close(v->fd);
+	}
+	if (vm->mem)
+		munmap(vm->mem, GUEST_MEM_SIZE);
+	if (vm->fd >= 0)
+		close(vm->fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	memset(vm, 0, sizeof(*vm));
+}
+
+void vm__load_program(struct vm *vm, int i, const uint32_t *ops, const uint64_t *counts, int n)
+{
+	uint8_t *p = vm->mem + GUEST_PROGRAMS + (size_t)i * 0x1000;
+	memset(p, 0, 0x1000);
+	for (int k = 0; k < n; k++) {
+		memcpy(p + 16 * k, &ops[k], 4);
+		memcpy(p + 16 * k + 8, &counts[k], 8);
+	}
+}
+
+void vm__results(const struct vm *vm, int i, uint64_t done[OP_COUNT])
+{
+	memcpy(done, vm->mem + GUEST_RESULTS + (size_t)i * 0x100, 8 * OP_COUNT);
+}
+
+static const char *kvm_exit_name(uint32_t r)
+{
+	static const char *names[] = {
+		[KVM_EXIT_UNKNOWN] = "KVM_EXIT_UNKNOWN", [KVM_EXIT_EXCEPTION] = "KVM_EXIT_EXCEPTION",
+		[KVM_EXIT_IO] = "KVM_EXIT_IO", [KVM_EXIT_HYPERCALL] = "KVM_EXIT_HYPERCALL",
+		[KVM_EXIT_DEBUG] = "KVM_EXIT_DEBUG", [KVM_EXIT_HLT] = "KVM_EXIT_HLT",
+		[KVM_EXIT_MMIO] = "KVM_EXIT_MMIO", [KVM_EXIT_IRQ_WINDOW_OPEN] = "KVM_EXIT_IRQ_WINDOW_OPEN",
+		[KVM_EXIT_SHUTDOWN] = "KVM_EXIT_SHUTDOWN (guest triple fault)",
+		[KVM_EXIT_FAIL_ENTRY] = "KVM_EXIT_FAIL_ENTRY", [KVM_EXIT_INTR] = "KVM_EXIT_INTR",
+		[KVM_EXIT_INTERNAL_ERROR] = "KVM_EXIT_INTERNAL_ERROR", [KVM_EXIT_SYSTEM_EVENT] = "KVM_EXIT_SYSTEM_EVENT",
+		[KVM_EXIT_X86_RDMSR] = "KVM_EXIT_X86_RDMSR", [KVM_EXIT_X86_WRMSR] = "KVM_EXIT_X86_WRMSR",
+	};
+	return r < sizeof(names) / sizeof(names[0]) && names[r] ? names[r] : "KVM_EXIT_(other)";
+}
+
+/* An exit the guest program cannot have caused: say what, where, and fail. */
+static int unexpected(struct vcpu *v, const char *what)
+{
+	struct kvm_regs r;
+	int n = snprintf(v->message, sizeof(v->message), "vCPU %d: unexpected %s (exit_reason %u)", v->id, what,
+			 v->run->exit_reason);
+	if (v->run->exit_reason == KVM_EXIT_FAIL_ENTRY)
+		n += snprintf(v->message + n, sizeof(v->message) - (size_t)n, ", hardware reason 0x%llx",
+			      (unsigned long long)v->run->fail_entry.hardware_entry_failure_reason);
+	if (v->run->exit_reason == KVM_EXIT_INTERNAL_ERROR)
+		n += snprintf(v->message + n, sizeof(v->message) - (size_t)n, ", suberror %u",
+			      v->run->internal.suberror);
+	if (ioctl(v->fd, KVM_GET_REGS, &r) == 0)
+		snprintf(v->message + n, sizeof(v->message) - (size_t)n,
+			 "; rip 0x%llx rsp 0x%llx rax 0x%llx rcx 0x%llx rdx 0x%llx rflags 0x%llx",
+			 (unsigned long long)r.rip, (unsigned long long)r.rsp, (unsigned long long)r.rax,
+			 (unsigned long long)r.rcx, (unsigned long long)r.rdx, (unsigned long long)r.rflags);
+	v->error = -EIO;
+	return v->error;
+}
+
+int vcpu__run(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	char what[96];
+
+	while (!v->done) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			v->error = -errno;
+			snprintf(v->message, sizeof(v->message), "vCPU %d: KVM_RUN failed: %s", v->id, strerror(errno));
+			return v->error;
+		}
+		switch (run->exit_reason) {
+		case KVM_EXIT_IO:
+			if (run->io.port == PORT_DONE && run->io.direction == KVM_EXIT_IO_OUT) {
+				v->done = true;
+			} else if (run->io.port == PORT_OP) {
+				int op = run->io.direction == KVM_EXIT_IO_OUT ? OP_IO_OUT : OP_IO_IN;
+				if (op == OP_IO_IN)
+					memset((uint8_t *)run + run->io.data_offset, 0, (size_t)run->io.size * run->io.count);
+				v->seen[op] += run->io.count;
+			} else {
+				snprintf(what, sizeof(what), "%s port 0x%x", kvm_exit_name(run->exit_reason), run->io.port);
+				return unexpected(v, what);
+			}
+			break;
+		case KVM_EXIT_MMIO:
+			if (run->mmio.phys_addr != GUEST_MMIO + (uint64_t)v->id * 8) {
+				snprintf(what, sizeof(what), "MMIO at 0x%llx", (unsigned long long)run->mmio.phys_addr);
+				return unexpected(v, what);
+			}
+			if (run->mmio.is_write) {
+				v->seen[OP_MMIO_WRITE]++;
+			} else {
+				memset(run->mmio.data, 0, sizeof(run->mmio.data));
+				v->seen[OP_MMIO_READ]++;
+			}
+			break;
+		case KVM_EXIT_HLT:
+			v->seen[OP_HLT]++;
+			break;
+		case KVM_EXIT_X86_RDMSR:
+		case KVM_EXIT_X86_WRMSR:
+			if (run->msr.index != EXITGEN_MSR) {
+				snprintf(what, sizeof(what), "%s of MSR 0x%x", kvm_exit_name(run->exit_reason),
+					 run->msr.index);
+				return unexpected(v, what);
+			}
+			run->msr.error = 0;
+			if (run->exit_reason == KVM_EXIT_X86_RDMSR) {
+				run->msr.data = 0;
+				v->seen[OP_MSR_READ]++;
+			} else {
+				v->seen[OP_MSR_WRITE]++;
+			}
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		default:
+			return unexpected(v, kvm_exit_name(run->exit_reason));
+		}
+	}
+	return 0;
+}

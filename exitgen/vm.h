@@ -1,0 +1,59 @@
+/* kvmexitgen's VMM: a VM with identity-mapped long-mode memory, vCPUs that
+ * run the guest program, and the handling of the exits that reach it. */
+#ifndef KVMEXITGEN_VM_H
+#define KVMEXITGEN_VM_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "guest.h"
+
+enum guest_mode { MODE_AUTO, MODE_SUPERVISOR, MODE_USER };
+
+struct vcpu {
+	struct vm *vm;
+	int id;
+	int fd;
+	int stats_fd;            /* KVM_GET_STATS_FD, -1 if refused */
+	struct kvm_run *run;
+	size_t run_size;
+	uint64_t seen[OP_COUNT]; /* exits that reached this VMM, per operation */
+	int error;               /* 0, or -errno of a failure already reported in message */
+	char message[512];
+	bool done;
+};
+
+struct vm {
+	int kvm_fd;
+	int fd;
+	uint8_t *mem;
+	enum guest_mode mode;    /* resolved: supervisor or user */
+	bool amd;                /* vmmcall rather than vmcall */
+	bool msr_exits;          /* MSR filter with user-space exits is in place */
+	int nvcpus;
+	struct vcpu vcpus[GUEST_MAX_VCPUS];
+};
+
+/* Open /dev/kvm, create the VM and its memory, load the guest code. On
+ * failure returns -errno with a one-line message in msg. */
+int vm__create(struct vm *vm, enum guest_mode mode, int nvcpus, char *msg, size_t msglen);
+void vm__destroy(struct vm *vm);
+
+/* Write vCPU i's program (ops[] with counts[], n of them, OP_END added). */
+void vm__load_program(struct vm *vm, int i, const uint32_t *ops, const uint64_t *counts, int n);
+/* What the guest counted it did, per operation. */
+void vm__results(const struct vm *vm, int i, uint64_t done[OP_COUNT]);
+
+/* Reset vCPU i to the start of its program (registers, results, seen). */
+int vcpu__reset(struct vcpu *v, char *msg, size_t msglen);
+/* Run vCPU until the guest reports it is done. 0, or -errno with v->message. */
+int vcpu__run(struct vcpu *v);
+
+/* The resolved mode's name. */
+const char *guest_mode_name(enum guest_mode m);
+/* Does this host's CPU have VMX or SVM (so a CPL0 guest runs in hardware)? */
+bool host_has_hw_virt(void);
+
+#endif
