@@ -36,7 +36,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
-.PHONY: all check check-asan test deps run bench install clean
+.PHONY: all check check-asan check-vm test deps run bench install clean static vm-image
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 $(O)/obj/%.o: src/%.c $(wildcard src/*.h) | $(O)/obj
@@ -63,15 +63,27 @@ $(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/unit $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(O)/obj $(O)/obj/exitgen $(O)/tests:
+$(O)/obj $(O)/obj/exitgen $(O)/tests $(O)/helpers:
 	$(Q)mkdir -p $@
 
 # Test dependencies come from Debian; the script installs what is missing.
 deps:
 	$(Q)tests/deps.sh
 
-test: $(O)/kvmexitstat $(UNIT_BINS)
-	$(Q)O=$(O) tests/run.sh
+$(O)/helpers/%: tests/helpers/%.c | $(O)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+
+test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny_ioctl vm-image
+	$(Q)O=$(O) RUN_VM=1 tests/run.sh
+
+# The nested-SVM testbed's image (tests/vm/testbed.sh), and its tests alone.
+vm-image: static
+	$(Q)O=$(O) tests/vm/testbed.sh build
+
+check-vm: deps
+	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image
+	$(Q)O=$(O) RUN_VM=only tests/run.sh
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory check-asan
@@ -80,8 +92,13 @@ check: deps
 check-asan:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan CC=clang \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" $(O)/asan/kvmexitstat $(UNIT_TESTS:%=$(O)/asan/tests/%)
+		LDFLAGS="-fsanitize=address,undefined" $(O)/asan/kvmexitstat $(O)/asan/kvmexitgen $(O)/asan/helpers/deny_ioctl \
+		$(UNIT_TESTS:%=$(O)/asan/tests/%)
 	$(Q)O=$(O)/asan SUITE=asan tests/run.sh
+
+# Static binaries for the testbed's initramfs (no libraries inside it).
+static:
+	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static $(O)/static/kvmexitstat $(O)/static/kvmexitgen
 
 # The main job. Until the live collector exists: a report of a bundled real trace.
 run: deps

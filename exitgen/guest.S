@@ -44,6 +44,8 @@ next_op:
 	je	do_msr_write
 	cmp	$OP_VMCALL, %eax
 	je	do_vmcall
+	cmp	$OP_UD2, %eax
+	je	do_ud2
 	jmp	finished		/* the VMM validated the program: not reached */
 
 do_cpuid:				/* CPUID leaf 0: always intercepted */
@@ -118,6 +120,13 @@ guest_vmcall_insn:
 	incq	8 * OP_VMCALL(%r13)
 	dec	%r14
 	jnz	do_vmcall
+	jmp	next_op
+
+do_ud2:					/* no IDT: the vCPU shuts down (triple fault) */
+	ud2
+	incq	8 * OP_UD2(%r13)
+	dec	%r14
+	jnz	do_ud2
 	jmp	next_op
 
 finished:

@@ -15,7 +15,8 @@
 #define OP_MSR_READ 7
 #define OP_MSR_WRITE 8
 #define OP_VMCALL 9
-#define OP_COUNT 10
+#define OP_UD2 10               /* an invalid opcode: ends the run with an error */
+#define OP_COUNT 11
 
 /* Guest-physical layout (identity-mapped, so also the guest's virtual one). */
 #define GUEST_PML4 0x1000

@@ -36,6 +36,7 @@ static const struct {
 	[OP_MSR_READ] = { "msr-read", true, true },
 	[OP_MSR_WRITE] = { "msr-write", true, true },
 	[OP_VMCALL] = { "vmcall", false, false },
+	[OP_UD2] = { "ud2", false, false },
 };
 
 struct options {
@@ -66,6 +67,8 @@ static void usage(FILE *out)
 	      "  --msr-read N     RDMSR of MSR 0xbad, denied by a KVM MSR filter        [supervisor]\n"
 	      "  --msr-write N    WRMSR of it                                           [supervisor]\n"
 	      "  --vmcall N       VMCALL/VMMCALL of an unknown hypercall (handled in KVM)\n"
+	      "  --ud2 N          an invalid opcode: the guest has no exception handler, so the run\n"
+	      "                   ends with an error (shows how an unexpected exit is reported)\n"
 	      "\n"
 	      "Options:\n"
 	      "  --vcpus K        vCPUs, one thread each, each running the whole program (default 1)\n"
@@ -389,8 +392,8 @@ static int bench(struct vm *vm, const struct options *o)
 		       guest_mode_name(vm->mode), o->bench_exits, o->rounds, "OPERATION", "NS/EXIT", "CYCLES/EXIT");
 	bool first = true;
 	for (int op = 1; op < OP_COUNT; op++) {
-		if (op_unavailable(vm, op))
-			continue;
+		if (op == OP_UD2 || op_unavailable(vm, op))
+			continue; /* ud2 ends a run: nothing to time */
 		struct vcpu *v = &vm->vcpus[0];
 		uint32_t code = (uint32_t)op;
 		for (int r = -1; r < o->rounds; r++) { /* round -1 warms up (first-touch faults) */

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages the build and the tests need, when missing.
 set -euo pipefail
-pkgs=(gcc clang make pkg-config libcmocka-dev python3)
+# build and unit tests; the nested-SVM testbed (tests/vm): QEMU, Debian's
+# kernel with its kvm/kvm-amd modules, busybox, cpio
+pkgs=(gcc clang make pkg-config libcmocka-dev python3 binutils
+	qemu-system-x86 linux-image-amd64 busybox-static cpio)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

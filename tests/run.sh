@@ -21,7 +21,11 @@ count() { # reads TAP on stdin, echoes it, updates the counters via the log
 	done
 }
 
+# RUN_VM: unset, the unit and CLI tests; 1, those and the testbed's; only, the testbed's.
+unit_and_cli=1
+[ "${RUN_VM:-}" = only ] && unit_and_cli=0
 for t in "$O"/tests/test_*; do
+	[ $unit_and_cli = 1 ] || break
 	[ -x "$t" ] || continue
 	echo "# $SUITE: $(basename "$t")"
 	before=$(grep -c F "$log")
@@ -31,11 +35,16 @@ for t in "$O"/tests/test_*; do
 	[ "$rc" -ne 0 ] && [ "$(grep -c F "$log")" -eq "$before" ] &&
 		echo "not ok - $(basename "$t") exited $rc" | count
 done
-for t in tests/cli/*.sh; do
+vm_tests=
+[ -n "${RUN_VM:-}" ] && vm_tests=$(ls tests/vm/test_*.sh)
+cli_tests=
+[ $unit_and_cli = 1 ] && cli_tests=$(ls tests/cli/*.sh)
+for t in $cli_tests $vm_tests; do
 	echo "# $SUITE: $t"
+	before=$(grep -c F "$log")
 	bash "$t" 2>&1 | count
 	rc=${PIPESTATUS[0]}
-	[ "$rc" -ne 0 ] && echo "not ok - $t exited $rc" | count
+	[ "$rc" -ne 0 ] && [ "$(grep -c F "$log")" -eq "$before" ] && echo "not ok - $t exited $rc" | count
 done
 pass=$(grep -c P "$log"); fail=$(grep -c F "$log"); skip=$(grep -c S "$log")
 echo "$SUITE: $pass passed, $fail failed, $skip skipped"
