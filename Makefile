@@ -101,7 +101,8 @@ static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static $(O)/static/kvmexitstat $(O)/static/kvmexitgen
 
 # The main job. Until the live collector exists: a report of a bundled real trace.
-run: deps
+run:
+	$(Q)tests/deps.sh build
 	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat
 	$(O)/kvmexitstat report tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt
 

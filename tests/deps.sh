@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Install the Debian packages the build and the tests need, when missing.
 set -euo pipefail
-# build and unit tests; the nested-SVM testbed (tests/vm): QEMU, Debian's
-# kernel with its kvm/kvm-amd modules, busybox, cpio
-pkgs=(gcc clang make pkg-config libcmocka-dev python3 binutils
-	qemu-system-x86 linux-image-amd64 busybox-static cpio)
+#   tests/deps.sh build   what building needs
+#   tests/deps.sh         that, and what the tests need: cmocka, clang (ASan),
+#                         and the nested-SVM testbed (tests/vm): QEMU, Debian's
+#                         kernel with its kvm/kvm-amd modules, busybox, cpio
+pkgs=(gcc make binutils)
+if [ "${1:-all}" != build ]; then
+	pkgs+=(clang pkg-config libcmocka-dev python3 util-linux
+		qemu-system-x86 linux-image-amd64 busybox-static cpio)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
