@@ -106,8 +106,9 @@ run:
 	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat
 	$(O)/kvmexitstat report tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt
 
-bench: $(O)/kvmexitstat
+bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 	bench/report_bench.sh
+	O=$(O) bench/exitgen_bench.sh
 
 install: $(O)/kvmexitstat $(O)/kvmexitgen $(O)/kvmexitgen
 	install -d $(DESTDIR)$(BINDIR)
