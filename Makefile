@@ -16,6 +16,7 @@ CFLAGS ?= -O2 -g
 # Flags the code needs; CFLAGS (optimisation, sanitizers) may be set on the command line.
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Isrc $(CFLAGS)
 LDLIBS = -lm -pthread
+BPF_LIBS = -lbpf -lelf -lz
 
 ifeq ($(V),1)
 Q =
@@ -26,11 +27,13 @@ msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
 LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c
-CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c
+CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
+	src/hostcpu.c
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c exitgen/kvm_stats.c
-GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o
+GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o \
+	$(O)/obj/hostcpu.o
 
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
@@ -38,6 +41,21 @@ UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
 .PHONY: all check check-asan check-vm test deps run bench install clean static vm-image
 all: $(O)/kvmexitstat $(O)/kvmexitgen
+
+# BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by src/bpf_source.c.
+# bpf/vmlinux.h is committed (Debian 6.1's BTF): the build does not depend
+# on the kernel it runs on.
+BPF_CLANG ?= clang
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h | $(O)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -c $< -o $@
+
+$(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)bpftool gen skeleton $< name $*_bpf >$@
+
+$(O)/obj/bpf_source.o: $(O)/bpf/exitstat.skel.h
+$(O)/obj/bpf_source.o: ALL_CFLAGS += -I$(O)/bpf -Ibpf
 
 $(O)/obj/%.o: src/%.c $(wildcard src/*.h) | $(O)/obj
 	$(call msg,CC,$@)
@@ -57,13 +75,13 @@ $(O)/kvmexitgen: $(GEN_OBJS)
 
 $(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(LDLIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/unit $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(O)/obj $(O)/obj/exitgen $(O)/tests $(O)/helpers:
+$(O)/obj $(O)/obj/exitgen $(O)/tests $(O)/helpers $(O)/bpf:
 	$(Q)mkdir -p $@
 
 # Test dependencies come from Debian; the script installs what is missing.
@@ -98,7 +116,8 @@ check-asan:
 
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
-	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static $(O)/static/kvmexitstat $(O)/static/kvmexitgen
+	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static BPF_LIBS="-lbpf -lelf -lz -lzstd" \
+		$(O)/static/kvmexitstat $(O)/static/kvmexitgen
 
 # The main job. Until the live collector exists: a report of a bundled real trace.
 run:

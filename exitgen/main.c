@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
+#include "hostcpu.h"
 #include "kvm_stats.h"
 #include "numparse.h"
 #include "vm.h"
@@ -194,7 +195,7 @@ static const char *op_unavailable(const struct vm *vm, int op)
 {
 	if (vm->mode == MODE_USER && ops[op].supervisor_only)
 		return "needs supervisor mode (CPL0); in user mode the guest would fault";
-	if (op == OP_VMCALL && vm->mode == MODE_SUPERVISOR && !host_has_hw_virt())
+	if (op == OP_VMCALL && vm->mode == MODE_SUPERVISOR && !host_cpu_has_vmx_or_svm())
 		return "in supervisor mode needs VMX or SVM: without them (PVM) KVM emulates CPL0 and its "
 		       "emulator never completes VMCALL; use --mode user";
 	if ((op == OP_MSR_READ || op == OP_MSR_WRITE) && !vm->msr_exits)
@@ -343,12 +344,12 @@ static void json_str(const char *s)
 static void print_json(struct vm *vm, const uint64_t want[OP_COUNT], uint64_t wall, struct kvm_stat_value **stats,
 		       size_t *nstats)
 {
-	printf("{\"mode\":\"%s\",\"vendor\":\"%s\",\"vcpus\":%d,\"wall_ns\":%" PRIu64 ",\"vcpu\":[",
-	       guest_mode_name(vm->mode), vm->amd ? "amd" : "intel", vm->nvcpus, wall);
+	printf("{\"pid\":%d,\"mode\":\"%s\",\"vendor\":\"%s\",\"vcpus\":%d,\"wall_ns\":%" PRIu64 ",\"vcpu\":[",
+	       (int)getpid(), guest_mode_name(vm->mode), vm->amd ? "amd" : "intel", vm->nvcpus, wall);
 	for (int i = 0; i < vm->nvcpus; i++) {
 		uint64_t done[OP_COUNT];
 		vm__results(vm, i, done);
-		printf("%s{\"id\":%d,\"ops\":{", i ? "," : "", i);
+		printf("%s{\"id\":%d,\"tid\":%d,\"ops\":{", i ? "," : "", i, vm->vcpus[i].tid);
 		bool first = true;
 		for (int op = 1; op < OP_COUNT; op++) {
 			if (!want[op] && !done[op])

@@ -1,7 +1,8 @@
 #define _GNU_SOURCE
 #include "vm.h"
 
-#include <cpuid.h>
+#include "hostcpu.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -33,24 +34,6 @@ extern const uint8_t guest_code_start[], guest_code_end[], guest_vmcall_insn[];
 const char *guest_mode_name(enum guest_mode m)
 {
 	return m == MODE_USER ? "user" : m == MODE_SUPERVISOR ? "supervisor" : "auto";
-}
-
-bool host_has_hw_virt(void)
-{
-	unsigned a, b, c, d;
-	if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 5)))
-		return true; /* VMX */
-	if (__get_cpuid(0x80000001, &a, &b, &c, &d) && (c & (1u << 2)))
-		return true; /* SVM */
-	return false;
-}
-
-static bool host_is_amd(void)
-{
-	unsigned a, b, c, d;
-	if (!__get_cpuid(0, &a, &b, &c, &d))
-		return false;
-	return b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163; /* "AuthenticAMD" */
 }
 
 static uint64_t *table(struct vm *vm, uint64_t gpa)
@@ -233,8 +216,8 @@ int vm__create(struct vm *vm, enum guest_mode mode, int nvcpus, char *msg, size_
 		snprintf(msg, msglen, "KVM_CREATE_VM failed: %s", strerror(errno));
 		return err;
 	}
-	vm->mode = mode == MODE_AUTO ? (host_has_hw_virt() ? MODE_SUPERVISOR : MODE_USER) : mode;
-	vm->amd = host_is_amd();
+	vm->mode = mode == MODE_AUTO ? (host_cpu_has_vmx_or_svm() ? MODE_SUPERVISOR : MODE_USER) : mode;
+	vm->amd = host_cpu_is_amd();
 	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		       -1, 0);
 	if (vm->mem == MAP_FAILED) {
@@ -342,6 +325,7 @@ int vcpu__run(struct vcpu *v)
 	struct kvm_run *run = v->run;
 	char what[96];
 
+	v->tid = gettid();
 	while (!v->done) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)

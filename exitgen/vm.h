@@ -21,6 +21,7 @@ struct vcpu {
 	size_t run_size;
 	uint64_t seen[OP_COUNT]; /* exits that reached this VMM, per operation */
 	int error;               /* 0, or -errno of a failure already reported in message */
+	int tid;                 /* the thread that ran it (its kvm_exit events carry this id) */
 	char message[512];
 	bool done;
 };
@@ -53,7 +54,5 @@ int vcpu__run(struct vcpu *v);
 
 /* The resolved mode's name. */
 const char *guest_mode_name(enum guest_mode m);
-/* Does this host's CPU have VMX or SVM (so a CPL0 guest runs in hardware)? */
-bool host_has_hw_virt(void);
 
 #endif

@@ -2,6 +2,8 @@
 #ifndef KVMEXITSTAT_COMMANDS_H
 #define KVMEXITSTAT_COMMANDS_H
 
+#include <stdio.h>
+
 #define KVMEXITSTAT_VERSION "0.1.0"
 
 /* Exit statuses: 0 ok, 1 the command failed, 2 wrong usage. */
@@ -9,5 +11,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 int cmd_report(int argc, char **argv);
 int cmd_reasons(int argc, char **argv);
+int cmd_live(int argc, char **argv);
+void cmd_live_usage(FILE *out);
 
 #endif

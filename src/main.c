@@ -6,7 +6,8 @@
 
 static void usage(FILE *out)
 {
-	fputs("Usage: kvmexitstat COMMAND [OPTIONS]\n"
+	fputs("Usage: kvmexitstat [OPTIONS] [INTERVAL [COUNT]]   live exit statistics (--help for options)\n"
+	      "       kvmexitstat COMMAND [OPTIONS]\n"
 	      "\n"
 	      "Commands:\n"
 	      "  report [OPTIONS] FILE...   per-reason exit statistics from kvm_exit/kvm_entry\n"
@@ -22,13 +23,10 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	const char *cmd = argv[1];
+	const char *cmd = argc > 1 ? argv[1] : "";
 	if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
 		usage(stdout);
+		cmd_live_usage(stdout);
 		return EXIT_OK;
 	}
 	if (!strcmp(cmd, "-V") || !strcmp(cmd, "--version")) {
@@ -39,6 +37,6 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "reasons"))
 		return cmd_reasons(argc - 1, argv + 1);
-	fprintf(stderr, "kvmexitstat: unknown command '%s' (try 'kvmexitstat --help')\n", cmd);
-	return EXIT_USAGE;
+	/* no command: the live collector, with its options and INTERVAL [COUNT] */
+	return cmd_live(argc, argv);
 }

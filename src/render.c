@@ -569,6 +569,132 @@ out:
 	return err;
 }
 
+/* ---- live intervals ---------------------------------------------------- */
+
+static const char *vm_or_all(const struct snapshot *s, const struct exit_key *k, char *buf, size_t len)
+{
+	if (k->pid == PID_ALL)
+		return "all";
+	const char *n = vm_label(s, k->pid);
+	snprintf(buf, len, "%s/%" PRIu32, *n ? n : "?", k->pid);
+	return buf;
+}
+
+static void interval_table(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct render_opts *o,
+			   const struct interval_meta *m, const struct exit_stat *total)
+{
+	char vm[96], vc[16], b1[16], b2[16], b3[16], b4[16];
+	const char *title = m->total ? "Total" : m->when;
+
+	if (m->first || m->total)
+		fprintf(out, "%s# source: %s%s\n", m->total ? "\n" : "", m->source,
+			m->total ? "" : ", counts per interval, rates per second");
+	fprintf(out, "%-9s %-24s %5s %-24s %-4s %12s %12s %7s", title, "VM", "VCPU", "REASON", "ISA", "COUNT",
+		"RATE/s", "%");
+	if (m->latency)
+		fprintf(out, " %9s %9s %9s %9s", "AVG", "P50", "P99", "MAX");
+	fputc('\n', out);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct row *r = &rs->r[i];
+		const struct exit_key *k = r->key;
+		if (k->vcpu >= 0)
+			snprintf(vc, sizeof(vc), "%" PRId32, k->vcpu);
+		else
+			strcpy(vc, "all");
+		fprintf(out, "%-9s %-24s %5s %-24s %-4s %12" PRIu64 " %12.1f %6.2f%%", title,
+			vm_or_all(agg, k, vm, sizeof(vm)), vc, r->reason, isa_name((enum isa)k->isa), r->st->count,
+			m->seconds > 0 ? (double)r->st->count / m->seconds : 0.0, r->pct);
+		if (m->latency)
+			fprintf(out, " %9s %9s %9s %9s", r->st->timed ? format_ns(r->avg, b1, sizeof(b1)) : "-",
+				r->st->timed ? format_ns(r->p50, b2, sizeof(b2)) : "-",
+				r->st->timed ? format_ns(r->p99, b3, sizeof(b3)) : "-",
+				r->st->timed ? format_ns(r->st->max_ns, b4, sizeof(b4)) : "-");
+		fputc('\n', out);
+	}
+	fprintf(out, "%-9s %-24s %5s %-24s %-4s %12" PRIu64 " %12.1f\n", title, "all", "all", "TOTAL", "",
+		total->count, m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
+	(void)o;
+}
+
+static void interval_csv(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m)
+{
+	if (m->first)
+		fputs("time,interval_s,vm,pid,vcpu,isa,reason,code,count,rate,percent,timed,time_ns,"
+		      "min_ns,avg_ns,p50_ns,p90_ns,p99_ns,max_ns\n", out);
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct row *r = &rs->r[i];
+		const struct exit_key *k = r->key;
+		const struct exit_stat *st = r->st;
+		fprintf(out, "%s,%.3f,", m->total ? "total" : m->when, m->seconds);
+		if (k->pid != PID_ALL) {
+			csv_field(out, vm_label(agg, k->pid));
+			fprintf(out, ",%" PRIu32, k->pid);
+		} else {
+			fputc(',', out);
+		}
+		fputc(',', out);
+		if (k->vcpu >= 0)
+			fprintf(out, "%" PRId32, k->vcpu);
+		fprintf(out, ",%s,", isa_name((enum isa)k->isa));
+		csv_field(out, r->reason);
+		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.1f,%.4f,%" PRIu64 ",%" PRIu64 ",", k->reason, st->count,
+			m->seconds > 0 ? (double)st->count / m->seconds : 0.0, r->pct, st->timed, st->sum_ns);
+		if (st->timed)
+			fprintf(out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
+				st->min_ns, r->avg, r->p50, r->p90, r->p99, st->max_ns);
+		else
+			fputs(",,,,,\n", out);
+	}
+}
+
+static void interval_json(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m,
+			  const struct exit_stat *total)
+{
+	fputs("{\"time\":", out);
+	json_string(out, m->total ? "total" : m->when);
+	fprintf(out, ",\"interval_s\":%.3f,\"source\":", m->seconds);
+	json_string(out, m->source);
+	fputs(",\"rows\":[", out);
+	for (size_t i = 0; i < rs->n; i++) {
+		if (i)
+			fputc(',', out);
+		json_row(out, agg, &rs->r[i], false);
+	}
+	fprintf(out, "],\"total\":{\"count\":%" PRIu64 ",\"rate\":%.1f}}\n", total->count,
+		m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
+}
+
+int render_interval(FILE *out, const struct snapshot *snap, const struct render_opts *o,
+		    const struct interval_meta *m)
+{
+	const struct snap_entry **v = NULL;
+	struct rows rows = { 0 };
+	struct snapshot agg;
+	struct exit_stat total;
+	size_t n = 0;
+	int err = -ENOMEM;
+
+	snapshot_init(&agg);
+	if (snapshot_aggregate(&agg, snap, o->by))
+		goto out;
+	v = sorted_entries(&agg, o->sort, &n);
+	if ((agg.len && !v) || rows_build(&rows, v, n))
+		goto out;
+	snapshot_total(&agg, &total);
+	if (o->format == OUT_TABLE)
+		interval_table(out, &agg, &rows, o, m, &total);
+	else if (o->format == OUT_CSV)
+		interval_csv(out, &agg, &rows, m);
+	else
+		interval_json(out, &agg, &rows, m, &total);
+	err = fflush(out) || ferror(out) ? -EIO : 0;
+out:
+	rows_free(&rows);
+	free(v);
+	snapshot_free(&agg);
+	return err;
+}
+
 /* ---- reasons ----------------------------------------------------------- */
 
 int render_reasons(FILE *out, enum isa only, enum out_format format)

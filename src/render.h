@@ -41,6 +41,22 @@ char *format_ns(uint64_t ns, char *buf, size_t len);
 int render_report(FILE *out, const struct importer *im, const struct render_opts *opts,
 		  const struct report_meta *meta);
 
+/* One interval of live statistics (or, with total set, the whole run). */
+struct interval_meta {
+	const char *when;     /* wall-clock time of the interval's end, "HH:MM:SS" */
+	double seconds;       /* the interval's length: rates are per second of it */
+	const char *source;   /* "tp_btf (SVM, exit->entry timing)" */
+	bool total;           /* the summary at the end of the run */
+	bool latency;         /* show handling-time columns */
+	bool first;           /* first interval printed: CSV header, table title */
+};
+
+/* snap: the interval's deltas (aggregated here by opts->by). Table: rows
+ * with a timestamp, sysstat style; JSON: one object per line; CSV: one row
+ * per key, the header once. 0 or -errno. */
+int render_interval(FILE *out, const struct snapshot *snap, const struct render_opts *opts,
+		    const struct interval_meta *meta);
+
 /* The decode tables (`kvmexitstat reasons`). isa ISA_UNKNOWN: both. */
 int render_reasons(FILE *out, enum isa isa, enum out_format format);
 

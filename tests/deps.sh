@@ -5,9 +5,9 @@ set -euo pipefail
 #   tests/deps.sh         that, and what the tests need: cmocka, clang (ASan),
 #                         and the nested-SVM testbed (tests/vm): QEMU, Debian's
 #                         kernel with its kvm/kvm-amd modules, busybox, cpio
-pkgs=(gcc make binutils)
+pkgs=(gcc make binutils clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev)
 if [ "${1:-all}" != build ]; then
-	pkgs+=(clang pkg-config libcmocka-dev python3 util-linux
+	pkgs+=(pkg-config libcmocka-dev python3 util-linux
 		qemu-system-x86 linux-image-amd64 busybox-static cpio)
 fi
 missing=()

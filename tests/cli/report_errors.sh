@@ -74,7 +74,6 @@ run "bad --sort" 2 "$KVMEXITSTAT" report --sort size "$MK"
 run "bad --isa" 2 "$KVMEXITSTAT" report --isa arm "$MK"
 run "unknown option" 2 "$KVMEXITSTAT" report --frobnicate "$MK"
 run "unknown command" 2 "$KVMEXITSTAT" frobnicate
-run "no command" 2 "$KVMEXITSTAT"
 run "reasons: bad isa" 2 "$KVMEXITSTAT" reasons arm
 run "--version" 0 "$KVMEXITSTAT" --version
 expect_in "--version prints it" "$TMP/out" "kvmexitstat "

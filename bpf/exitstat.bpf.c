@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/* kvmexitstat's in-kernel side: count every kvm_exit per (VM process, vCPU,
+ * ISA, reason) in a per-CPU map, and time exit -> next kvm_entry on the same
+ * thread into a log2 histogram.
+ *
+ * Two flavours of the same programs; the user side loads one:
+ *  - tp_btf: raw tracepoint with BTF. Cheapest (no trace record is made);
+ *    the exit reason is read from the vCPU (CO-RE: vcpu_svm->vmcb or
+ *    vcpu_vmx->exit_reason), the pairing state lives in task storage.
+ *  - classic tracepoint: for kernels whose KVM module has no BTF; fields are
+ *    read from the trace record at offsets taken from its format file. */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+
+#include "exitstat.h"
+#include "kvm_types.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Knobs, set before load. */
+const volatile bool filter_tgids = false; /* count only the tgids in allowed_tgids */
+const volatile bool with_time = true;     /* pair exits with entries */
+const volatile __u32 isa_running = 0;     /* tp_btf: 1 VMX, 2 SVM */
+/* classic tracepoint: where the fields are in the kvm_exit record */
+const volatile __u32 off_exit_reason = 8;
+const volatile __u32 off_isa = 24;
+const volatile __u32 off_vcpu_id = 56;
+const volatile bool has_vcpu_id = true;
+const volatile bool has_isa = true;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, EXITSTAT_MAX_KEYS);
+	__type(key, struct exitstat_key);
+	__type(value, struct exitstat_val);
+} exits SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EXITSTAT_MAX_FILTER);
+	__type(key, __u32);
+	__type(value, __u8);
+} allowed_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HEALTH_COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} health SEC(".maps");
+
+/* The VM process's name, recorded when its first key is made, for VMs that
+ * end before the user side reads /proc. */
+struct vm_comm {
+	char comm[16];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct vm_comm);
+} vm_comms SEC(".maps");
+
+/* What a thread's kvm_exit leaves for its next kvm_entry. */
+struct pending {
+	__u64 ts;
+	struct exitstat_key key;
+	bool armed;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pending);
+} pending_task SEC(".maps");
+
+/* The classic tracepoint flavour cannot use task storage: a hash by thread. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pending_tid SEC(".maps");
+
+static __always_inline void health_inc(__u32 what)
+{
+	__u64 *v = bpf_map_lookup_elem(&health, &what);
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool wanted(__u32 tgid)
+{
+	return !filter_tgids || bpf_map_lookup_elem(&allowed_tgids, &tgid);
+}
+
+static __always_inline __u32 log2_slot(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffff) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+/* A zeroed value to insert new keys with (too large for the BPF stack). */
+struct exitstat_val zero_val = {};
+
+static __always_inline void count_exit(struct exitstat_key *key)
+{
+	struct exitstat_val *v = bpf_map_lookup_elem(&exits, key);
+
+	if (!v) {
+		/* BPF_NOEXIST: if another CPU inserted the key meanwhile, this
+		 * CPU's copy is there too (zeroed) and the lookup finds it */
+		bpf_map_update_elem(&exits, key, &zero_val, BPF_NOEXIST);
+		struct vm_comm c = {};
+		struct task_struct *t = (void *)bpf_get_current_task();
+		BPF_CORE_READ_STR_INTO(&c.comm, t, group_leader, comm);
+		bpf_map_update_elem(&vm_comms, &key->tgid, &c, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&exits, key);
+		if (!v) {
+			health_inc(HEALTH_KEYS_FULL);
+			return;
+		}
+	}
+	v->count++;
+}
+
+static __always_inline void time_entry(struct pending *p)
+{
+	if (!p->armed)
+		return;
+	p->armed = false;
+	__u64 d = bpf_ktime_get_ns() - p->ts;
+	struct exitstat_val *v = bpf_map_lookup_elem(&exits, &p->key);
+	if (!v)
+		return; /* counted at the exit on another CPU: that CPU's copy holds the key */
+	if (!v->timed || d < v->min_ns)
+		v->min_ns = d;
+	if (d > v->max_ns)
+		v->max_ns = d;
+	v->timed++;
+	v->sum_ns += d;
+	__u32 s = log2_slot(d);
+	if (s < EXITSTAT_HIST_SLOTS)
+		v->hist[s]++;
+}
+
+/* ---- tp_btf ------------------------------------------------------------- */
+
+static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u64 reason, __u32 isa)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	if (!wanted(tgid))
+		return 0;
+	struct exitstat_key key = { .tgid = tgid, .vcpu_id = BPF_CORE_READ(vcpu, vcpu_id), .isa = isa,
+				    .reason = reason };
+	count_exit(&key);
+	if (!with_time)
+		return 0;
+	struct pending *p = bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL,
+						 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!p)
+		return 0;
+	if (p->armed)
+		health_inc(HEALTH_UNPAIRED);
+	p->key = key;
+	p->ts = bpf_ktime_get_ns();
+	p->armed = true;
+	return 0;
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_svm, struct kvm_vcpu *vcpu, __u32 isa)
+{
+	struct vcpu_svm___x *svm = (void *)vcpu; /* struct kvm_vcpu is its first member */
+	return on_exit_btf(vcpu, BPF_CORE_READ(svm, vmcb, control.exit_code), 2);
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_vmx, struct kvm_vcpu *vcpu, __u32 isa)
+{
+	struct vcpu_vmx___x *vmx = (void *)vcpu;
+	return on_exit_btf(vcpu, BPF_CORE_READ(vmx, exit_reason.full), 1);
+}
+
+SEC("tp_btf/kvm_entry")
+int BPF_PROG(kvm_entry_btf)
+{
+	struct pending *p = bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL, 0);
+	if (p)
+		time_entry(p);
+	return 0;
+}
+
+/* ---- classic tracepoint ------------------------------------------------ */
+
+SEC("tracepoint/kvm/kvm_exit")
+int kvm_exit_tp(void *ctx)
+{
+	__u8 rec[72] = {};
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id, reason = 0, isa = 0, vcpu = 0;
+
+	if (!wanted(tgid))
+		return 0;
+	/* the record's first 64 bytes hold every field we read (the user side
+	 * checks the offsets); & 63 keeps the verifier sure of it */
+	bpf_probe_read_kernel(rec, 64, ctx);
+	__builtin_memcpy(&reason, rec + (off_exit_reason & 63), 4);
+	if (has_isa)
+		__builtin_memcpy(&isa, rec + (off_isa & 63), 4);
+	else
+		isa = isa_running;
+	if (has_vcpu_id)
+		__builtin_memcpy(&vcpu, rec + (off_vcpu_id & 63), 4);
+	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu, .isa = isa, .reason = reason };
+	count_exit(&key);
+	if (!with_time)
+		return 0;
+	struct pending p = { .ts = bpf_ktime_get_ns(), .key = key, .armed = true };
+	struct pending *old = bpf_map_lookup_elem(&pending_tid, &tid);
+	if (old && old->armed)
+		health_inc(HEALTH_UNPAIRED);
+	bpf_map_update_elem(&pending_tid, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/kvm/kvm_entry")
+int kvm_entry_tp(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct pending *p = bpf_map_lookup_elem(&pending_tid, &tid);
+	if (p)
+		time_entry(p);
+	return 0;
+}

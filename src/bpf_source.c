@@ -1,0 +1,327 @@
+#define _GNU_SOURCE
+#include "bpf_source.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "exitstat.h"
+#include "exitstat.skel.h"
+#include "hostcpu.h"
+
+struct bpf_source {
+	struct exitstat_bpf *skel;
+	enum bpf_flavour flavour;
+	enum isa isa;
+	int ncpus;
+	struct exitstat_val *values; /* one per possible CPU, for reading */
+	char describe[64];
+};
+
+static const char *tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+
+static bool path_exists(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0;
+}
+
+/* The KVM flavour of this host, from the modules loaded (or built in). */
+static enum isa kvm_isa(void)
+{
+	if (path_exists("/sys/module/kvm_amd"))
+		return ISA_SVM;
+	if (path_exists("/sys/module/kvm_intel"))
+		return ISA_VMX;
+	return ISA_UNKNOWN;
+}
+
+/* Where kvm:kvm_exit's format file is, or NULL. */
+static const char *kvm_exit_format(char *buf, size_t len, bool *tracefs_found)
+{
+	*tracefs_found = false;
+	for (size_t i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
+		char events[128];
+		snprintf(events, sizeof(events), "%s/events", tracefs_dirs[i]);
+		if (!path_exists(events))
+			continue;
+		*tracefs_found = true;
+		snprintf(buf, len, "%s/events/kvm/kvm_exit/format", tracefs_dirs[i]);
+		if (path_exists(buf))
+			return buf;
+	}
+	return NULL;
+}
+
+/* Field offsets of the classic kvm_exit record, from its format file:
+ *   field:unsigned int exit_reason;	offset:8;	size:4;	signed:0; */
+static int read_format(const char *path, int *off_reason, int *off_isa, int *off_vcpu)
+{
+	FILE *f = fopen(path, "r");
+	char line[512];
+
+	if (!f)
+		return -errno;
+	*off_reason = *off_isa = *off_vcpu = -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *field = strstr(line, "field:");
+		char *off = strstr(line, "offset:");
+		if (!field || !off)
+			continue;
+		char *semi = strchr(field, ';');
+		if (!semi)
+			continue;
+		*semi = '\0';
+		char *name = strrchr(field, ' ');
+		name = name ? name + 1 : field + 6;
+		int o = atoi(off + 7);
+		if (!strcmp(name, "exit_reason"))
+			*off_reason = o;
+		else if (!strcmp(name, "isa"))
+			*off_isa = o;
+		else if (!strcmp(name, "vcpu_id"))
+			*off_vcpu = o;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_WARN && getenv("KVMEXITSTAT_DEBUG"))
+		return vfprintf(stderr, fmt, ap);
+	return 0;
+}
+
+static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_flavour flavour,
+		const char *format, char *msg, size_t len)
+{
+	struct exitstat_bpf *skel = exitstat_bpf__open();
+	int err;
+
+	if (!skel) {
+		snprintf(msg, len, "cannot open the BPF object: %s", strerror(errno));
+		return -errno;
+	}
+	skel->rodata->with_time = o->with_time;
+	skel->rodata->filter_tgids = o->ntgids > 0;
+	skel->rodata->isa_running = (__u32)s->isa;
+
+	bool btf = flavour == FLAVOUR_BTF;
+	bpf_program__set_autoload(skel->progs.kvm_exit_svm, btf && s->isa == ISA_SVM);
+	bpf_program__set_autoload(skel->progs.kvm_exit_vmx, btf && s->isa == ISA_VMX);
+	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && o->with_time);
+	bpf_program__set_autoload(skel->progs.kvm_exit_tp, !btf);
+	bpf_program__set_autoload(skel->progs.kvm_entry_tp, !btf && o->with_time);
+	if (btf) {
+		bpf_map__set_autocreate(skel->maps.pending_tid, false);
+	} else {
+		int r, i, v;
+		if ((err = read_format(format, &r, &i, &v))) {
+			snprintf(msg, len, "cannot read %s: %s", format, strerror(-err));
+			goto fail;
+		}
+		if (r < 0 || r > 60 || i > 60 || v > 60) {
+			snprintf(msg, len, "%s: kvm_exit has no exit_reason field in its first 64 bytes", format);
+			err = -EINVAL;
+			goto fail;
+		}
+		skel->rodata->off_exit_reason = (__u32)r;
+		skel->rodata->has_isa = i >= 0;
+		skel->rodata->off_isa = i >= 0 ? (__u32)i : 0;
+		skel->rodata->has_vcpu_id = v >= 0;
+		skel->rodata->off_vcpu_id = v >= 0 ? (__u32)v : 0;
+		bpf_map__set_autocreate(skel->maps.pending_task, false);
+	}
+	if ((err = exitstat_bpf__load(skel))) {
+		if (err == -EPERM || err == -EACCES)
+			snprintf(msg, len, "loading BPF programs was refused (%s): run as root (CAP_BPF and CAP_PERFMON)",
+				 strerror(-err));
+		else
+			snprintf(msg, len, "the kernel refused kvmexitstat's %s BPF programs: %s",
+				 btf ? "tp_btf" : "tracepoint", strerror(-err));
+		goto fail;
+	}
+	for (size_t k = 0; k < o->ntgids; k++) {
+		__u8 one = 1;
+		bpf_map__update_elem(skel->maps.allowed_tgids, &o->tgids[k], sizeof(o->tgids[k]), &one, 1, BPF_ANY);
+	}
+	if ((err = exitstat_bpf__attach(skel))) {
+		snprintf(msg, len, "attaching to kvm:kvm_exit failed: %s", strerror(-err));
+		goto fail;
+	}
+	s->skel = skel;
+	s->flavour = flavour;
+	snprintf(s->describe, sizeof(s->describe), "%s (%s%s)", btf ? "tp_btf" : "tracepoint",
+		 s->isa == ISA_SVM ? "SVM" : s->isa == ISA_VMX ? "VMX" : "ISA from the record",
+		 o->with_time ? ", exit->entry timing" : ", counting only");
+	return 0;
+fail:
+	exitstat_bpf__destroy(skel);
+	return err ? err : -EINVAL;
+}
+
+int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, char *msg, size_t len)
+{
+	struct bpf_source *s = calloc(1, sizeof(*s));
+	char format[256];
+	bool tracefs;
+	int err;
+
+	*out = NULL;
+	if (!s)
+		return -ENOMEM;
+	libbpf_set_print(libbpf_quiet);
+	if (geteuid() != 0) {
+		snprintf(msg, len, "the tracepoint source loads BPF programs: run as root (or with CAP_BPF, "
+			 "CAP_PERFMON and CAP_SYS_RESOURCE)");
+		free(s);
+		return -EPERM;
+	}
+	const char *fmt = kvm_exit_format(format, sizeof(format), &tracefs);
+	if (!fmt) {
+		if (!tracefs)
+			snprintf(msg, len, "no tracefs: mount it (mount -t tracefs nodev /sys/kernel/tracing)");
+		else
+			snprintf(msg, len, "no kvm:kvm_exit tracepoint: is KVM loaded? (modprobe kvm-intel or kvm-amd)");
+		free(s);
+		return -ENOENT;
+	}
+	s->isa = kvm_isa();
+	s->ncpus = libbpf_num_possible_cpus();
+	s->values = calloc((size_t)(s->ncpus > 0 ? s->ncpus : 1), sizeof(*s->values));
+	if (!s->values) {
+		free(s);
+		return -ENOMEM;
+	}
+
+	enum bpf_flavour flavour = o->flavour;
+	if (flavour == FLAVOUR_AUTO) {
+		/* tp_btf needs the ISA's module BTF for the vcpu_svm/vcpu_vmx layout */
+		const char *mod = s->isa == ISA_SVM ? "/sys/kernel/btf/kvm_amd" : "/sys/kernel/btf/kvm_intel";
+		bool builtin = !path_exists("/sys/kernel/btf/kvm");
+		flavour = s->isa != ISA_UNKNOWN && (path_exists(mod) || builtin) ? FLAVOUR_BTF : FLAVOUR_CLASSIC;
+	}
+	if (flavour == FLAVOUR_BTF && s->isa == ISA_UNKNOWN) {
+		snprintf(msg, len, "tp_btf needs kvm_intel or kvm_amd loaded, and neither is");
+		err = -ENOENT;
+		goto fail;
+	}
+	err = load(s, o, flavour, fmt, msg, len);
+	if (err && o->flavour == FLAVOUR_AUTO && flavour == FLAVOUR_BTF)
+		err = load(s, o, FLAVOUR_CLASSIC, fmt, msg, len); /* e.g. a module without BTF */
+	if (err)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	free(s->values);
+	free(s);
+	return err;
+}
+
+int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
+{
+	int fd = bpf_map__fd(s->skel->maps.exits);
+	struct exitstat_key key, next;
+	struct exitstat_key *prev = NULL;
+
+	snapshot_clear(snap);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, s->values))
+			continue; /* deleted meanwhile */
+		struct exit_key k = { .pid = key.tgid, .vcpu = (int32_t)key.vcpu_id, .tid = 0,
+				      .isa = (uint8_t)key.isa, .reason = key.reason };
+		struct exit_stat *st = snapshot_get(snap, &k);
+		if (!st)
+			return -ENOMEM;
+		for (int c = 0; c < s->ncpus; c++) {
+			const struct exitstat_val *v = &s->values[c];
+			struct exit_stat one;
+			memset(&one, 0, sizeof(one));
+			one.count = v->count;
+			one.timed = v->timed;
+			one.sum_ns = v->sum_ns;
+			one.min_ns = v->min_ns;
+			one.max_ns = v->max_ns;
+			memcpy(one.hist, v->hist, sizeof(one.hist));
+			stat_merge(st, &one);
+		}
+	}
+	return 0;
+}
+
+void bpf_source_forget(struct bpf_source *s, uint32_t tgid)
+{
+	int fd = bpf_map__fd(s->skel->maps.exits);
+	struct exitstat_key key, next, *prev = NULL;
+	struct exitstat_key *doomed = NULL;
+	size_t n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (key.tgid != tgid)
+			continue;
+		struct exitstat_key *d = realloc(doomed, (n + 1) * sizeof(*d));
+		if (!d)
+			break;
+		doomed = d;
+		doomed[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &doomed[i]);
+	free(doomed);
+	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.vm_comms), &tgid);
+}
+
+bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, char *buf, size_t len)
+{
+	char comm[16];
+	if (!len || bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.vm_comms), &tgid, comm))
+		return false;
+	snprintf(buf, len, "%.*s", (int)sizeof(comm), comm);
+	return true;
+}
+
+void bpf_source_health(struct bpf_source *s, struct bpf_health *h)
+{
+	int fd = bpf_map__fd(s->skel->maps.health);
+	uint64_t *v = calloc((size_t)s->ncpus, sizeof(*v));
+	uint64_t sums[HEALTH_COUNT] = { 0 };
+
+	for (uint32_t k = 0; v && k < HEALTH_COUNT; k++)
+		if (bpf_map_lookup_elem(fd, &k, v) == 0)
+			for (int c = 0; c < s->ncpus; c++)
+				sums[k] += v[c];
+	free(v);
+	h->keys_full = sums[HEALTH_KEYS_FULL];
+	h->unpaired = sums[HEALTH_UNPAIRED];
+}
+
+const char *bpf_source_describe(const struct bpf_source *s)
+{
+	return s->describe;
+}
+
+void bpf_source_close(struct bpf_source *s)
+{
+	if (!s)
+		return;
+	exitstat_bpf__destroy(s->skel);
+	free(s->values);
+	free(s);
+}
+
+int bpf_source_allow(struct bpf_source *s, uint32_t tgid)
+{
+	__u8 one = 1;
+	return bpf_map__update_elem(s->skel->maps.allowed_tgids, &tgid, sizeof(tgid), &one, 1, BPF_ANY);
+}

@@ -1,0 +1,45 @@
+/* The tracepoint source: BPF programs on kvm:kvm_exit and kvm:kvm_entry
+ * count every exit per (VM process, vCPU, ISA, reason) and time it; this
+ * side loads them and reads their maps into the model. */
+#ifndef KVMEXITSTAT_BPF_SOURCE_H
+#define KVMEXITSTAT_BPF_SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
+
+struct bpf_source_opts {
+	bool with_time;           /* attach kvm_entry too and time each exit */
+	enum bpf_flavour flavour; /* AUTO: tp_btf when KVM's module has BTF, else classic */
+	const uint32_t *tgids;    /* count only these VM processes (in the kernel) */
+	size_t ntgids;
+};
+
+struct bpf_health {
+	uint64_t keys_full;       /* exits not counted: the key map was full */
+	uint64_t unpaired;        /* exits followed by another exit rather than an entry */
+};
+
+struct bpf_source;
+
+/* Load and attach. On failure returns -errno and a one-line message saying
+ * why and what to do. */
+int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, char *msg, size_t len);
+/* The cumulative counts so far, into snap (cleared first). 0 or -errno. */
+int bpf_source_read(struct bpf_source *s, struct snapshot *snap);
+/* Add a VM process to the kernel-side filter (a -n name matched it). */
+int bpf_source_allow(struct bpf_source *s, uint32_t tgid);
+/* Forget a VM process's counts (it ended and was reported). */
+void bpf_source_forget(struct bpf_source *s, uint32_t tgid);
+/* The VM process's name as the kernel saw it at its first exit. */
+bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, char *buf, size_t len);
+void bpf_source_health(struct bpf_source *s, struct bpf_health *h);
+/* "tp_btf (SVM)" or "tracepoint (classic)". */
+const char *bpf_source_describe(const struct bpf_source *s);
+void bpf_source_close(struct bpf_source *s);
+
+#endif

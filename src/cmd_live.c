@@ -1,0 +1,374 @@
+/* kvmexitstat [OPTIONS] [INTERVAL [COUNT]]: live exit statistics of every
+ * guest on this host, sysstat style. Without INTERVAL, a summary when
+ * stopped (Ctrl-C, SIGTERM); with it, one report per interval (deltas and
+ * rates), then the totals. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpf_source.h"
+#include "commands.h"
+#include "hostcpu.h"
+#include "numparse.h"
+#include "render.h"
+#include "vm_names.h"
+
+#define MAX_PIDS 64
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+void cmd_live_usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat [OPTIONS] [INTERVAL [COUNT]]\n"
+	      "Live VM exit statistics of the guests on this host, from kvm:kvm_exit and kvm:kvm_entry.\n"
+	      "Without INTERVAL: totals when stopped (Ctrl-C). With it: a report every INTERVAL\n"
+	      "seconds (counts and rates in that interval), COUNT times or until stopped, then totals.\n"
+	      "\n"
+	      "  -p, --pid PID          only this VM process (repeatable)\n"
+	      "  -n, --name NAME        only VMs of this name (QEMU -name, else the process name)\n"
+	      "  -b, --by WHAT          reason (default), vm or vcpu\n"
+	      "  -o, --output FORMAT    table (default), json (a line per interval) or csv\n"
+	      "  -s, --sort KEY         count (default), time, avg, max or reason\n"
+	      "  -l, --latency          handling time columns (avg, p50, p99, max)\n"
+	      "      --count-only       attach kvm_exit alone: counts, no handling time, lowest cost\n"
+	      "      --bpf KIND         btf or classic: force the BPF program kind (default: btf when\n"
+	      "                         KVM's module has BTF, else the classic tracepoint)\n"
+	      "  -h, --help\n",
+	      out);
+}
+
+struct live {
+	struct render_opts ro;
+	bool latency;
+	struct bpf_source *src;
+	struct snapshot prev, cur, delta, retired, names;
+	const char *names_wanted[MAX_PIDS];
+	size_t nnames;
+	uint32_t pids[MAX_PIDS];
+	size_t npids;
+};
+
+static void now_hms(char *buf, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%H:%M:%S", &tm);
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* -n NAME: the VM processes of that name now (new ones join the filter). */
+static void resolve_names(struct live *l)
+{
+	uint32_t vms[1024];
+	size_t n = vm_list(vms, 1024);
+	for (size_t i = 0; i < n; i++) {
+		char name[64];
+		if (!vm_name(vms[i], name, sizeof(name)))
+			continue;
+		for (size_t k = 0; k < l->nnames; k++)
+			if (!strcmp(name, l->names_wanted[k]))
+				bpf_source_allow(l->src, vms[i]);
+	}
+}
+
+/* Name every VM that has counts, once, while its process is there. */
+static void name_vms(struct live *l, struct snapshot *s)
+{
+	for (size_t i = 0; i < s->cap; i++) {
+		uint32_t pid = s->slots[i].key.pid;
+		if (!s->slots[i].used || snapshot_name(&l->names, pid))
+			continue;
+		char name[64];
+		if (vm_name(pid, name, sizeof(name)) || bpf_source_comm(l->src, pid, name, sizeof(name)))
+			snapshot_set_name(&l->names, pid, name);
+		else
+			snapshot_set_name(&l->names, pid, "(ended)");
+	}
+	for (size_t i = 0; i < l->names.nnames; i++)
+		snapshot_set_name(s, l->names.names[i].pid, l->names.names[i].name);
+}
+
+/* VMs that ended were reported with this interval: keep their totals,
+ * drop them from the maps and from the next diff. */
+static int retire_ended(struct live *l)
+{
+	uint32_t gone[256];
+	size_t ngone = 0;
+
+	for (size_t i = 0; i < l->cur.cap && ngone < 256; i++) {
+		if (!l->cur.slots[i].used)
+			continue;
+		uint32_t pid = l->cur.slots[i].key.pid;
+		bool seen = false;
+		for (size_t k = 0; k < ngone; k++)
+			seen |= gone[k] == pid;
+		if (!seen && !vm_alive(pid))
+			gone[ngone++] = pid;
+	}
+	if (!ngone)
+		return 0;
+	struct snapshot keep;
+	snapshot_init(&keep);
+	for (size_t i = 0; i < l->cur.cap; i++) {
+		struct snap_entry *e = &l->cur.slots[i];
+		if (!e->used)
+			continue;
+		bool dead = false;
+		for (size_t k = 0; k < ngone; k++)
+			dead |= gone[k] == e->key.pid;
+		struct exit_stat *st = snapshot_get(dead ? &l->retired : &keep, &e->key);
+		if (!st) {
+			snapshot_free(&keep);
+			return -ENOMEM;
+		}
+		stat_merge(st, &e->st);
+	}
+	for (size_t k = 0; k < ngone; k++)
+		bpf_source_forget(l->src, gone[k]);
+	snapshot_free(&l->cur);
+	l->cur = keep;
+	return 0;
+}
+
+static int report(struct live *l, const struct snapshot *s, double seconds, bool total, bool first)
+{
+	char when[16];
+	now_hms(when, sizeof(when));
+	struct interval_meta m = { when, seconds, bpf_source_describe(l->src), total, l->latency, first };
+	return render_interval(stdout, s, &l->ro, &m);
+}
+
+static int parse(int argc, char **argv, struct live *l, bool *count_only, enum bpf_flavour *flavour,
+		 double *interval, uint64_t *count)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' }, { "name", required_argument, NULL, 'n' },
+		{ "by", required_argument, NULL, 'b' }, { "output", required_argument, NULL, 'o' },
+		{ "sort", required_argument, NULL, 's' }, { "latency", no_argument, NULL, 'l' },
+		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int c;
+	uint64_t v;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:n:b:o:s:lh", opts, NULL)) != -1) {
+		const char *bad = NULL;
+		switch (c) {
+		case 'p':
+			if (parse_u64(optarg, &v) || v == 0 || v > INT32_MAX)
+				bad = "-p: expected a process id";
+			else if (l->npids == MAX_PIDS)
+				bad = "-p: at most 64 processes";
+			else
+				l->pids[l->npids++] = (uint32_t)v;
+			break;
+		case 'n':
+			if (l->nnames == MAX_PIDS)
+				bad = "-n: at most 64 names";
+			else
+				l->names_wanted[l->nnames++] = optarg;
+			break;
+		case 'b':
+			if (aggregate_by_parse(optarg, &l->ro.by))
+				bad = "--by: expected reason, vm or vcpu";
+			break;
+		case 'o':
+			if (out_format_parse(optarg, &l->ro.format))
+				bad = "-o: expected table, json or csv";
+			break;
+		case 's':
+			if (sort_key_parse(optarg, &l->ro.sort))
+				bad = "--sort: expected count, time, avg, max or reason";
+			break;
+		case 'l':
+			l->latency = true;
+			break;
+		case 'C':
+			*count_only = true;
+			break;
+		case 'B':
+			if (!strcmp(optarg, "btf"))
+				*flavour = FLAVOUR_BTF;
+			else if (!strcmp(optarg, "classic"))
+				*flavour = FLAVOUR_CLASSIC;
+			else
+				bad = "--bpf: expected btf or classic";
+			break;
+		case 'h':
+			cmd_live_usage(stdout);
+			exit(EXIT_OK);
+		default:
+			cmd_live_usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (bad) {
+			fprintf(stderr, "kvmexitstat: %s, got '%s'\n", bad, optarg);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		char *end;
+		errno = 0;
+		*interval = strtod(argv[optind], &end);
+		if (*end || errno || !isfinite(*interval) || *interval < 0.01 || *interval > 86400) {
+			fprintf(stderr, "kvmexitstat: INTERVAL '%s' is not a number of seconds from 0.01 to 86400 "
+					"(or an unknown command: try --help)\n", argv[optind]);
+			return EXIT_USAGE;
+		}
+		optind++;
+	}
+	if (optind < argc) {
+		if (parse_u64(argv[optind], count) || *count == 0) {
+			fprintf(stderr, "kvmexitstat: COUNT '%s' is not a positive number\n", argv[optind]);
+			return EXIT_USAGE;
+		}
+		optind++;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kvmexitstat: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (*count_only && l->latency) {
+		fprintf(stderr, "kvmexitstat: --latency needs handling times, which --count-only leaves out\n");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+int cmd_live(int argc, char **argv)
+{
+	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT } };
+	bool count_only = false;
+	enum bpf_flavour flavour = FLAVOUR_AUTO;
+	double interval = 0;
+	uint64_t count = 0;
+	char msg[512];
+	int status = EXIT_FAIL, err;
+	const char *err_msg = "out of memory";
+
+	if ((err = parse(argc, argv, &l, &count_only, &flavour, &interval, &count)))
+		return err;
+	if (!host_cpu_has_vmx_or_svm()) {
+		fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host: its KVM runs guests without "
+				"VMX or SVM (PVM, or a nested host without them), so the tracepoint source has "
+				"nothing to count; the vCPU-statistics source (-s stats) is for such hosts\n");
+		return EXIT_FAIL;
+	}
+	struct bpf_source_opts so = { .with_time = !count_only, .flavour = flavour, .tgids = l.pids,
+				      .ntgids = l.npids + l.nnames };
+	/* -n alone: an empty kernel filter that names fill */
+	if ((err = bpf_source_open(&l.src, &so, msg, sizeof(msg)))) {
+		fprintf(stderr, "kvmexitstat: %s\n", msg);
+		return EXIT_FAIL;
+	}
+	snapshot_init(&l.prev);
+	snapshot_init(&l.cur);
+	snapshot_init(&l.delta);
+	snapshot_init(&l.retired);
+	snapshot_init(&l.names);
+	if (l.nnames)
+		resolve_names(&l);
+
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	fprintf(stderr, "kvmexitstat: counting VM exits with %s%s\n", bpf_source_describe(l.src),
+		interval > 0 ? "" : "; Ctrl-C prints the totals");
+
+	/* Wake at least every second, to name VMs while their processes are
+	 * there and to notice VMs that ended; print only at the interval. */
+	double start = mono_s(), last = start;
+	uint64_t done = 0;
+	bool first = true;
+	while (!stop && !(count && done >= count)) {
+		double due = interval > 0 ? last + interval : INFINITY;
+		double wake = fmin(due, mono_s() + 1.0);
+		for (double left; !stop && (left = wake - mono_s()) > 0;) {
+			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
+			nanosleep(&ts, NULL); /* a signal ends it early */
+		}
+		if (stop)
+			break;
+		double t = mono_s();
+		if (l.nnames)
+			resolve_names(&l);
+		if ((err = bpf_source_read(l.src, &l.cur))) {
+			err_msg = "reading the BPF maps failed";
+			goto out;
+		}
+		name_vms(&l, &l.cur);
+		if (t + 1e-3 < due) {
+			if (interval == 0 && retire_ended(&l))
+				goto out;
+			continue;
+		}
+		snapshot_clear(&l.delta);
+		if (snapshot_diff(&l.delta, &l.cur, &l.prev))
+			goto out;
+		if (report(&l, &l.delta, t - last, false, first)) {
+			err_msg = "writing the report failed";
+			goto out;
+		}
+		first = false;
+		if (retire_ended(&l))
+			goto out;
+		snapshot_clear(&l.prev);
+		if (snapshot_merge(&l.prev, &l.cur))
+			goto out;
+		last = t;
+		done++;
+	}
+
+	/* Totals: what the maps hold now, and the VMs that ended on the way. */
+	double end = mono_s();
+	if ((err = bpf_source_read(l.src, &l.cur)))
+		goto out;
+	name_vms(&l, &l.cur);
+	if (snapshot_merge(&l.cur, &l.retired))
+		goto out;
+	name_vms(&l, &l.cur);
+	if (report(&l, &l.cur, end - start, true, first)) {
+		err_msg = "writing the report failed";
+		goto out;
+	}
+	struct bpf_health h;
+	bpf_source_health(l.src, &h);
+	if (h.keys_full)
+		fprintf(stderr, "kvmexitstat: %llu exits were not counted: the BPF key map was full\n",
+			(unsigned long long)h.keys_full);
+	status = h.keys_full ? EXIT_FAIL : EXIT_OK;
+	err_msg = NULL;
+out:
+	if (status == EXIT_FAIL && err_msg)
+		fprintf(stderr, "kvmexitstat: %s\n", err_msg);
+	bpf_source_close(l.src);
+	snapshot_free(&l.prev);
+	snapshot_free(&l.cur);
+	snapshot_free(&l.delta);
+	snapshot_free(&l.retired);
+	snapshot_free(&l.names);
+	return status;
+}

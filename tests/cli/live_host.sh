@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The live collector's command line on this host: usage errors, and what it
+# says on a host whose KVM never fires kvm:kvm_exit. (Its counts are tested
+# in the testbed: tests/vm/test_live.sh.)
+. "$(dirname "$0")/tap.bash"
+
+run "bad INTERVAL" 2 "$KVMEXITSTAT" abc
+expect_in "bad INTERVAL: names it" "$TMP/err" "INTERVAL 'abc' is not a number of seconds"
+run "INTERVAL too small" 2 "$KVMEXITSTAT" 0
+run "bad COUNT" 2 "$KVMEXITSTAT" 1 x
+expect_in "bad COUNT: names it" "$TMP/err" "COUNT 'x' is not a positive number"
+run "extra argument" 2 "$KVMEXITSTAT" 1 2 3
+run "bad -p" 2 "$KVMEXITSTAT" -p abc
+run "bad --by" 2 "$KVMEXITSTAT" --by host
+run "bad --bpf" 2 "$KVMEXITSTAT" --bpf fast
+run "--latency with --count-only" 2 "$KVMEXITSTAT" --latency --count-only
+expect_in "--latency with --count-only: says why" "$TMP/err" "--count-only leaves out"
+run "live --help" 0 "$KVMEXITSTAT" --help
+expect_in "--help describes INTERVAL [COUNT]" "$TMP/out" "[OPTIONS] [INTERVAL [COUNT]]"
+
+if grep -qwE 'vmx|svm' /proc/cpuinfo; then
+	echo "ok - host without VMX/SVM message # SKIP this host has VMX or SVM"
+else
+	run "no VMX/SVM: kvm_exit never fires" 1 "$KVMEXITSTAT" 1 1
+	expect_in "no VMX/SVM: says so plainly" "$TMP/err" "kvm:kvm_exit never fires on this host"
+fi

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Check kvmexitstat's live numbers from a testbed run against the ground
+truth (kvmexitgen's JSON) and the kernel's own kvm_exit histogram (keyed by
+thread and reason, independent of kvmexitstat).
+
+Usage: live_check.py CASE [--only-pid-of N] [--intervals] < testbed output
+A case's output lies between '== case NAME ==' and '== end NAME ==', in
+sections: '-- gen' (kvmexitgen JSON, one line per VM), '-- live' (kvmexitstat
+CSV), '-- hist' (the kvm_exit hist file). Prints TAP; exits 1 on a mismatch.
+"""
+import csv
+import io
+import json
+import re
+import sys
+
+SVM = {"cpuid": 0x72, "io": 0x7B, "msr": 0x7C, "hlt": 0x78, "hypercall": 0x81, "npf": 0x400}
+
+
+def sections(text, case):
+    body = text.split(f"== case {case} ==", 1)[1].split(f"== end {case} ==", 1)[0]
+    parts = re.split(r"^-- (\S+)$", body, flags=re.M)
+    return {parts[i]: parts[i + 1].strip("\n") for i in range(1, len(parts), 2)}
+
+
+def hist(text):
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"\{\s*common_pid:\s*(\d+),\s*exit_reason:\s*(\d+)\s*\}\s+hitcount:\s+(\d+)", line.strip())
+        if m:
+            key = (int(m.group(1)), int(m.group(2)))
+            out[key] = out.get(key, 0) + int(m.group(3))
+    return out
+
+
+def main():
+    case = sys.argv[1]
+    only = None
+    if "--only-pid-of" in sys.argv:
+        only = int(sys.argv[sys.argv.index("--only-pid-of") + 1])
+    intervals = "--intervals" in sys.argv
+    source = sys.argv[sys.argv.index("--source") + 1] if "--source" in sys.argv else None
+    n_fail = 0
+
+    def check(name, ok, detail=""):
+        nonlocal n_fail
+        print(("ok" if ok else "not ok") + f" - {case}: {name}" + ("" if ok else f" {detail}"))
+        n_fail += not ok
+
+    try:
+        sec = sections(sys.stdin.read(), case)
+        gens = [json.loads(l) for l in sec["gen"].splitlines() if l.startswith("{")]
+        rows = list(csv.DictReader(io.StringIO(sec["live"])))
+        kernel = hist(sec["hist"])
+    except (IndexError, KeyError, ValueError) as e:
+        print(f"not ok - {case}: testbed output incomplete ({e})")
+        sys.exit(1)
+    check("kvmexitgen ran", len(gens) > 0 and all(g["vcpu"] for g in gens), sec.get("gen", "")[:300])
+    if source:
+        check(f"the source is {source}", f"counting VM exits with {source}" in sec.get("err", ""), sec.get("err", ""))
+    total = [r for r in rows if r["time"] == "total"]
+    live = {}
+    for r in total:
+        key = (int(r["pid"]), int(r["vcpu"]), int(r["code"]))
+        live[key] = {"count": int(r["count"]), "timed": int(r["timed"])}
+    pids = {k[0] for k in live}
+    if only is not None:
+        want_pid = gens[only]["pid"]
+        check(f"-p shows only the chosen VM (pid {want_pid})", pids == {want_pid}, f"(pids shown: {sorted(pids)})")
+        gens = [gens[only]]
+    else:
+        check("every VM shown", pids == {g["pid"] for g in gens}, f"({sorted(pids)})")
+    for g in gens:
+        pid = g["pid"]
+        names = {r["vm"] for r in total if int(r["pid"]) == pid}
+        check(f"VM {pid} named from its process", names == {"kvmexitgen"}, f"({names})")
+        for v in g["vcpu"]:
+            i, tid, ops = v["id"], v["tid"], v["ops"]
+            did = lambda op: ops.get(op, {}).get("guest", 0)
+            mine = {k[2]: c for k, c in live.items() if k[0] == pid and k[1] == i}
+            theirs = {r: c for (t, r), c in kernel.items() if t == tid}
+            counts = {r: c["count"] for r, c in mine.items()}
+            check(f"VM {pid} vCPU {i}: every reason as the kernel's own histogram counted",
+                  counts == theirs, f"(kvmexitstat {sorted(counts.items())} kernel {sorted(theirs.items())})")
+            want = {SVM["cpuid"]: did("cpuid"), SVM["io"]: did("io-out") + did("io-in") + 1,
+                    SVM["msr"]: did("msr-read") + did("msr-write"), SVM["hlt"]: did("hlt"),
+                    SVM["hypercall"]: did("vmcall")}
+            got = {r: counts.get(r, 0) for r in want}
+            check(f"VM {pid} vCPU {i}: cpuid, io (+1 end report), msr, hlt, hypercall equal the guest's own counts",
+                  got == want, f"(got {got} want {want})")
+            check(f"VM {pid} vCPU {i}: npf at least the MMIO accesses",
+                  counts.get(SVM["npf"], 0) >= did("mmio-read") + did("mmio-write"))
+            timed = sum(c["timed"] for c in mine.values())
+            check(f"VM {pid} vCPU {i}: every exit but the last has a handling time",
+                  timed == sum(counts.values()) - 1, f"(timed {timed}, exits {sum(counts.values())})")
+    if intervals:
+        sums = {}
+        for r in rows:
+            if r["time"] != "total":
+                key = (int(r["pid"]), int(r["vcpu"]), int(r["code"]))
+                sums[key] = sums.get(key, 0) + int(r["count"])
+        n_int = len({r["time"] for r in rows if r["time"] != "total"})
+        check(f"intervals ({n_int}) sum to the totals", sums == {k: v["count"] for k, v in live.items()} and n_int > 1,
+              f"(sums {sorted(sums.items())[:5]}...)")
+    sys.exit(1 if n_fail else 0)
+
+
+if __name__ == "__main__":
+    main()

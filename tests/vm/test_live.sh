@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The live collector in the testbed (real SVM exits): kvmexitstat's counts
+# per VM, vCPU and reason against kvmexitgen's ground truth and against the
+# kernel's own kvm_exit histogram (keyed by thread and reason).
+set -u
+cd "$(dirname "$0")/../.."
+MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --mmio-write 10 --hlt 7 --msr-read 12 --msr-write 9 --vmcall 11"
+script=$(mktemp)
+trap 'rm -f "$script" "$script.out"' EXIT
+cat >"$script" <<GUEST
+T=/sys/kernel/tracing/events/kvm/kvm_exit
+HIST='hist:keys=common_pid,exit_reason:vals=hitcount:size=4096'
+begin() { # case name, kvmexitstat arguments...
+	name=\$1; shift
+	echo "\$HIST" >>\$T/trigger
+	kvmexitstat -o csv --by vcpu "\$@" >/tmp/live.csv 2>/tmp/live.err &
+	LP=\$!
+	sleep 2 # attached
+}
+end() {
+	kill -INT \$LP; wait \$LP; echo "# kvmexitstat exit \$?"; cat /tmp/live.err
+	echo "== case \$name =="
+	echo "-- gen"; cat /tmp/gen*.json; rm -f /tmp/gen*.json
+	echo "-- live"; cat /tmp/live.csv
+	echo "-- hist"; cat \$T/hist
+	echo "-- err"; cat /tmp/live.err
+	echo "== end \$name =="
+	echo "!\$HIST" >>\$T/trigger
+}
+begin one_vm_1vcpu
+kvmexitgen --json $MIX >/tmp/gen1.json
+end
+begin one_vm_2vcpus
+kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json
+end
+begin two_vms
+kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
+kvmexitgen --json --vcpus 1 --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json & G2=\$!
+wait \$G1 \$G2
+end
+# -p: both VMs start stopped, so that their pids are known before they run
+sh -c 'kill -STOP \$\$; exec kvmexitgen --json --vcpus 2 $MIX' >/tmp/gen1.json & A=\$!
+sh -c 'kill -STOP \$\$; exec kvmexitgen --json --cpuid 400 --io-in 50' >/tmp/gen2.json & B=\$!
+sleep 0.5
+begin pid_filter -p \$A
+kill -CONT \$A \$B; wait \$A \$B
+end
+begin classic --bpf classic
+kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json
+end
+begin intervals 0.5
+kvmexitgen --json --vcpus 2 --cpuid 20000 --io-out 500 --hlt 100 >/tmp/gen1.json
+sleep 1 # one more interval after the VM ended
+end
+begin high_rate
+kvmexitgen --json --vcpus 2 --cpuid 30000 >/tmp/gen1.json
+end
+GUEST
+start=$(date +%s)
+tests/vm/testbed.sh run "$script" 240 >"$script.out" 2>&1
+rc=$?
+echo "# testbed boot to result: $(($(date +%s) - start)) s"
+if [ $rc -ne 0 ]; then
+	echo "not ok - testbed run failed (exit $rc)"
+	sed 's/^/#   /' "$script.out" | tail -40
+	exit 1
+fi
+fail=0
+check() {
+	if ! python3 tests/vm/live_check.py "$@" <"$script.out"; then
+		fail=1
+		sed -n "/== case $1 ==/,/== end $1 ==/p" "$script.out" | sed 's/^/#   /' | head -80
+	fi
+}
+check one_vm_1vcpu --source "tp_btf (SVM, exit->entry timing)"
+check one_vm_2vcpus
+check two_vms
+check pid_filter --only-pid-of 0
+check classic --source "tracepoint (SVM, exit->entry timing)"
+check intervals --intervals
+check high_rate
+grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
+exit $fail
