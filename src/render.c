@@ -532,6 +532,20 @@ static const struct snap_entry **sorted_entries(const struct snapshot *s, enum s
 	return v;
 }
 
+/* src aggregated by opts->by into agg, then sorted into rows (*v holds the
+ * entries the rows point into; free it after the rows). 0 or -ENOMEM. */
+static int prepare_rows(const struct snapshot *src, const struct render_opts *o, struct snapshot *agg,
+			const struct snap_entry ***v, struct rows *rows)
+{
+	size_t n = 0;
+	if (snapshot_aggregate(agg, src, o->by))
+		return -ENOMEM;
+	*v = sorted_entries(agg, o->sort, &n);
+	if ((agg->len && !*v) || rows_build(rows, *v, n))
+		return -ENOMEM;
+	return 0;
+}
+
 int render_report(FILE *out, const struct importer *im, const struct render_opts *o,
 		  const struct report_meta *m)
 {
@@ -539,14 +553,11 @@ int render_report(FILE *out, const struct importer *im, const struct render_opts
 	const struct snap_entry **v = NULL, **kv = NULL;
 	struct rows rows = { 0 }, krows = { 0 };
 	struct snapshot agg;
-	size_t n = 0, kn = 0;
+	size_t kn = 0;
 	int err = -ENOMEM;
 
 	snapshot_init(&agg);
-	if (snapshot_aggregate(&agg, &im->exits, o->by))
-		goto out;
-	v = sorted_entries(&agg, o->sort, &n);
-	if ((agg.len && !v) || rows_build(&rows, v, n))
+	if (prepare_rows(&im->exits, o, &agg, &v, &rows))
 		goto out;
 	if (k->npoints) {
 		kv = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &kn);
@@ -671,14 +682,10 @@ int render_interval(FILE *out, const struct snapshot *snap, const struct render_
 	struct rows rows = { 0 };
 	struct snapshot agg;
 	struct exit_stat total;
-	size_t n = 0;
 	int err = -ENOMEM;
 
 	snapshot_init(&agg);
-	if (snapshot_aggregate(&agg, snap, o->by))
-		goto out;
-	v = sorted_entries(&agg, o->sort, &n);
-	if ((agg.len && !v) || rows_build(&rows, v, n))
+	if (prepare_rows(snap, o, &agg, &v, &rows))
 		goto out;
 	snapshot_total(&agg, &total);
 	if (o->format == OUT_TABLE)

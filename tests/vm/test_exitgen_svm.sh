@@ -11,6 +11,7 @@
 #  - interrupt (and rarely vintr/nmi/pause): the L1 host's own interrupts.
 set -u
 cd "$(dirname "$0")/../.."
+. tests/vm/lib.bash
 O=${O:-build}
 MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --mmio-write 10 --hlt 7 --msr-read 12 --msr-write 9 --vmcall 11 --cpuid 5"
 script=$(mktemp)
@@ -35,15 +36,7 @@ run_case() { # name, kvmexitgen arguments
 name=one_vcpu; run_case one_vcpu --vcpus 1 $MIX
 name=two_vcpus; run_case two_vcpus --vcpus 2 $MIX
 GUEST
-start=$(date +%s)
-tests/vm/testbed.sh run "$script" 180 >"$script.out" 2>&1
-rc=$?
-echo "# testbed boot to result: $(($(date +%s) - start)) s"
-if [ $rc -ne 0 ]; then
-	echo "not ok - testbed run failed (exit $rc)"
-	sed 's/^/#   /' "$script.out" | tail -40
-	exit 1
-fi
+run_in_testbed "$script" 180 "$script.out"
 fail=0
 for c in one_vcpu two_vcpus; do
 	if ! python3 tests/vm/hist.py $c <"$script.out"; then

@@ -4,6 +4,7 @@
 # kernel's own kvm_exit histogram (keyed by thread and reason).
 set -u
 cd "$(dirname "$0")/../.."
+. tests/vm/lib.bash
 MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --mmio-write 10 --hlt 7 --msr-read 12 --msr-write 9 --vmcall 11"
 script=$(mktemp)
 trap 'rm -f "$script" "$script.out"' EXIT
@@ -56,15 +57,7 @@ begin high_rate
 kvmexitgen --json --vcpus 2 --cpuid 30000 >/tmp/gen1.json
 end
 GUEST
-start=$(date +%s)
-tests/vm/testbed.sh run "$script" 240 >"$script.out" 2>&1
-rc=$?
-echo "# testbed boot to result: $(($(date +%s) - start)) s"
-if [ $rc -ne 0 ]; then
-	echo "not ok - testbed run failed (exit $rc)"
-	sed 's/^/#   /' "$script.out" | tail -40
-	exit 1
-fi
+run_in_testbed "$script" 240 "$script.out"
 fail=0
 check() {
 	if ! python3 tests/vm/live_check.py "$@" <"$script.out"; then
