@@ -119,11 +119,11 @@ static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static BPF_LIBS="-lbpf -lelf -lz -lzstd" \
 		$(O)/static/kvmexitstat $(O)/static/kvmexitgen
 
-# The main job. Until the live collector exists: a report of a bundled real trace.
-run:
-	$(Q)tests/deps.sh build
-	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat
-	$(O)/kvmexitstat report tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt
+# The main job: live exit statistics (scripts/run-live.sh: on this host when
+# it has VMX/SVM, else inside the nested-SVM testbed), kvmexitgen as workload.
+run: deps
+	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image
+	$(Q)O=$(O) scripts/run-live.sh
 
 bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 	bench/report_bench.sh

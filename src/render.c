@@ -596,25 +596,32 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 {
 	char vm[96], vc[16], b1[16], b2[16], b3[16], b4[16];
 	const char *title = m->total ? "Total" : m->when;
+	bool show_vm = o->by != BY_REASON, show_vcpu = o->by == BY_VCPU;
 
 	if (m->first || m->total)
 		fprintf(out, "%s# source: %s%s\n", m->total ? "\n" : "", m->source,
 			m->total ? "" : ", counts per interval, rates per second");
-	fprintf(out, "%-9s %-24s %5s %-24s %-4s %12s %12s %7s", title, "VM", "VCPU", "REASON", "ISA", "COUNT",
-		"RATE/s", "%");
+	fprintf(out, "%-9s", title);
+	if (show_vm)
+		fprintf(out, " %-24s", "VM");
+	if (show_vcpu)
+		fprintf(out, " %5s", "VCPU");
+	fprintf(out, " %-24s %-4s %12s %12s %7s", "REASON", "ISA", "COUNT", "RATE/s", "%");
 	if (m->latency)
 		fprintf(out, " %9s %9s %9s %9s", "AVG", "P50", "P99", "MAX");
 	fputc('\n', out);
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct row *r = &rs->r[i];
 		const struct exit_key *k = r->key;
-		if (k->vcpu >= 0)
+		fprintf(out, "%-9s", title);
+		if (show_vm)
+			fprintf(out, " %-24s", vm_or_all(agg, k, vm, sizeof(vm)));
+		if (show_vcpu) {
 			snprintf(vc, sizeof(vc), "%" PRId32, k->vcpu);
-		else
-			strcpy(vc, "all");
-		fprintf(out, "%-9s %-24s %5s %-24s %-4s %12" PRIu64 " %12.1f %6.2f%%", title,
-			vm_or_all(agg, k, vm, sizeof(vm)), vc, r->reason, isa_name((enum isa)k->isa), r->st->count,
-			m->seconds > 0 ? (double)r->st->count / m->seconds : 0.0, r->pct);
+			fprintf(out, " %5s", vc);
+		}
+		fprintf(out, " %-24s %-4s %12" PRIu64 " %12.1f %6.2f%%", r->reason, isa_name((enum isa)k->isa),
+			r->st->count, m->seconds > 0 ? (double)r->st->count / m->seconds : 0.0, r->pct);
 		if (m->latency)
 			fprintf(out, " %9s %9s %9s %9s", r->st->timed ? format_ns(r->avg, b1, sizeof(b1)) : "-",
 				r->st->timed ? format_ns(r->p50, b2, sizeof(b2)) : "-",
@@ -622,9 +629,13 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 				r->st->timed ? format_ns(r->st->max_ns, b4, sizeof(b4)) : "-");
 		fputc('\n', out);
 	}
-	fprintf(out, "%-9s %-24s %5s %-24s %-4s %12" PRIu64 " %12.1f\n", title, "all", "all", "TOTAL", "",
-		total->count, m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
-	(void)o;
+	fprintf(out, "%-9s", title);
+	if (show_vm)
+		fprintf(out, " %-24s", "all");
+	if (show_vcpu)
+		fprintf(out, " %5s", "all");
+	fprintf(out, " %-24s %-4s %12" PRIu64 " %12.1f\n", "TOTAL", "", total->count,
+		m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
 }
 
 static void interval_csv(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m)
