@@ -90,9 +90,9 @@ deps:
 
 $(O)/helpers/%: tests/helpers/%.c | $(O)/helpers
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
-test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny_ioctl vm-image
+test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image
 	$(Q)O=$(O) RUN_VM=1 tests/run.sh
 
 # The nested-SVM testbed's image (tests/vm/testbed.sh), and its tests alone.
@@ -110,14 +110,14 @@ check: deps
 check-asan:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan CC=clang \
 		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-		LDFLAGS="-fsanitize=address,undefined" $(O)/asan/kvmexitstat $(O)/asan/kvmexitgen $(O)/asan/helpers/deny_ioctl \
+		LDFLAGS="-fsanitize=address,undefined" $(O)/asan/kvmexitstat $(O)/asan/kvmexitgen $(O)/asan/helpers/deny \
 		$(UNIT_TESTS:%=$(O)/asan/tests/%)
 	$(Q)O=$(O)/asan SUITE=asan tests/run.sh
 
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static BPF_LIBS="-lbpf -lelf -lz -lzstd" \
-		$(O)/static/kvmexitstat $(O)/static/kvmexitgen
+		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when
 # it has VMX/SVM, else inside the nested-SVM testbed), kvmexitgen as workload.

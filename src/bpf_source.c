@@ -177,12 +177,6 @@ int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, ch
 	if (!s)
 		return -ENOMEM;
 	libbpf_set_print(libbpf_quiet);
-	if (geteuid() != 0) {
-		snprintf(msg, len, "the tracepoint source loads BPF programs: run as root (or with CAP_BPF, "
-			 "CAP_PERFMON and CAP_SYS_RESOURCE)");
-		free(s);
-		return -EPERM;
-	}
 	const char *fmt = kvm_exit_format(format, sizeof(format), &tracefs);
 	if (!fmt) {
 		if (!tracefs)

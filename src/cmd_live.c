@@ -269,6 +269,11 @@ int cmd_live(int argc, char **argv)
 
 	if ((err = parse(argc, argv, &l, &count_only, &flavour, &interval, &count)))
 		return err;
+	if (geteuid() != 0) {
+		fprintf(stderr, "kvmexitstat: live statistics load BPF programs: run as root (or with CAP_BPF, "
+				"CAP_PERFMON and CAP_SYS_RESOURCE)\n");
+		return EXIT_FAIL;
+	}
 	if (!host_cpu_has_vmx_or_svm()) {
 		fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host: its KVM runs guests without "
 				"VMX or SVM (PVM, or a nested host without them), so the tracepoint source has "

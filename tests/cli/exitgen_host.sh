@@ -3,7 +3,7 @@
 # statistics, --hold, --bench, and every error it reports.
 . "$(dirname "$0")/tap.bash"
 GEN=${KVMEXITGEN:-$(dirname "$KVMEXITSTAT")/kvmexitgen}
-DENY=$(dirname "$KVMEXITSTAT")/helpers/deny_ioctl
+DENY=$(dirname "$KVMEXITSTAT")/helpers/deny
 
 # Usage errors need no KVM.
 run "bad count" 2 "$GEN" --cpuid abc
@@ -29,7 +29,7 @@ run "no /dev/kvm" 1 unshare -m sh -c "mount -t tmpfs none /dev && exec '$GEN' --
 expect_in "no /dev/kvm: says what to do" "$TMP/err" "no /dev/kvm: is KVM enabled?"
 run "not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$GEN" --cpuid 1
 expect_in "not root: says what to do" "$TMP/err" "cannot open /dev/kvm: Permission denied (run as root, or join the kvm group)"
-run "KVM_CREATE_VM refused" 1 "$DENY" ae01 1 "$GEN" --cpuid 1
+run "KVM_CREATE_VM refused" 1 "$DENY" ioctl ae01 1 "$GEN" --cpuid 1
 expect_in "KVM_CREATE_VM refused: names the ioctl" "$TMP/err" "KVM_CREATE_VM failed: Operation not permitted"
 
 # A vCPU that exits in an unexpected way: reason, rip, registers, failure

@@ -18,6 +18,9 @@ expect_in "--latency with --count-only: says why" "$TMP/err" "--count-only leave
 run "live --help" 0 "$KVMEXITSTAT" --help
 expect_in "--help describes INTERVAL [COUNT]" "$TMP/out" "[OPTIONS] [INTERVAL [COUNT]]"
 
+run "not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" 1 1
+expect_in "not root: says what to do" "$TMP/err" "run as root (or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)"
+
 if grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	echo "ok - host without VMX/SVM message # SKIP this host has VMX or SVM"
 else

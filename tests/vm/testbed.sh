@@ -4,8 +4,8 @@
 # VM exits (kvm:kvm_exit fires), whatever KVM the host has.
 #
 #   tests/vm/testbed.sh build
-#       build the initramfs: busybox, kvm/kvm-amd modules, static kvmexitgen
-#       and kvmexitstat (from $O/static)
+#       build the initramfs: busybox, kvm/kvm-amd modules, static kvmexitgen,
+#       kvmexitstat and the test helper deny (from $O/static)
 #   tests/vm/testbed.sh run SCRIPT [TIMEOUT_S]
 #       boot, run SCRIPT (sh) as root inside, print what it printed, exit
 #       with its exit status. A guest that hangs fails after TIMEOUT_S
@@ -36,9 +36,9 @@ build() {
 		# strip debug info: the modules load faster and the image stays small
 		strip --strip-debug -o "$root/lib/modules/$(basename "$f")" "$f"
 	done
-	for b in kvmexitgen kvmexitstat; do
+	for b in kvmexitgen kvmexitstat helpers/deny; do
 		[ -x "$O/static/$b" ] || die "missing $O/static/$b (make static)"
-		cp "$O/static/$b" "$root/usr/bin/$b"
+		cp "$O/static/$b" "$root/usr/bin/$(basename "$b")"
 	done
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$VMDIR/base.cpio"
 	echo "$KVER" >"$VMDIR/kernel-version"
