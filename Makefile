@@ -39,7 +39,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
-.PHONY: all check check-asan check-vm test deps run bench install clean static vm-image
+.PHONY: all check check-asan check-vm test deps run bench bench-live install clean static vm-image
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 # BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by src/bpf_source.c.
@@ -128,6 +128,11 @@ run: deps
 bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 	bench/report_bench.sh
 	O=$(O) bench/exitgen_bench.sh
+
+# What the live collector costs each exit, against perf kvm stat and tracefs.
+bench-live: vm-image
+	O=$(O) bench/live_cost.sh
+	O=$(O) bench/live_rss.sh
 
 install: $(O)/kvmexitstat $(O)/kvmexitgen $(O)/kvmexitgen
 	install -d $(DESTDIR)$(BINDIR)

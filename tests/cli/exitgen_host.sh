@@ -91,7 +91,7 @@ expect_in "table: KVM statistics" "$TMP/out" "KVM statistics of each vCPU (KVM_G
 # --hold keeps the VM and its vCPU files open until a signal
 "$GEN" --hold --vcpus 2 --cpuid 10 >"$TMP/hold.out" 2>"$TMP/hold.err" &
 pid=$!
-for _ in $(seq 50); do grep -q holding "$TMP/hold.err" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q holding "$TMP/hold.err" && break; sleep 0.1; done
 expect_in "--hold: says it holds" "$TMP/hold.err" "holding the VM open (pid $pid)"
 n=$(ls -l /proc/$pid/fd 2>/dev/null | grep -c 'kvm-vcpu:')
 if [ "$n" -eq 2 ]; then ok "--hold: both vCPU files still open"; else not_ok "--hold: $n vCPU files open"; fi

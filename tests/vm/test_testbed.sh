@@ -13,8 +13,8 @@ expect_in "the guest CPU has SVM" "$TMP/out" "svm"
 expect_in "kvm-amd loaded: /dev/kvm exists" "$TMP/out" "kvm"
 
 printf 'echo sleeping; sleep 600\n' >"$TMP/hang.sh"
-run "a hanging guest fails at the time limit" 124 tests/vm/testbed.sh run "$TMP/hang.sh" 20
-expect_in "hang: says so" "$TMP/err" "did not finish within 20 s"
+run "a hanging guest fails at the time limit" 124 tests/vm/testbed.sh run "$TMP/hang.sh" 30
+expect_in "hang: says so" "$TMP/err" "did not finish within 30 s"
 expect_in "hang: shows the console" "$TMP/err" "sleeping"
 
 printf 'echo 1 >/proc/sys/kernel/sysrq; echo c >/proc/sysrq-trigger; sleep 60\n' >"$TMP/panic.sh"

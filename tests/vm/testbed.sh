@@ -18,6 +18,10 @@ VMDIR=$O/vm
 KVER=${KVER:-$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -1)}
 KERNEL=/boot/vmlinuz-$KVER
 SMP=${TESTBED_SMP:-2}
+# TESTBED_QEMU_ARGS: more QEMU options (the cost benchmark adds -icount);
+# TESTBED_EXTRA_CPIO: one more archive to append to the image (such as perf).
+QEMU_ARGS=${TESTBED_QEMU_ARGS:-}
+EXTRA_CPIO=${TESTBED_EXTRA_CPIO:-}
 
 die() { echo "testbed: $*" >&2; exit 3; }
 
@@ -55,9 +59,10 @@ run() {
 	mkdir -p "$work/root"
 	cp "$script" "$work/root/test.sh"
 	(cd "$work/root" && echo test.sh | cpio -o -H newc --quiet) >"$work/test.cpio"
-	cat "$VMDIR/base.cpio" "$work/test.cpio" >"$work/initrd.cpio"
+	cat "$VMDIR/base.cpio" $EXTRA_CPIO "$work/test.cpio" >"$work/initrd.cpio"
 	local log=$work/console.log rc=0
-	timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp "$SMP" \
+	# shellcheck disable=SC2086 # QEMU_ARGS is a list of options
+	timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp "$SMP" $QEMU_ARGS \
 		-nodefaults -no-user-config -display none -serial "file:$log" -no-reboot \
 		-kernel "$KERNEL" -initrd "$work/initrd.cpio" \
 		-append "console=ttyS0 quiet loglevel=1 panic=-1" </dev/null >"$work/qemu.out" 2>&1 || rc=$?

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# What watching exits costs the guest, measured deterministically: the
+# testbed boots with QEMU's instruction-count clock (-icount shift=0), so
+# the L1 kernel's clock counts instructions (1 ns = 1 instruction) and
+# kvmexitgen's wall time is the instructions its run took. In one boot, in
+# interleaved rounds, a CPUID loop of N exits runs with nothing attached,
+# with kvmexitstat counting only, with kvmexitstat timing too, with
+# `perf kvm stat record`, and with tracefs text tracing of kvm_exit and
+# kvm_entry read from trace_pipe. Prints instructions per exit and the
+# instructions each tool adds per exit, and the same from a boot without
+# -icount (wall clock) for reference.
+#
+#   bench/live_cost.sh            (make bench-live)   N=20000 ROUNDS=5
+set -euo pipefail
+cd "$(dirname "$0")/.."
+O=${O:-build}
+N=${N:-20000}
+ROUNDS=${ROUNDS:-5}
+VMDIR=$O/vm
+
+# perf and its libraries, as one more initramfs archive
+perf_cpio=$VMDIR/perf.cpio
+if [ ! -s "$perf_cpio" ]; then
+	root=$VMDIR/perf-root
+	rm -rf "$root"
+	mkdir -p "$root/usr/bin"
+	perf=$(command -v perf) || { echo "bench: no perf (apt-get install linux-perf)" >&2; exit 1; }
+	cp "$perf" "$root/usr/bin/perf"
+	ldd "$perf" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$perf_cpio"
+fi
+
+script=$(mktemp)
+trap 'rm -f "$script"' EXIT
+cat >"$script" <<GUEST
+T=/sys/kernel/tracing
+mode_start() {
+	case \$1 in
+	none) P= ;;
+	count) kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
+	time) kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
+	perf) perf kvm stat record -a -o /tmp/perf.data >/dev/null 2>/tmp/err & P=\$! ;;
+	tracefs) echo 1 >\$T/events/kvm/kvm_exit/enable; echo 1 >\$T/events/kvm/kvm_entry/enable
+		cat \$T/trace_pipe >/dev/null & P=\$! ;;
+	esac
+	sleep 2 # attached
+}
+mode_stop() {
+	# TERM: background commands of a script ignore SIGINT
+	[ -n "\$P" ] && kill -TERM \$P && wait \$P
+	if [ \$1 = tracefs ]; then
+		echo 0 >\$T/events/kvm/kvm_exit/enable; echo 0 >\$T/events/kvm/kvm_entry/enable
+	fi
+	rm -f /tmp/perf.data*
+}
+for r in \$(seq $ROUNDS); do
+	for m in none count time perf tracefs; do
+		mode_start \$m
+		ns=\$(kvmexitgen --json --cpuid $N | sed 's/.*"wall_ns":\([0-9]*\).*/\1/')
+		echo "RESULT \$m \$r \$ns"
+		mode_stop \$m
+	done
+done
+rss_kb() { awk '/VmHWM/ {print \$2}' /proc/\$1/status; }
+GUEST
+
+summarize() { # label unit: the RESULT lines on stdin
+	python3 bench/live_cost_summary.py "$N" "$1" "$2"
+}
+
+make --no-print-directory -s static vm-image O="$O"
+echo "== instruction-count clock (-icount shift=0): guest nanoseconds are instructions"
+TESTBED_SMP=1 TESTBED_QEMU_ARGS="-icount shift=0" TESTBED_EXTRA_CPIO=$perf_cpio \
+	O=$O tests/vm/testbed.sh run "$script" 1200 | tee "$VMDIR/cost-icount.txt" | summarize "instructions" "instructions"
+echo
+echo "== wall clock (no -icount), for reference"
+TESTBED_SMP=1 TESTBED_EXTRA_CPIO=$perf_cpio \
+	O=$O tests/vm/testbed.sh run "$script" 1200 | tee "$VMDIR/cost-wall.txt" | summarize "wall clock" "ns"
