@@ -18,6 +18,10 @@ N=${N:-20000}
 ROUNDS=${ROUNDS:-5}
 VMDIR=$O/vm
 
+command -v perf >/dev/null || {
+	echo "bench: installing linux-perf"
+	apt-get install -y -qq linux-perf >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq linux-perf; }
+}
 # perf and its libraries, as one more initramfs archive
 perf_cpio=$VMDIR/perf.cpio
 if [ ! -s "$perf_cpio" ]; then
