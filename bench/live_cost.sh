@@ -79,6 +79,7 @@ make --no-print-directory -s static vm-image O="$O"
 echo "== instruction-count clock (-icount shift=0): guest nanoseconds are instructions"
 TESTBED_SMP=1 TESTBED_QEMU_ARGS="-icount shift=0" TESTBED_EXTRA_CPIO=$perf_cpio \
 	O=$O tests/vm/testbed.sh run "$script" 1200 | tee "$VMDIR/cost-icount.txt" | summarize "instructions" "instructions"
+[ -n "${ICOUNT_ONLY:-}" ] && exit 0
 echo
 echo "== wall clock (no -icount), for reference"
 TESTBED_SMP=1 TESTBED_EXTRA_CPIO=$perf_cpio \

@@ -64,11 +64,20 @@ struct {
 	__type(value, struct vm_comm);
 } vm_comms SEC(".maps");
 
-/* What a thread's kvm_exit leaves for its next kvm_entry. */
+/* A thread's pairing state. The kvm_entry only notes its time; the
+ * handling time (entry - exit) is added to the exit's key at the thread's
+ * next kvm_exit, which looks its own key up anyway: in the common run of
+ * exits of one reason that is a single map lookup per exit. A thread's last
+ * event is always an exit (KVM_RUN returns through one), so every paired
+ * exit is accounted; only the latest pair of a thread waits for its next
+ * exit. */
+enum { PAIR_NONE, PAIR_EXITED, PAIR_ENTERED };
+
 struct pending {
-	__u64 ts;
+	__u64 exit_ts;
+	__u64 entry_ts;
 	struct exitstat_key key;
-	bool armed;
+	__u32 state;
 };
 
 struct {
@@ -114,7 +123,7 @@ static __always_inline __u32 log2_slot(__u64 v)
 /* A zeroed value to insert new keys with (too large for the BPF stack). */
 struct exitstat_val zero_val = {};
 
-static __always_inline void count_exit(struct exitstat_key *key)
+static __always_inline struct exitstat_val *get_val(struct exitstat_key *key)
 {
 	struct exitstat_val *v = bpf_map_lookup_elem(&exits, key);
 
@@ -127,23 +136,14 @@ static __always_inline void count_exit(struct exitstat_key *key)
 		BPF_CORE_READ_STR_INTO(&c.comm, t, group_leader, comm);
 		bpf_map_update_elem(&vm_comms, &key->tgid, &c, BPF_NOEXIST);
 		v = bpf_map_lookup_elem(&exits, key);
-		if (!v) {
+		if (!v)
 			health_inc(HEALTH_KEYS_FULL);
-			return;
-		}
 	}
-	v->count++;
+	return v;
 }
 
-static __always_inline void time_entry(struct pending *p)
+static __always_inline void add_time(struct exitstat_val *v, __u64 d)
 {
-	if (!p->armed)
-		return;
-	p->armed = false;
-	__u64 d = bpf_ktime_get_ns() - p->ts;
-	struct exitstat_val *v = bpf_map_lookup_elem(&exits, &p->key);
-	if (!v)
-		return; /* counted at the exit on another CPU: that CPU's copy holds the key */
 	if (!v->timed || d < v->min_ns)
 		v->min_ns = d;
 	if (d > v->max_ns)
@@ -155,29 +155,57 @@ static __always_inline void time_entry(struct pending *p)
 		v->hist[s]++;
 }
 
+static __always_inline bool same_key(const struct exitstat_key *a, const struct exitstat_key *b)
+{
+	return a->tgid == b->tgid && a->vcpu_id == b->vcpu_id && a->reason == b->reason && a->isa == b->isa;
+}
+
+/* Count this exit; account the thread's previous exit->entry pair; arm p. */
+static __always_inline void on_exit(struct exitstat_key *key, struct pending *p)
+{
+	struct exitstat_val *v = get_val(key);
+
+	if (v)
+		v->count++;
+	if (!p)
+		return;
+	if (p->state == PAIR_ENTERED) {
+		__u64 d = p->entry_ts - p->exit_ts;
+		struct exitstat_val *pv = same_key(key, &p->key) ? v : bpf_map_lookup_elem(&exits, &p->key);
+		if (pv)
+			add_time(pv, d);
+	} else if (p->state == PAIR_EXITED) {
+		health_inc(HEALTH_UNPAIRED);
+	}
+	p->key = *key;
+	p->exit_ts = bpf_ktime_get_ns();
+	p->state = PAIR_EXITED;
+}
+
+static __always_inline void on_entry(struct pending *p)
+{
+	if (p && p->state == PAIR_EXITED) {
+		p->entry_ts = bpf_ktime_get_ns();
+		p->state = PAIR_ENTERED;
+	}
+}
+
 /* ---- tp_btf ------------------------------------------------------------- */
 
-static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u64 reason, __u32 isa)
+static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u32 isa)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
 
 	if (!wanted(tgid))
 		return 0;
-	struct exitstat_key key = { .tgid = tgid, .vcpu_id = BPF_CORE_READ(vcpu, vcpu_id), .isa = isa,
-				    .reason = reason };
-	count_exit(&key);
-	if (!with_time)
-		return 0;
-	struct pending *p = bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL,
-						 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!p)
-		return 0;
-	if (p->armed)
-		health_inc(HEALTH_UNPAIRED);
-	p->key = key;
-	p->ts = bpf_ktime_get_ns();
-	p->armed = true;
+	/* vcpu is a BTF pointer: a direct read, no probe-read helper call */
+	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu->vcpu_id, .isa = isa, .reason = reason };
+	struct pending *p = NULL;
+	if (with_time)
+		p = bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL,
+					 BPF_LOCAL_STORAGE_GET_F_CREATE);
+	on_exit(&key, p);
 	return 0;
 }
 
@@ -185,7 +213,7 @@ SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_svm, struct kvm_vcpu *vcpu, __u32 isa)
 {
 	struct vcpu_svm___x *svm = (void *)vcpu; /* struct kvm_vcpu is its first member */
-	return on_exit_btf(vcpu, BPF_CORE_READ(svm, vmcb, control.exit_code), 2);
+	return on_exit_btf(vcpu, (__u32)BPF_CORE_READ(svm, vmcb, control.exit_code), 2);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -198,9 +226,7 @@ int BPF_PROG(kvm_exit_vmx, struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf)
 {
-	struct pending *p = bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL, 0);
-	if (p)
-		time_entry(p);
+	on_entry(bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL, 0));
 	return 0;
 }
 
@@ -226,14 +252,16 @@ int kvm_exit_tp(void *ctx)
 	if (has_vcpu_id)
 		__builtin_memcpy(&vcpu, rec + (off_vcpu_id & 63), 4);
 	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu, .isa = isa, .reason = reason };
-	count_exit(&key);
-	if (!with_time)
-		return 0;
-	struct pending p = { .ts = bpf_ktime_get_ns(), .key = key, .armed = true };
-	struct pending *old = bpf_map_lookup_elem(&pending_tid, &tid);
-	if (old && old->armed)
-		health_inc(HEALTH_UNPAIRED);
-	bpf_map_update_elem(&pending_tid, &tid, &p, BPF_ANY);
+	struct pending *p = NULL;
+	if (with_time) {
+		p = bpf_map_lookup_elem(&pending_tid, &tid);
+		if (!p) {
+			struct pending fresh = {};
+			bpf_map_update_elem(&pending_tid, &tid, &fresh, BPF_NOEXIST);
+			p = bpf_map_lookup_elem(&pending_tid, &tid);
+		}
+	}
+	on_exit(&key, p);
 	return 0;
 }
 
@@ -241,8 +269,6 @@ SEC("tracepoint/kvm/kvm_entry")
 int kvm_entry_tp(void *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *p = bpf_map_lookup_elem(&pending_tid, &tid);
-	if (p)
-		time_entry(p);
+	on_entry(bpf_map_lookup_elem(&pending_tid, &tid));
 	return 0;
 }

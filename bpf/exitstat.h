@@ -7,12 +7,13 @@
 #define EXITSTAT_MAX_KEYS 16384  /* (VM, vCPU, reason) keys */
 #define EXITSTAT_MAX_FILTER 64   /* VM processes in a -p/-n filter */
 
+/* 16 bytes: hashed on every exit, so kept small. The reason is 32 bits,
+ * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). */
 struct exitstat_key {
 	__u32 tgid;     /* VM process */
 	__u32 vcpu_id;
+	__u32 reason;   /* full exit reason */
 	__u32 isa;      /* 1 VMX, 2 SVM */
-	__u32 pad;
-	__u64 reason;   /* full exit reason */
 };
 
 struct exitstat_val {

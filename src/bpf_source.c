@@ -233,6 +233,8 @@ int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
 			continue; /* deleted meanwhile */
 		struct exit_key k = { .pid = key.tgid, .vcpu = (int32_t)key.vcpu_id, .tid = 0,
 				      .isa = (uint8_t)key.isa, .reason = key.reason };
+		if (k.isa == ISA_SVM && key.reason >= 0xfffffff0u)
+			k.reason = (uint64_t)(int64_t)(int32_t)key.reason; /* VMRUN failures: -1 .. */
 		struct exit_stat *st = snapshot_get(snap, &k);
 		if (!st)
 			return -ENOMEM;
