@@ -20,7 +20,9 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Knobs, set before load. */
-const volatile bool filter_tgids = false; /* count only the tgids in allowed_tgids */
+const volatile bool filter_tgids = false; /* count only the VMs -p/-n chose */
+const volatile __u32 n_names = 0;          /* -n names, compared with the process name */
+const volatile char names[EXITSTAT_MAX_NAMES][EXITSTAT_COMM_LEN] = {};
 const volatile bool with_time = true;     /* pair exits with entries */
 const volatile __u32 isa_running = 0;     /* tp_btf: 1 VMX, 2 SVM */
 /* classic tracepoint: where the fields are in the kvm_exit record */
@@ -41,7 +43,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EXITSTAT_MAX_FILTER);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u8);   /* 1 counted, 0 left out */
 } allowed_tgids SEC(".maps");
 
 struct {
@@ -102,9 +104,33 @@ static __always_inline void health_inc(__u32 what)
 		(*v)++;
 }
 
+/* With a filter: the VM's verdict, decided once per process. -p pids (and
+ * processes whose QEMU -name matched) are put in by the user side; other
+ * processes are compared here with the -n names by their process name, so
+ * that a short-lived VM is not missed before the user side could look. */
 static __always_inline bool wanted(__u32 tgid)
 {
-	return !filter_tgids || bpf_map_lookup_elem(&allowed_tgids, &tgid);
+	if (!filter_tgids)
+		return true;
+	__u8 *v = bpf_map_lookup_elem(&allowed_tgids, &tgid);
+	if (v)
+		return *v;
+	char comm[EXITSTAT_COMM_LEN] = {};
+	struct task_struct *t = (void *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&comm, t, group_leader, comm);
+	__u8 verdict = 0;
+	for (__u32 i = 0; i < EXITSTAT_MAX_NAMES && i < n_names && !verdict; i++) {
+		bool same = true;
+		for (int c = 0; c < EXITSTAT_COMM_LEN; c++) {
+			if (comm[c] != names[i][c])
+				same = false;
+			if (!names[i][c])
+				break;
+		}
+		verdict = same;
+	}
+	bpf_map_update_elem(&allowed_tgids, &tgid, &verdict, BPF_NOEXIST);
+	return verdict;
 }
 
 static __always_inline __u32 log2_slot(__u64 v)

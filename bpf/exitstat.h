@@ -5,7 +5,9 @@
 
 #define EXITSTAT_HIST_SLOTS 64   /* log2 of nanoseconds, as the model's histogram */
 #define EXITSTAT_MAX_KEYS 16384  /* (VM, vCPU, reason) keys */
-#define EXITSTAT_MAX_FILTER 64   /* VM processes in a -p/-n filter */
+#define EXITSTAT_MAX_FILTER 4096 /* VM processes with a filter verdict */
+#define EXITSTAT_MAX_NAMES 8     /* -n names the kernel compares with process names */
+#define EXITSTAT_COMM_LEN 16
 
 /* 16 bytes: hashed on every exit, so kept small. The reason is 32 bits,
  * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). */

@@ -109,7 +109,10 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		return -errno;
 	}
 	skel->rodata->with_time = o->with_time;
-	skel->rodata->filter_tgids = o->ntgids > 0;
+	skel->rodata->filter_tgids = o->ntgids > 0 || o->nnames > 0;
+	for (size_t k = 0; k < o->nnames && k < EXITSTAT_MAX_NAMES; k++)
+		strncpy((char *)skel->rodata->names[k], o->names[k], EXITSTAT_COMM_LEN - 1);
+	skel->rodata->n_names = (__u32)(o->nnames < EXITSTAT_MAX_NAMES ? o->nnames : EXITSTAT_MAX_NAMES);
 	skel->rodata->isa_running = (__u32)s->isa;
 
 	bool btf = flavour == FLAVOUR_BTF;

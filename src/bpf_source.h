@@ -17,6 +17,8 @@ struct bpf_source_opts {
 	enum bpf_flavour flavour; /* AUTO: tp_btf when KVM's module has BTF, else classic */
 	const uint32_t *tgids;    /* count only these VM processes (in the kernel) */
 	size_t ntgids;
+	const char *const *names; /* and VMs whose process name is one of these */
+	size_t nnames;
 };
 
 struct bpf_health {

@@ -184,8 +184,8 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 				l->pids[l->npids++] = (uint32_t)v;
 			break;
 		case 'n':
-			if (l->nnames == MAX_PIDS)
-				bad = "-n: at most 64 names";
+			if (l->nnames == 8)
+				bad = "-n: at most 8 names";
 			else
 				l->names_wanted[l->nnames++] = optarg;
 			break;
@@ -281,8 +281,7 @@ int cmd_live(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	struct bpf_source_opts so = { .with_time = !count_only, .flavour = flavour, .tgids = l.pids,
-				      .ntgids = l.npids + l.nnames };
-	/* -n alone: an empty kernel filter that names fill */
+				      .ntgids = l.npids, .names = l.names_wanted, .nnames = l.nnames };
 	if ((err = bpf_source_open(&l.src, &so, msg, sizeof(msg)))) {
 		fprintf(stderr, "kvmexitstat: %s\n", msg);
 		return EXIT_FAIL;

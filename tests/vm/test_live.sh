@@ -46,6 +46,13 @@ sleep 0.5
 begin pid_filter -p \$A
 kill -CONT \$A \$B; wait \$A \$B
 end
+# -n: a VM of another name (a copy of kvmexitgen named othergen) is left out
+cp /usr/bin/kvmexitgen /tmp/othergen
+begin name_filter -n kvmexitgen
+kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
+/tmp/othergen --json --cpuid 400 --io-in 50 >/tmp/gen2.json & G2=\$!
+wait \$G1 \$G2
+end
 begin classic --bpf classic
 kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json
 end
@@ -69,6 +76,7 @@ check one_vm_1vcpu --source "tp_btf (SVM, exit->entry timing)"
 check one_vm_2vcpus
 check two_vms
 check pid_filter --only-pid-of 0
+check name_filter --only-pid-of 0
 check classic --source "tracepoint (SVM, exit->entry timing)"
 check intervals --intervals
 check high_rate
