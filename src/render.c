@@ -377,13 +377,9 @@ static const char *csv_columns =
 	"source,vm,pid,vcpu,tid,isa,reason,code,count,percent,timed,time_ns,time_percent,"
 	"min_ns,avg_ns,p50_ns,p90_ns,p99_ns,max_ns,growth\n";
 
-static void csv_row(FILE *out, const char *source, const struct snapshot *s, const struct row *r,
-		    const char *growth)
+/* The "vm,pid,vcpu" fields of a CSV row (empty when aggregated away). */
+static void csv_vm_vcpu(FILE *out, const struct snapshot *s, const struct exit_key *k)
 {
-	const struct exit_key *k = r->key;
-	const struct exit_stat *st = r->st;
-
-	fprintf(out, "%s,", source);
 	if (k->pid != PID_ALL) {
 		csv_field(out, vm_label(s, k->pid));
 		fprintf(out, ",%" PRIu32, k->pid);
@@ -393,6 +389,16 @@ static void csv_row(FILE *out, const char *source, const struct snapshot *s, con
 	fputc(',', out);
 	if (k->vcpu >= 0)
 		fprintf(out, "%" PRId32, k->vcpu);
+}
+
+static void csv_row(FILE *out, const char *source, const struct snapshot *s, const struct row *r,
+		    const char *growth)
+{
+	const struct exit_key *k = r->key;
+	const struct exit_stat *st = r->st;
+
+	fprintf(out, "%s,", source);
+	csv_vm_vcpu(out, s, k);
 	fputc(',', out);
 	if (k->vcpu == VCPU_NONE)
 		fprintf(out, "%" PRIu32, k->tid);
@@ -648,15 +654,7 @@ static void interval_csv(FILE *out, const struct snapshot *agg, const struct row
 		const struct exit_key *k = r->key;
 		const struct exit_stat *st = r->st;
 		fprintf(out, "%s,%.3f,", m->total ? "total" : m->when, m->seconds);
-		if (k->pid != PID_ALL) {
-			csv_field(out, vm_label(agg, k->pid));
-			fprintf(out, ",%" PRIu32, k->pid);
-		} else {
-			fputc(',', out);
-		}
-		fputc(',', out);
-		if (k->vcpu >= 0)
-			fprintf(out, "%" PRId32, k->vcpu);
+		csv_vm_vcpu(out, agg, k);
 		fprintf(out, ",%s,", isa_name((enum isa)k->isa));
 		csv_field(out, r->reason);
 		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.1f,%.4f,%" PRIu64 ",%" PRIu64 ",", k->reason, st->count,
