@@ -91,21 +91,24 @@ static void resolve_names(struct live *l)
 	}
 }
 
-/* Name every VM that has counts, once, while its process is there. */
+/* Name every VM that has counts: looked up once per process, while it is
+ * there, and remembered (also for the totals after it ended). */
 static void name_vms(struct live *l, struct snapshot *s)
 {
 	for (size_t i = 0; i < s->cap; i++) {
 		uint32_t pid = s->slots[i].key.pid;
-		if (!s->slots[i].used || snapshot_name(&l->names, pid))
+		if (!s->slots[i].used || snapshot_name(s, pid))
 			continue;
+		const char *known = snapshot_name(&l->names, pid);
 		char name[64];
-		if (vm_name(pid, name, sizeof(name)) || bpf_source_comm(l->src, pid, name, sizeof(name)))
+		if (!known) {
+			if (!vm_name(pid, name, sizeof(name)) && !bpf_source_comm(l->src, pid, name, sizeof(name)))
+				strcpy(name, "(ended)");
 			snapshot_set_name(&l->names, pid, name);
-		else
-			snapshot_set_name(&l->names, pid, "(ended)");
+			known = name;
+		}
+		snapshot_set_name(s, pid, known);
 	}
-	for (size_t i = 0; i < l->names.nnames; i++)
-		snapshot_set_name(s, l->names.names[i].pid, l->names.names[i].name);
 }
 
 /* VMs that ended were reported with this interval: keep their totals,

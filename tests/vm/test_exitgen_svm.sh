@@ -25,7 +25,7 @@ run_case() { # name, kvmexitgen arguments
 	echo "== case \$1 =="
 	shift
 	echo "-- kvmexitgen"
-	kvmexitgen --json "\$@" || echo "kvmexitgen failed: \$?"
+	kvmexitgen --timeout 60 --json "\$@" || echo "kvmexitgen failed: \$?"
 	echo "-- hist"
 	cat \$T/hist
 	echo "== end \$name =="

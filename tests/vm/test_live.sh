@@ -29,19 +29,19 @@ end() {
 	echo "!\$HIST" >>\$T/trigger
 }
 begin one_vm_1vcpu
-kvmexitgen --json $MIX >/tmp/gen1.json
+kvmexitgen --timeout 60 --json $MIX >/tmp/gen1.json
 end
 begin one_vm_2vcpus
-kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
 begin two_vms
-kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
-kvmexitgen --json --vcpus 1 --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json & G2=\$!
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
+kvmexitgen --timeout 60 --json --vcpus 1 --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json & G2=\$!
 wait \$G1 \$G2
 end
 # -p: both VMs start stopped, so that their pids are known before they run
-sh -c 'kill -STOP \$\$; exec kvmexitgen --json --vcpus 2 $MIX' >/tmp/gen1.json & A=\$!
-sh -c 'kill -STOP \$\$; exec kvmexitgen --json --cpuid 400 --io-in 50' >/tmp/gen2.json & B=\$!
+sh -c 'kill -STOP \$\$; exec kvmexitgen --timeout 60 --json --vcpus 2 $MIX' >/tmp/gen1.json & A=\$!
+sh -c 'kill -STOP \$\$; exec kvmexitgen --timeout 60 --json --cpuid 400 --io-in 50' >/tmp/gen2.json & B=\$!
 sleep 0.5
 begin pid_filter -p \$A
 kill -CONT \$A \$B; wait \$A \$B
@@ -49,19 +49,19 @@ end
 # -n: a VM of another name (a copy of kvmexitgen named othergen) is left out
 cp /usr/bin/kvmexitgen /tmp/othergen
 begin name_filter -n kvmexitgen
-kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
-/tmp/othergen --json --cpuid 400 --io-in 50 >/tmp/gen2.json & G2=\$!
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
+/tmp/othergen --timeout 60 --json --cpuid 400 --io-in 50 >/tmp/gen2.json & G2=\$!
 wait \$G1 \$G2
 end
 begin classic --bpf classic
-kvmexitgen --json --vcpus 2 $MIX >/tmp/gen1.json
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
 begin intervals 0.5
-kvmexitgen --json --vcpus 2 --cpuid 20000 --io-out 500 --hlt 100 >/tmp/gen1.json
+kvmexitgen --timeout 60 --json --vcpus 2 --cpuid 20000 --io-out 500 --hlt 100 >/tmp/gen1.json
 sleep 1 # one more interval after the VM ended
 end
 begin high_rate
-kvmexitgen --json --vcpus 2 --cpuid 30000 >/tmp/gen1.json
+kvmexitgen --timeout 60 --json --vcpus 2 --cpuid 30000 >/tmp/gen1.json
 end
 GUEST
 run_in_testbed "$script" 240 "$script.out"
