@@ -12,7 +12,7 @@
 
 	.text
 	.code64
-	.globl guest_code_start, guest_code_end, guest_vmcall_insn
+	.globl guest_code_start, guest_code_end, guest_vmcall_insn, guest_exception_stubs
 
 guest_code_start:
 	mov	%rdi, %r12		/* r12: next record */
@@ -133,6 +133,27 @@ finished:
 	mov	$PORT_DONE, %dx
 	out	%al, %dx
 	jmp	finished
+
+/* Supervisor mode has an IDT whose 256 gates lead here, 16 bytes a vector:
+ * an exception or a stray interrupt is reported to the VMM (vector in eax,
+ * the two words above it in rbx and rcx: rip, or error code then rip)
+ * rather than ending in a triple fault that says nothing. */
+	.align	16
+guest_exception_stubs:
+	.set	vector, 0
+	.rept	256
+	.align	16
+	pushq	$vector
+	jmp	exception_common
+	.set	vector, vector + 1
+	.endr
+exception_common:
+	mov	(%rsp), %eax
+	mov	8(%rsp), %rbx
+	mov	16(%rsp), %rcx
+	mov	$PORT_EXCEPTION, %dx
+	out	%eax, %dx
+	jmp	exception_common
 guest_code_end:
 
 	.section .note.GNU-stack, "", @progbits

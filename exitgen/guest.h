@@ -23,6 +23,8 @@
 #define GUEST_PDPT 0x2000
 #define GUEST_PD_LOW 0x3000     /* 0-1 GiB, 2 MiB pages */
 #define GUEST_PD_MMIO 0x4000    /* 3-4 GiB: the MMIO hole */
+#define GUEST_GDT 0x5000        /* supervisor mode: code and data descriptors */
+#define GUEST_IDT 0x6000        /* supervisor mode: 256 gates to guest_exception_stubs */
 #define GUEST_CODE 0x10000
 #define GUEST_PROGRAMS 0x40000  /* vCPU i: program at + i * 0x1000 */
 #define GUEST_RESULTS 0x80000   /* vCPU i: u64 done[OP_COUNT] at + i * 0x100 */
@@ -33,6 +35,7 @@
 
 #define PORT_OP 0xe0            /* io-out / io-in operations */
 #define PORT_DONE 0xe4          /* the guest finished its program */
+#define PORT_EXCEPTION 0xe8     /* the guest took an exception: eax vector, rbx/rcx the frame */
 #define EXITGEN_MSR 0x00000bad  /* filtered, so that RDMSR/WRMSR exit to the VMM */
 #define EXITGEN_HYPERCALL 0x7e57 /* no such KVM hypercall: KVM answers -ENOSYS */
 

@@ -12,7 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-extern const uint8_t guest_code_start[], guest_code_end[], guest_vmcall_insn[];
+extern const uint8_t guest_code_start[], guest_code_end[], guest_vmcall_insn[], guest_exception_stubs[];
 
 #define PTE_P 0x1ull
 #define PTE_RW 0x2ull
@@ -52,6 +52,24 @@ static void build_page_tables(struct vm *vm)
 	for (uint64_t a = 0; a < GUEST_MEM_SIZE; a += 2ull << 20)
 		table(vm, GUEST_PD_LOW)[a >> 21] = a | PTE_P | PTE_RW | PTE_PS | us;
 	table(vm, GUEST_PD_MMIO)[(GUEST_MMIO >> 21) & 511] = GUEST_MMIO | PTE_P | PTE_RW | PTE_PS | us;
+}
+
+/* Supervisor mode: a GDT (for the CS an interrupt gate loads) and an IDT
+ * whose gates lead to the guest's exception stubs. User mode has none: the
+ * privilege change would need a TSS, and PVM delivers exceptions its own way. */
+static void build_gdt_idt(struct vm *vm)
+{
+	uint64_t *gdt = table(vm, GUEST_GDT);
+	uint64_t stubs = GUEST_CODE + (uint64_t)(guest_exception_stubs - guest_code_start);
+
+	gdt[1] = 0x00209a0000000000ull; /* 0x08: 64-bit code, present, DPL 0 */
+	gdt[2] = 0x0000920000000000ull; /* 0x10: data, present, writable */
+	for (uint64_t v = 0; v < 256; v++) {
+		uint64_t off = stubs + 16 * v;
+		uint64_t *gate = table(vm, GUEST_IDT + 16 * v);
+		gate[0] = (off & 0xffff) | (0x08ull << 16) | (0x8eull << 40) | ((off >> 16) & 0xffff) << 48;
+		gate[1] = off >> 32;
+	}
 }
 
 /* Deny EXITGEN_MSR in a KVM MSR filter, with exits to user space for denied
@@ -131,6 +149,10 @@ int vcpu__reset(struct vcpu *v, char *msg, size_t msglen)
 	sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
 	sregs.tr = (struct kvm_segment){ .base = 0, .limit = 0x67, .selector = 0x18, .type = 11, .present = 1 };
 	sregs.ldt = (struct kvm_segment){ .selector = 0, .type = 2, .present = 1, .unusable = 1 };
+	if (vm->mode == MODE_SUPERVISOR) {
+		sregs.gdt = (struct kvm_dtable){ .base = GUEST_GDT, .limit = 3 * 8 - 1 };
+		sregs.idt = (struct kvm_dtable){ .base = GUEST_IDT, .limit = 256 * 16 - 1 };
+	}
 	if (ioctl(v->fd, KVM_SET_SREGS, &sregs)) {
 		snprintf(msg, msglen, "KVM_SET_SREGS (long mode, CPL%d) on vCPU %d failed: %s", dpl, v->id,
 			 strerror(errno));
@@ -234,6 +256,8 @@ int vm__create(struct vm *vm, enum guest_mode mode, int nvcpus, char *msg, size_
 		return err;
 	}
 	build_page_tables(vm);
+	if (vm->mode == MODE_SUPERVISOR)
+		build_gdt_idt(vm);
 	memcpy(vm->mem + GUEST_CODE, guest_code_start, (size_t)(guest_code_end - guest_code_start));
 	if (vm->amd) {
 		/* vmcall would #UD on AMD and be patched by KVM: start with vmmcall */
@@ -320,6 +344,30 @@ static int unexpected(struct vcpu *v, const char *what)
 	return v->error;
 }
 
+/* The guest's exception stub reported a vector: say which, where, and fail. */
+static int guest_exception(struct vcpu *v)
+{
+	static const char *names[32] = { "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "", "#TS",
+					 "#NP", "#SS", "#GP", "#PF", "", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+					 "", "", "", "", "", "", "#HV", "#VC", "#SX", "" };
+	struct kvm_regs r;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r)) {
+		snprintf(v->message, sizeof(v->message), "vCPU %d: guest exception (KVM_GET_REGS failed: %s)", v->id,
+			 strerror(errno));
+	} else {
+		unsigned vec = (unsigned)r.rax & 0xff;
+		bool err = vec == 8 || (vec >= 10 && vec <= 14) || vec == 17 || vec == 21 || vec == 29 || vec == 30;
+		snprintf(v->message, sizeof(v->message),
+			 "vCPU %d: guest exception vector %u%s%s at rip 0x%llx%s (error code 0x%llx)", v->id, vec,
+			 vec < 32 && names[vec][0] ? " " : "", vec < 32 ? names[vec] : "",
+			 (unsigned long long)(err ? r.rcx : r.rbx), vec < 32 ? "" : " (an interrupt: none was expected)",
+			 (unsigned long long)(err ? r.rbx : 0));
+	}
+	v->error = -EIO;
+	return v->error;
+}
+
 int vcpu__run(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
@@ -338,6 +386,8 @@ int vcpu__run(struct vcpu *v)
 		case KVM_EXIT_IO:
 			if (run->io.port == PORT_DONE && run->io.direction == KVM_EXIT_IO_OUT) {
 				v->done = true;
+			} else if (run->io.port == PORT_EXCEPTION) {
+				return guest_exception(v);
 			} else if (run->io.port == PORT_OP) {
 				int op = run->io.direction == KVM_EXIT_IO_OUT ? OP_IO_OUT : OP_IO_IN;
 				if (op == OP_IO_IN)

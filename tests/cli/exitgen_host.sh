@@ -32,10 +32,14 @@ expect_in "not root: says what to do" "$TMP/err" "cannot open /dev/kvm: Permissi
 run "KVM_CREATE_VM refused" 1 "$DENY" ioctl ae01 1 "$GEN" --cpuid 1
 expect_in "KVM_CREATE_VM refused: names the ioctl" "$TMP/err" "KVM_CREATE_VM failed: Operation not permitted"
 
-# A vCPU that exits in an unexpected way: reason, rip, registers, failure
-run "unexpected exit" 1 "$GEN" --cpuid 3 --ud2 1
+# A vCPU that exits in an unexpected way: reason, rip, registers, failure.
+# User mode has no IDT: the invalid opcode ends in a triple fault (shutdown).
+run "unexpected exit" 1 "$GEN" --mode user --cpuid 3 --ud2 1
 expect_in "unexpected exit: reason" "$TMP/err" "vCPU 0: unexpected KVM_EXIT_SHUTDOWN"
 expect_in "unexpected exit: registers" "$TMP/err" "rip 0x"
+# Supervisor mode's IDT reports the exception itself, with its rip.
+run "guest exception" 1 "$GEN" --mode supervisor --cpuid 3 --ud2 1
+expect_in "guest exception: vector and rip" "$TMP/err" "vCPU 0: guest exception vector 6 #UD at rip 0x"
 
 # Operations the mode cannot do
 run "hlt in user mode" 2 "$GEN" --mode user --hlt 1

@@ -10,10 +10,13 @@ script=$(mktemp)
 trap 'rm -f "$script" "$script.out"' EXIT
 cat >"$script" <<GUEST
 T=/sys/kernel/tracing/events/kvm/kvm_exit
-HIST='hist:keys=common_pid,exit_reason:vals=hitcount:size=4096'
+# One histogram for the whole boot, keyed by thread: each case's vCPU threads
+# are new, so a case reads its own rows. (Removing and re-adding the trigger
+# between cases, after the classic BPF program detached, soft-locked Debian's
+# 6.1 guest kernel now and then.)
+echo 'hist:keys=common_pid,exit_reason:vals=hitcount:size=8192' >>\$T/trigger
 begin() { # case name, kvmexitstat arguments...
 	name=\$1; shift
-	echo "\$HIST" >>\$T/trigger
 	kvmexitstat -o csv --by vcpu "\$@" >/tmp/live.csv 2>/tmp/live.err &
 	LP=\$!
 	sleep 2 # attached
@@ -26,7 +29,6 @@ end() {
 	echo "-- hist"; cat \$T/hist
 	echo "-- err"; cat /tmp/live.err
 	echo "== end \$name =="
-	echo "!\$HIST" >>\$T/trigger
 }
 begin one_vm_1vcpu
 kvmexitgen --timeout 60 --json $MIX >/tmp/gen1.json
