@@ -192,17 +192,10 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 			else
 				l->names_wanted[l->nnames++] = optarg;
 			break;
-		case 'b':
-			if (aggregate_by_parse(optarg, &l->ro.by))
-				bad = "--by: expected reason, vm or vcpu";
-			break;
 		case 'o':
-			if (out_format_parse(optarg, &l->ro.format))
-				bad = "-o: expected table, json or csv";
-			break;
+		case 'b':
 		case 's':
-			if (sort_key_parse(optarg, &l->ro.sort))
-				bad = "--sort: expected count, time, avg, max or reason";
+			bad = render_option(c, optarg, &l->ro);
 			break;
 		case 'l':
 			l->latency = true;

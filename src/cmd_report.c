@@ -53,16 +53,9 @@ int cmd_report(int argc, char **argv)
 		const char *bad = NULL;
 		switch (c) {
 		case 'o':
-			if (out_format_parse(optarg, &ro.format))
-				bad = "-o: expected table, json or csv";
-			break;
 		case 'b':
-			if (aggregate_by_parse(optarg, &ro.by))
-				bad = "--by: expected reason, vm or vcpu";
-			break;
 		case 's':
-			if (sort_key_parse(optarg, &ro.sort))
-				bad = "--sort: expected count, time, avg, max or reason";
+			bad = render_option(c, optarg, &ro);
 			break;
 		case 'I':
 			if (isa_parse(optarg, &im.forced_isa))

@@ -58,6 +58,19 @@ int sort_key_parse(const char *s, enum sort_key *k)
 	return err;
 }
 
+const char *render_option(int letter, const char *arg, struct render_opts *o)
+{
+	switch (letter) {
+	case 'o':
+		return out_format_parse(arg, &o->format) ? "-o: expected table, json or csv" : NULL;
+	case 'b':
+		return aggregate_by_parse(arg, &o->by) ? "--by: expected reason, vm or vcpu" : NULL;
+	case 's':
+		return sort_key_parse(arg, &o->sort) ? "--sort: expected count, time, avg, max or reason" : NULL;
+	}
+	return "not an output option";
+}
+
 const char *aggregate_by_name(enum aggregate_by by)
 {
 	for (const struct option_name *t = bys; t->name; t++)
@@ -532,7 +545,7 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 
 static const struct snap_entry **sorted_entries(const struct snapshot *s, enum sort_key key, size_t *n)
 {
-	const struct snap_entry **v = snapshot_sorted(s, NULL, n);
+	const struct snap_entry **v = snapshot_entries(s, n);
 	if (v)
 		qsort_r(v, *n, sizeof(*v), cmp_entries, &key);
 	return v;

@@ -336,7 +336,7 @@ const char *snapshot_name(const struct snapshot *s, uint32_t pid)
 	return NULL;
 }
 
-const struct snap_entry **snapshot_sorted(const struct snapshot *s, entry_cmp cmp, size_t *n)
+const struct snap_entry **snapshot_entries(const struct snapshot *s, size_t *n)
 {
 	const struct snap_entry **v;
 	size_t j = 0;
@@ -350,8 +350,6 @@ const struct snap_entry **snapshot_sorted(const struct snapshot *s, entry_cmp cm
 	for (size_t i = 0; i < s->cap; i++)
 		if (s->slots[i].used)
 			v[j++] = &s->slots[i];
-	if (cmp)
-		qsort(v, j, sizeof(*v), cmp);
 	*n = j;
 	return v;
 }

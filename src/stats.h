@@ -92,9 +92,8 @@ bool snapshot_saturated(const struct snapshot *s);
 int snapshot_set_name(struct snapshot *s, uint32_t pid, const char *name);
 const char *snapshot_name(const struct snapshot *s, uint32_t pid);
 
-/* Entries as an array of pointers sorted by cmp; caller frees. NULL on
- * out of memory (and for an empty snapshot, with *n = 0). */
-typedef int (*entry_cmp)(const void *a, const void *b);
-const struct snap_entry **snapshot_sorted(const struct snapshot *s, entry_cmp cmp, size_t *n);
+/* Entries as an array of pointers, in table order (callers sort it);
+ * caller frees. NULL on out of memory (and for an empty snapshot, *n = 0). */
+const struct snap_entry **snapshot_entries(const struct snapshot *s, size_t *n);
 
 #endif
