@@ -58,15 +58,55 @@ run() {
 	# the script rides in a second cpio archive appended to the image
 	mkdir -p "$work/root"
 	cp "$script" "$work/root/test.sh"
-	(cd "$work/root" && echo test.sh | cpio -o -H newc --quiet) >"$work/test.cpio"
+	echo "$timeout" >"$work/root/test.timeout"
+	(cd "$work/root" && printf 'test.sh\ntest.timeout\n' | cpio -o -H newc --quiet) >"$work/test.cpio"
 	cat "$VMDIR/base.cpio" $EXTRA_CPIO "$work/test.cpio" >"$work/initrd.cpio"
-	local log=$work/console.log rc=0
+	local log=$work/console.log klog=$work/kernel.log rc=0
+	# two serial ports: the script's output on the first (init writes to
+	# it), the kernel's messages on the second, where they cannot mix with
+	# the output the tests parse
 	# shellcheck disable=SC2086 # QEMU_ARGS is a list of options
-	timeout -k 5 "$timeout" qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp "$SMP" $QEMU_ARGS \
-		-nodefaults -no-user-config -display none -serial "file:$log" -no-reboot \
+	qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp "$SMP" $QEMU_ARGS \
+		-nodefaults -no-user-config -display none -serial "file:$log" -serial "file:$klog" -no-reboot \
+		-monitor "unix:$work/monitor,server=on,wait=off" \
 		-kernel "$KERNEL" -initrd "$work/initrd.cpio" \
-		-append "console=ttyS0 quiet loglevel=1 panic=-1" </dev/null >"$work/qemu.out" 2>&1 || rc=$?
+		-append "console=ttyS1 loglevel=4 panic=-1 nokaslr" </dev/null >"$work/qemu.out" 2>&1 &
+	local qemu=$! waited=0
+	while kill -0 "$qemu" 2>/dev/null && [ "$waited" -lt "$((timeout * 10))" ]; do
+		sleep 0.1
+		waited=$((waited + 1))
+	done
+	if kill -0 "$qemu" 2>/dev/null; then
+		# still running at the limit: where are its vCPUs? (twice, to tell
+		# a guest that spins from an emulator that stopped)
+		python3 - "$work/monitor" >"$work/cpus.txt" 2>&1 <<-'PY' || true
+		import socket, sys, time
+		s = socket.socket(socket.AF_UNIX); s.settimeout(3); s.connect(sys.argv[1])
+		def ask(cmd):
+		    s.sendall(cmd.encode() + b"\n"); time.sleep(1); out = b""
+		    try:
+		        while True:
+		            d = s.recv(65536)
+		            if not d: break
+		            out += d
+		    except socket.timeout: pass
+		    return out.decode(errors="replace")
+		ask("")
+		for i in range(2):
+		    for line in ask("info registers -a").splitlines():
+		        if line.startswith("CPU#") or line.startswith("RIP=") or line.startswith("EFL="):
+		            print(line)
+		PY
+		kill -TERM "$qemu" 2>/dev/null || true
+		sleep 1
+		kill -KILL "$qemu" 2>/dev/null || true
+		rc=124
+	fi
+	local st=0
+	wait "$qemu" 2>/dev/null || st=$?
+	[ "$rc" -ne 0 ] || rc=$st
 	tr -d '\r' <"$log" >"$log.txt"
+	tr -d '\r' <"$klog" >"$klog.txt"
 	if grep -q '^KVMEXITSTAT-TESTBED-END rc=' "$log.txt"; then
 		sed -n '/^KVMEXITSTAT-TESTBED-BEGIN$/,/^KVMEXITSTAT-TESTBED-END rc=/p' "$log.txt" | sed '1d;$d'
 		local status
@@ -74,8 +114,8 @@ run() {
 		rm -rf "$work"
 		return "$status"
 	fi
-	if grep -q 'Kernel panic' "$log.txt"; then
-		echo "testbed: the guest kernel panicked: $(grep -m1 'Kernel panic' "$log.txt")" >&2
+	if grep -q 'Kernel panic' "$klog.txt"; then
+		echo "testbed: the guest kernel panicked: $(grep -m1 'Kernel panic' "$klog.txt")" >&2
 		rc=3
 	elif [ "$rc" -eq 124 ]; then
 		echo "testbed: the guest did not finish within ${timeout} s" >&2
@@ -83,9 +123,36 @@ run() {
 		echo "testbed: the guest stopped without a result (qemu exit $rc: $(head -c 300 "$work/qemu.out"))" >&2
 		rc=3
 	fi
-	echo "testbed: last console lines (whole log: $log.txt):" >&2
+	echo "testbed: last output lines (whole output: $log.txt):" >&2
 	tail -n 25 "$log.txt" | sed 's/^/  | /' >&2
+	echo "testbed: last kernel messages (all: $klog.txt):" >&2
+	tail -n 60 "$klog.txt" | sed 's/^/  | /' >&2
+	if [ -s "$work/cpus.txt" ]; then
+		echo "testbed: the emulator's vCPUs at the limit, twice a second apart:" >&2
+		sed 's/^/  | /' "$work/cpus.txt" >&2
+		symbolize "$work/cpus.txt" | sed 's/^/  | /' >&2
+	fi
 	return "$rc"
+}
+
+# The kernel symbols at the RIPs of a hung guest's vCPUs: with nokaslr the
+# same kernel and modules sit at the same addresses in every boot, so a
+# second boot can look them up in its /proc/kallsyms (Debian's System.map
+# is a stub).
+symbolize() {
+	[ -z "${TESTBED_NO_SYMBOLS:-}" ] || return 0
+	local rips
+	rips=$(sed -n 's/^RIP=\([0-9a-f]*\).*/\1/p' "$1" | sort -u | tr '\n' ' ')
+	[ -n "$rips" ] || return 0
+	local sym
+	sym=$(mktemp)
+	cat >"$sym" <<-GUEST
+	for r in $rips; do
+		awk -v r=\$r '\$1 <= r && \$1 > best { best = \$1; name = \$3 " " \$4 } END { print "RIP " r " is in " name " (from " best ")" }' /proc/kallsyms
+	done
+	GUEST
+	TESTBED_NO_SYMBOLS=1 run "$sym" 90 2>/dev/null || true
+	rm -f "$sym"
 }
 
 case "${1:-}" in
