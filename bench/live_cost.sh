@@ -11,11 +11,13 @@
 # -icount (wall clock) for reference.
 #
 #   bench/live_cost.sh            (make bench-live)   N=20000 ROUNDS=5
+#   MODES="none count" bench/live_cost.sh     a subset of the modes
 set -euo pipefail
 cd "$(dirname "$0")/.."
 O=${O:-build}
 N=${N:-20000}
 ROUNDS=${ROUNDS:-5}
+MODES=${MODES:-none count time perf tracefs}
 VMDIR=$O/vm
 
 command -v perf >/dev/null || {
@@ -60,8 +62,9 @@ mode_stop() {
 	fi
 	rm -f /tmp/perf.data*
 }
+echo "clocksource: \$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource)"
 for r in \$(seq $ROUNDS); do
-	for m in none count time perf tracefs; do
+	for m in $MODES; do
 		mode_start \$m
 		ns=\$(kvmexitgen --json --cpuid $N | sed 's/.*"wall_ns":\([0-9]*\).*/\1/')
 		echo "RESULT \$m \$r \$ns"

@@ -6,7 +6,7 @@
  * Two flavours of the same programs; the user side loads one:
  *  - tp_btf: raw tracepoint with BTF. Cheapest (no trace record is made);
  *    the exit reason is read from the vCPU (CO-RE: vcpu_svm->vmcb or
- *    vcpu_vmx->exit_reason), the pairing state lives in task storage.
+ *    vcpu_vmx->exit_reason), the pairing state lives in a per-CPU slot.
  *  - classic tracepoint: for kernels whose KVM module has no BTF; fields are
  *    read from the trace record at offsets taken from its format file. */
 #include "vmlinux.h"
@@ -31,6 +31,20 @@ const volatile __u32 off_isa = 24;
 const volatile __u32 off_vcpu_id = 56;
 const volatile bool has_vcpu_id = true;
 const volatile bool has_isa = true;
+
+/* Where exits are counted: each CPU owns EXITSTAT_CPU_SLOTS slots of one
+ * plain array (a plain array's lookup is inlined by the JIT, a hash's is a
+ * helper call that hashes the key); a key's slot is picked by a
+ * multiplicative hash. A key whose slot another key holds goes to the
+ * per-CPU hash below. The user side sizes the array (CPUs x slots) and maps
+ * it to read it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, EXITSTAT_CPU_SLOTS);
+	__type(key, __u32);
+	__type(value, struct exitstat_slot);
+} slots SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -68,28 +82,25 @@ struct {
 
 /* A thread's pairing state. The kvm_entry only notes its time; the
  * handling time (entry - exit) is added to the exit's key at the thread's
- * next kvm_exit, which looks its own key up anyway: in the common run of
- * exits of one reason that is a single map lookup per exit. A thread's last
- * event is always an exit (KVM_RUN returns through one), so every paired
- * exit is accounted; only the latest pair of a thread waits for its next
- * exit. */
-enum { PAIR_NONE, PAIR_EXITED, PAIR_ENTERED };
+ * next kvm_exit, which finds its own slot anyway: in the common run of
+ * exits of one reason that costs nothing more. A thread's last event is
+ * always an exit (KVM_RUN returns through one), so every paired exit is
+ * accounted; only the latest pair of a thread waits for its next exit. */
+#define pending exitstat_pending
 
-struct pending {
-	__u64 exit_ts;
-	__u64 entry_ts;
-	struct exitstat_key key;
-	__u32 state;
-};
-
+/* tp_btf: the state of the thread running on each CPU, indexed by CPU (the
+ * user side sizes it). When that thread leaves the CPU (sched_switch) its
+ * state moves to pending_tid, and comes back from there on its next exit
+ * or entry, wherever it runs: no pair is lost to a migration, and the exit
+ * and entry of a thread that stays on its CPU touch no hash at all. */
 struct {
-	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, int);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
 	__type(value, struct pending);
-} pending_task SEC(".maps");
+} pending_cpu SEC(".maps");
 
-/* The classic tracepoint flavour cannot use task storage: a hash by thread. */
+/* By thread: switched-out threads (tp_btf), every thread (classic). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
@@ -149,18 +160,57 @@ static __always_inline __u32 log2_slot(__u64 v)
 /* A zeroed value to insert new keys with (too large for the BPF stack). */
 struct exitstat_val zero_val = {};
 
+static __always_inline bool same_key(const struct exitstat_key *a, const struct exitstat_key *b)
+{
+	return a->tgid == b->tgid && a->vcpu_id == b->vcpu_id && a->reason == b->reason && a->isa == b->isa;
+}
+
+static __always_inline void note_comm(__u32 tgid)
+{
+	struct vm_comm c = {};
+	struct task_struct *t = (void *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&c.comm, t, group_leader, comm);
+	bpf_map_update_elem(&vm_comms, &tgid, &c, BPF_NOEXIST);
+}
+
+/* The high slot_bits bits of a multiplicative hash (8: all 256 slots; fewer
+ * only to test the overflow to the hash). */
+const volatile __u32 slot_bits = 8;
+
+static __always_inline __u32 slot_of(const struct exitstat_key *k)
+{
+	__u32 h = k->tgid * 0x9e3779b1u + k->vcpu_id * 0x85ebca77u + k->reason * 0xc2b2ae3du + k->isa;
+	return slot_bits ? h >> ((32 - slot_bits) & 31) : 0;
+}
+
 static __always_inline struct exitstat_val *get_val(struct exitstat_key *key)
 {
-	struct exitstat_val *v = bpf_map_lookup_elem(&exits, key);
+	__u32 idx = bpf_get_smp_processor_id() * EXITSTAT_CPU_SLOTS + slot_of(key);
+	struct exitstat_slot *sl = bpf_map_lookup_elem(&slots, &idx);
 
+	if (sl) {
+		if (same_key(&sl->key, key))
+			return &sl->val;
+		if (!sl->key.isa) {
+			/* take the free slot: zero it, then the key, isa last, so
+			 * that a reader that sees isa sees the whole key */
+			__builtin_memset(&sl->val, 0, sizeof(sl->val));
+			sl->key.tgid = key->tgid;
+			sl->key.vcpu_id = key->vcpu_id;
+			sl->key.reason = key->reason;
+			asm volatile("" ::: "memory");
+			sl->key.isa = key->isa;
+			note_comm(key->tgid);
+			return &sl->val;
+		}
+	}
+	/* the slot is another key's: the hash */
+	struct exitstat_val *v = bpf_map_lookup_elem(&exits, key);
 	if (!v) {
 		/* BPF_NOEXIST: if another CPU inserted the key meanwhile, this
 		 * CPU's copy is there too (zeroed) and the lookup finds it */
 		bpf_map_update_elem(&exits, key, &zero_val, BPF_NOEXIST);
-		struct vm_comm c = {};
-		struct task_struct *t = (void *)bpf_get_current_task();
-		BPF_CORE_READ_STR_INTO(&c.comm, t, group_leader, comm);
-		bpf_map_update_elem(&vm_comms, &key->tgid, &c, BPF_NOEXIST);
+		note_comm(key->tgid);
 		v = bpf_map_lookup_elem(&exits, key);
 		if (!v)
 			health_inc(HEALTH_KEYS_FULL);
@@ -181,11 +231,6 @@ static __always_inline void add_time(struct exitstat_val *v, __u64 d)
 		v->hist[s]++;
 }
 
-static __always_inline bool same_key(const struct exitstat_key *a, const struct exitstat_key *b)
-{
-	return a->tgid == b->tgid && a->vcpu_id == b->vcpu_id && a->reason == b->reason && a->isa == b->isa;
-}
-
 /* Count this exit; account the thread's previous exit->entry pair; arm p. */
 static __always_inline void on_exit(struct exitstat_key *key, struct pending *p)
 {
@@ -197,7 +242,7 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p)
 		return;
 	if (p->state == PAIR_ENTERED) {
 		__u64 d = p->entry_ts - p->exit_ts;
-		struct exitstat_val *pv = same_key(key, &p->key) ? v : bpf_map_lookup_elem(&exits, &p->key);
+		struct exitstat_val *pv = same_key(key, &p->key) ? v : get_val(&p->key);
 		if (pv)
 			add_time(pv, d);
 	} else if (p->state == PAIR_EXITED) {
@@ -218,6 +263,28 @@ static __always_inline void on_entry(struct pending *p)
 
 /* ---- tp_btf ------------------------------------------------------------- */
 
+/* The pairing state of thread tid, which runs on this CPU. */
+static __always_inline struct pending *cpu_pending(__u32 tid)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct pending *p = bpf_map_lookup_elem(&pending_cpu, &cpu);
+
+	if (!p || p->tid == tid)
+		return p;
+	/* first event of tid on this CPU since it was switched in */
+	if (p->tid && p->state != PAIR_NONE && bpf_map_update_elem(&pending_tid, &p->tid, p, BPF_ANY))
+		health_inc(HEALTH_PAIRS_LOST); /* (sched_switch normally moved it) */
+	struct pending *saved = bpf_map_lookup_elem(&pending_tid, &tid);
+	if (saved) {
+		*p = *saved;
+		bpf_map_delete_elem(&pending_tid, &tid);
+	} else {
+		p->state = PAIR_NONE;
+	}
+	p->tid = tid;
+	return p;
+}
+
 static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u32 isa)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -227,11 +294,7 @@ static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u3
 		return 0;
 	/* vcpu is a BTF pointer: a direct read, no probe-read helper call */
 	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu->vcpu_id, .isa = isa, .reason = reason };
-	struct pending *p = NULL;
-	if (with_time)
-		p = bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL,
-					 BPF_LOCAL_STORAGE_GET_F_CREATE);
-	on_exit(&key, p);
+	on_exit(&key, with_time ? cpu_pending((__u32)id) : NULL);
 	return 0;
 }
 
@@ -252,7 +315,24 @@ int BPF_PROG(kvm_exit_vmx, struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf)
 {
-	on_entry(bpf_task_storage_get(&pending_task, bpf_get_current_task_btf(), NULL, 0));
+	on_entry(cpu_pending((__u32)bpf_get_current_pid_tgid()));
+	return 0;
+}
+
+/* A thread leaves its CPU: its pairing state moves to the hash, where its
+ * next exit or entry, on whatever CPU, finds it. Preemption is off in
+ * tracepoint programs, so this never interleaves with the two above. */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct pending *p = bpf_map_lookup_elem(&pending_cpu, &cpu);
+
+	if (!p || !p->tid || p->tid != (__u32)prev->pid)
+		return 0;
+	if (p->state != PAIR_NONE && bpf_map_update_elem(&pending_tid, &p->tid, p, BPF_ANY))
+		health_inc(HEALTH_PAIRS_LOST);
+	p->tid = 0;
 	return 0;
 }
 

@@ -4,7 +4,8 @@
 #define KVMEXITSTAT_BPF_EXITSTAT_H
 
 #define EXITSTAT_HIST_SLOTS 64   /* log2 of nanoseconds, as the model's histogram */
-#define EXITSTAT_MAX_KEYS 16384  /* (VM, vCPU, reason) keys */
+#define EXITSTAT_CPU_SLOTS 256   /* (VM, vCPU, reason) slots of each CPU's array */
+#define EXITSTAT_MAX_KEYS 16384  /* keys in the hash the slots overflow to */
 #define EXITSTAT_MAX_FILTER 4096 /* VM processes with a filter verdict */
 #define EXITSTAT_MAX_NAMES 8     /* -n names the kernel compares with process names */
 #define EXITSTAT_COMM_LEN 16
@@ -27,10 +28,31 @@ struct exitstat_val {
 	__u64 hist[EXITSTAT_HIST_SLOTS];
 };
 
+/* One slot of the per-CPU slot array (CPU c owns slots c*EXITSTAT_CPU_SLOTS
+ * and on). Free while key.isa is 0; the programs write key.isa last when
+ * they take a slot, and the user side frees a slot by zeroing key.isa. */
+struct exitstat_slot {
+	struct exitstat_key key;
+	struct exitstat_val val;
+};
+
+/* A thread's exit->entry pairing state (see exitstat.bpf.c); the user side
+ * reads it only to drop the states of ended VMs. */
+enum { PAIR_NONE, PAIR_EXITED, PAIR_ENTERED };
+
+struct exitstat_pending {
+	__u64 exit_ts;
+	__u64 entry_ts;
+	struct exitstat_key key;
+	__u32 state;
+	__u32 tid;
+};
+
 /* Per-CPU counters of the collector's own health. */
 enum exitstat_health {
 	HEALTH_KEYS_FULL,    /* an exit not counted: the key map was full */
 	HEALTH_UNPAIRED,     /* an exit followed by another exit, not an entry */
+	HEALTH_PAIRS_LOST,   /* an exit->entry pair dropped: the pairing hash was full */
 	HEALTH_COUNT,
 };
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,8 @@ struct bpf_source {
 	enum isa isa;
 	int ncpus;
 	struct exitstat_val *values; /* one per possible CPU, for reading */
+	struct exitstat_slot *slots; /* the slot array, mapped */
+	size_t nslots, slots_bytes;
 	char describe[64];
 };
 
@@ -114,16 +117,28 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		strncpy((char *)skel->rodata->names[k], o->names[k], EXITSTAT_COMM_LEN - 1);
 	skel->rodata->n_names = (__u32)(o->nnames < EXITSTAT_MAX_NAMES ? o->nnames : EXITSTAT_MAX_NAMES);
 	skel->rodata->isa_running = (__u32)s->isa;
+	/* for tests: KVMEXITSTAT_CPU_SLOTS=1 sends all but one key per CPU to
+	 * the overflow hash */
+	const char *cs = getenv("KVMEXITSTAT_CPU_SLOTS");
+	if (cs) {
+		unsigned long want = strtoul(cs, NULL, 10);
+		__u32 bits = 0;
+		while (bits < 8 && (1ul << (bits + 1)) <= want)
+			bits++;
+		skel->rodata->slot_bits = bits;
+	}
 
 	bool btf = flavour == FLAVOUR_BTF;
 	bpf_program__set_autoload(skel->progs.kvm_exit_svm, btf && s->isa == ISA_SVM);
 	bpf_program__set_autoload(skel->progs.kvm_exit_vmx, btf && s->isa == ISA_VMX);
 	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && o->with_time);
+	bpf_program__set_autoload(skel->progs.sched_switch_btf, btf && o->with_time);
+	s->nslots = (size_t)s->ncpus * EXITSTAT_CPU_SLOTS;
+	bpf_map__set_max_entries(skel->maps.slots, (__u32)s->nslots);
+	bpf_map__set_max_entries(skel->maps.pending_cpu, (__u32)s->ncpus);
 	bpf_program__set_autoload(skel->progs.kvm_exit_tp, !btf);
 	bpf_program__set_autoload(skel->progs.kvm_entry_tp, !btf && o->with_time);
-	if (btf) {
-		bpf_map__set_autocreate(skel->maps.pending_tid, false);
-	} else {
+	if (!btf) {
 		int r, i, v;
 		if ((err = read_format(format, &r, &i, &v))) {
 			snprintf(msg, len, "cannot read %s: %s", format, strerror(-err));
@@ -139,7 +154,7 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		skel->rodata->off_isa = i >= 0 ? (__u32)i : 0;
 		skel->rodata->has_vcpu_id = v >= 0;
 		skel->rodata->off_vcpu_id = v >= 0 ? (__u32)v : 0;
-		bpf_map__set_autocreate(skel->maps.pending_task, false);
+		bpf_map__set_autocreate(skel->maps.pending_cpu, false);
 	}
 	if ((err = exitstat_bpf__load(skel))) {
 		if (err == -EPERM || err == -EACCES)
@@ -154,6 +169,14 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		__u8 one = 1;
 		bpf_map__update_elem(skel->maps.allowed_tgids, &o->tgids[k], sizeof(o->tgids[k]), &one, 1, BPF_ANY);
 	}
+	s->slots_bytes = s->nslots * sizeof(struct exitstat_slot);
+	s->slots = mmap(NULL, s->slots_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.slots), 0);
+	if (s->slots == MAP_FAILED) {
+		err = -errno;
+		s->slots = NULL;
+		snprintf(msg, len, "cannot map kvmexitstat's BPF slot array: %s", strerror(-err));
+		goto fail;
+	}
 	if ((err = exitstat_bpf__attach(skel))) {
 		snprintf(msg, len, "attaching to kvm:kvm_exit failed: %s", strerror(-err));
 		goto fail;
@@ -165,6 +188,9 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		 o->with_time ? ", exit->entry timing" : ", counting only");
 	return 0;
 fail:
+	if (s->slots)
+		munmap(s->slots, s->slots_bytes);
+	s->slots = NULL;
 	exitstat_bpf__destroy(skel);
 	return err ? err : -EINVAL;
 }
@@ -222,62 +248,124 @@ fail:
 	return err;
 }
 
+static void to_stat(struct exit_stat *one, const struct exitstat_val *v)
+{
+	memset(one, 0, sizeof(*one));
+	one->count = v->count;
+	one->timed = v->timed;
+	one->sum_ns = v->sum_ns;
+	one->min_ns = v->min_ns;
+	one->max_ns = v->max_ns;
+	memcpy(one->hist, v->hist, sizeof(one->hist));
+}
+
+static struct exit_stat *stat_of(struct snapshot *snap, const struct exitstat_key *key)
+{
+	struct exit_key k = { .pid = key->tgid, .vcpu = (int32_t)key->vcpu_id, .tid = 0,
+			      .isa = (uint8_t)key->isa, .reason = key->reason };
+	if (k.isa == ISA_SVM && key->reason >= 0xfffffff0u)
+		k.reason = (uint64_t)(int64_t)(int32_t)key->reason; /* VMRUN failures: -1 .. */
+	return snapshot_get(snap, &k);
+}
+
 int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
 {
 	int fd = bpf_map__fd(s->skel->maps.exits);
 	struct exitstat_key key, next;
 	struct exitstat_key *prev = NULL;
+	struct exit_stat one;
 
 	snapshot_clear(snap);
+	/* the slots: a slot's key is whole once its isa reads non-zero (the
+	 * programs write isa last) */
+	for (size_t i = 0; i < s->nslots; i++) {
+		volatile struct exitstat_slot *sl = &s->slots[i];
+		uint32_t isa = sl->key.isa;
+		if (!isa)
+			continue;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		key = (struct exitstat_key){ .tgid = sl->key.tgid, .vcpu_id = sl->key.vcpu_id,
+					     .reason = sl->key.reason, .isa = isa };
+		to_stat(&one, (const struct exitstat_val *)&s->slots[i].val);
+		if (!one.count && !one.timed)
+			continue;
+		struct exit_stat *st = stat_of(snap, &key);
+		if (!st)
+			return -ENOMEM;
+		stat_merge(st, &one);
+	}
+	/* the keys that found their slot taken */
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, s->values))
 			continue; /* deleted meanwhile */
-		struct exit_key k = { .pid = key.tgid, .vcpu = (int32_t)key.vcpu_id, .tid = 0,
-				      .isa = (uint8_t)key.isa, .reason = key.reason };
-		if (k.isa == ISA_SVM && key.reason >= 0xfffffff0u)
-			k.reason = (uint64_t)(int64_t)(int32_t)key.reason; /* VMRUN failures: -1 .. */
-		struct exit_stat *st = snapshot_get(snap, &k);
+		struct exit_stat *st = stat_of(snap, &key);
 		if (!st)
 			return -ENOMEM;
 		for (int c = 0; c < s->ncpus; c++) {
-			const struct exitstat_val *v = &s->values[c];
-			struct exit_stat one;
-			memset(&one, 0, sizeof(one));
-			one.count = v->count;
-			one.timed = v->timed;
-			one.sum_ns = v->sum_ns;
-			one.min_ns = v->min_ns;
-			one.max_ns = v->max_ns;
-			memcpy(one.hist, v->hist, sizeof(one.hist));
+			to_stat(&one, &s->values[c]);
 			stat_merge(st, &one);
 		}
 	}
 	return 0;
 }
 
-void bpf_source_forget(struct bpf_source *s, uint32_t tgid)
+static uint32_t tgid_of_key(const void *key, const void *value)
 {
-	int fd = bpf_map__fd(s->skel->maps.exits);
-	struct exitstat_key key, next, *prev = NULL;
-	struct exitstat_key *doomed = NULL;
+	(void)value;
+	return ((const struct exitstat_key *)key)->tgid;
+}
+
+static uint32_t tgid_of_pending(const void *key, const void *value)
+{
+	(void)key;
+	return ((const struct exitstat_pending *)value)->key.tgid;
+}
+
+/* Delete a hash map's elements that belong to VM process tgid, as tgid_of
+ * reads it from the key or (value_size > 0) the value. The keys are
+ * gathered first: deleting while walking would restart the walk. */
+static void delete_vm_elems(int fd, size_t key_size, size_t value_size, uint32_t tgid,
+			    uint32_t (*tgid_of)(const void *key, const void *value))
+{
+	unsigned char key[64], next[64], value[64];
+	unsigned char *doomed = NULL;
+	void *prev = NULL;
 	size_t n = 0;
 
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (key.tgid != tgid)
+	if (key_size > sizeof(key) || value_size > sizeof(value))
+		return;
+	while (bpf_map_get_next_key(fd, prev, next) == 0) {
+		memcpy(key, next, key_size);
+		prev = key;
+		if (value_size && bpf_map_lookup_elem(fd, key, value))
+			continue; /* deleted meanwhile */
+		if (tgid_of(key, value) != tgid)
 			continue;
-		struct exitstat_key *d = realloc(doomed, (n + 1) * sizeof(*d));
+		unsigned char *d = realloc(doomed, (n + 1) * key_size);
 		if (!d)
 			break;
 		doomed = d;
-		doomed[n++] = key;
+		memcpy(doomed + n++ * key_size, key, key_size);
 	}
 	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &doomed[i]);
+		bpf_map_delete_elem(fd, doomed + i * key_size);
 	free(doomed);
+}
+
+void bpf_source_forget(struct bpf_source *s, uint32_t tgid)
+{
+	delete_vm_elems(bpf_map__fd(s->skel->maps.exits), sizeof(struct exitstat_key), 0, tgid, tgid_of_key);
+	/* its slots: free (the programs zero a slot when they take it) */
+	for (size_t i = 0; i < s->nslots; i++) {
+		volatile struct exitstat_slot *sl = &s->slots[i];
+		if (sl->key.isa && sl->key.tgid == tgid)
+			sl->key.isa = 0;
+	}
+	/* its threads' pairing states (their last exits, never entered) */
+	delete_vm_elems(bpf_map__fd(s->skel->maps.pending_tid), sizeof(uint32_t), sizeof(struct exitstat_pending),
+			tgid, tgid_of_pending);
 	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.vm_comms), &tgid);
 }
 
@@ -314,6 +402,8 @@ void bpf_source_close(struct bpf_source *s)
 {
 	if (!s)
 		return;
+	if (s->slots)
+		munmap(s->slots, s->slots_bytes);
 	exitstat_bpf__destroy(s->skel);
 	free(s->values);
 	free(s);

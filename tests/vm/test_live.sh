@@ -65,6 +65,17 @@ end
 begin high_rate
 kvmexitgen --timeout 60 --json --vcpus 2 --cpuid 30000 >/tmp/gen1.json
 end
+begin count_only --count-only
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
+end
+# one slot per CPU: nearly every key overflows to the hash
+export KVMEXITSTAT_CPU_SLOTS=1
+begin overflow
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
+kvmexitgen --timeout 60 --json --vcpus 2 --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json & G2=\$!
+wait \$G1 \$G2
+end
+unset KVMEXITSTAT_CPU_SLOTS
 GUEST
 run_in_testbed "$script" 240 "$script.out"
 fail=0
@@ -82,5 +93,7 @@ check name_filter --only-pid-of 0
 check classic --source "tracepoint (SVM, exit->entry timing)"
 check intervals --intervals
 check high_rate
+check count_only --count-only --source "tp_btf (SVM, counting only)"
+check overflow
 grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
 exit $fail
