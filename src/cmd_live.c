@@ -97,7 +97,7 @@ static void name_vms(struct live *l, struct snapshot *s)
 {
 	for (size_t i = 0; i < s->cap; i++) {
 		uint32_t pid = s->slots[i].key.pid;
-		if (!s->slots[i].used || snapshot_name(s, pid))
+		if (!s->slots[i].used || pid == PID_ALL || snapshot_name(s, pid))
 			continue;
 		const char *known = snapshot_name(&l->names, pid);
 		char name[64];
@@ -139,7 +139,15 @@ static int retire_ended(struct live *l)
 		bool dead = false;
 		for (size_t k = 0; k < ngone; k++)
 			dead |= gone[k] == e->key.pid;
-		struct exit_stat *st = snapshot_get(dead ? &l->retired : &keep, &e->key);
+		/* an ended VM is kept only as finely as the report shows it:
+		 * with --by reason, a host whose VMs come and go keeps a
+		 * bounded number of keys however long it runs */
+		struct exit_key k = e->key;
+		if (dead && l->ro.by != BY_VCPU)
+			k.vcpu = VCPU_ALL;
+		if (dead && l->ro.by == BY_REASON)
+			k.pid = PID_ALL;
+		struct exit_stat *st = snapshot_get(dead ? &l->retired : &keep, &k);
 		if (!st) {
 			snapshot_free(&keep);
 			return -ENOMEM;

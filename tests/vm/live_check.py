@@ -3,7 +3,7 @@
 truth (kvmexitgen's JSON) and the kernel's own kvm_exit histogram (keyed by
 thread and reason, independent of kvmexitstat).
 
-Usage: live_check.py CASE [--only-pid-of N] [--intervals] [--count-only] [--source S] < testbed output
+Usage: live_check.py CASE [--only-pid-of N] [--intervals] [--count-only] [--by-reason] [--source S] < testbed output
 A case's output lies between '== case NAME ==' and '== end NAME ==', in
 sections: '-- gen' (kvmexitgen JSON, one line per VM), '-- live' (kvmexitstat
 CSV), '-- hist' (the kvm_exit hist file). Prints TAP; exits 1 on a mismatch.
@@ -40,6 +40,7 @@ def main():
         only = int(sys.argv[sys.argv.index("--only-pid-of") + 1])
     intervals = "--intervals" in sys.argv
     count_only = "--count-only" in sys.argv
+    by_reason = "--by-reason" in sys.argv
     source = sys.argv[sys.argv.index("--source") + 1] if "--source" in sys.argv else None
     n_fail = 0
 
@@ -60,6 +61,25 @@ def main():
     if source:
         check(f"the source is {source}", f"counting VM exits with {source}" in sec.get("err", ""), sec.get("err", ""))
     total = [r for r in rows if r["time"] == "total"]
+    if by_reason:
+        # --by reason: one row per reason over all VMs; the kernel's counts
+        # of the case's vCPU threads, summed per reason, must equal them
+        tids = {v["tid"] for g in gens for v in g["vcpu"]}
+        want = {}
+        for (t, r), c in kernel.items():
+            if t in tids:
+                want[r] = want.get(r, 0) + c
+        got = {int(r["code"]): int(r["count"]) for r in total}
+        check("per reason over all VMs, as the kernel's own histogram counted", got == want,
+              f"(kvmexitstat {sorted(got.items())} kernel {sorted(want.items())})")
+        check("rows are over all VMs and vCPUs", all(r["pid"] == "" and r["vcpu"] == "" for r in rows))
+        sums = {}
+        for r in rows:
+            if r["time"] != "total":
+                sums[int(r["code"])] = sums.get(int(r["code"]), 0) + int(r["count"])
+        n_int = len({r["time"] for r in rows if r["time"] != "total"})
+        check(f"intervals ({n_int}) sum to the totals", sums == got and n_int > 1, f"(sums {sorted(sums.items())})")
+        sys.exit(1 if n_fail else 0)
     live = {}
     for r in total:
         key = (int(r["pid"]), int(r["vcpu"]), int(r["code"]))

@@ -17,7 +17,7 @@ T=/sys/kernel/tracing/events/kvm/kvm_exit
 echo 'hist:keys=common_pid,exit_reason:vals=hitcount:size=8192' >>\$T/trigger
 begin() { # case name, kvmexitstat arguments...
 	name=\$1; shift
-	kvmexitstat -o csv --by vcpu "\$@" >/tmp/live.csv 2>/tmp/live.err &
+	kvmexitstat -o csv \${BY:---by vcpu} "\$@" >/tmp/live.csv 2>/tmp/live.err &
 	LP=\$!
 	sleep 2 # attached
 }
@@ -68,6 +68,15 @@ end
 begin count_only --count-only
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
+# --by reason while VMs end: their counts folded into the per-reason totals
+BY="--by reason"
+begin by_reason 0.5
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
+sleep 1.2 # reported once more, then folded
+kvmexitgen --timeout 60 --json --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json
+sleep 1.2
+end
+unset BY
 # one slot per CPU: nearly every key overflows to the hash
 export KVMEXITSTAT_CPU_SLOTS=1
 begin overflow
@@ -95,5 +104,6 @@ check intervals --intervals
 check high_rate
 check count_only --count-only --source "tp_btf (SVM, counting only)"
 check overflow
+check by_reason --by-reason
 grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
 exit $fail

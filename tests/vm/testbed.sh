@@ -62,15 +62,19 @@ run() {
 	(cd "$work/root" && printf 'test.sh\ntest.timeout\n' | cpio -o -H newc --quiet) >"$work/test.cpio"
 	cat "$VMDIR/base.cpio" $EXTRA_CPIO "$work/test.cpio" >"$work/initrd.cpio"
 	local log=$work/console.log klog=$work/kernel.log rc=0
+	# single-threaded TCG: with one thread per vCPU, a vCPU now and then kept
+	# running int3 at a tracepoint site the kernel had live-patched
+	# (text_poke_bp) to attach a BPF program, and the guest never recovered
+	#
 	# two serial ports: the script's output on the first (init writes to
 	# it), the kernel's messages on the second, where they cannot mix with
 	# the output the tests parse
 	# shellcheck disable=SC2086 # QEMU_ARGS is a list of options
-	qemu-system-x86_64 -accel tcg -cpu max -m 1G -smp "$SMP" $QEMU_ARGS \
+	qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 1G -smp "$SMP" $QEMU_ARGS \
 		-nodefaults -no-user-config -display none -serial "file:$log" -serial "file:$klog" -no-reboot \
 		-monitor "unix:$work/monitor,server=on,wait=off" \
 		-kernel "$KERNEL" -initrd "$work/initrd.cpio" \
-		-append "console=ttyS1 loglevel=4 panic=-1 nokaslr" </dev/null >"$work/qemu.out" 2>&1 &
+		-append "console=ttyS1 loglevel=7 panic=-1 nokaslr" </dev/null >"$work/qemu.out" 2>&1 &
 	local qemu=$! waited=0
 	while kill -0 "$qemu" 2>/dev/null && [ "$waited" -lt "$((timeout * 10))" ]; do
 		sleep 0.1
