@@ -28,12 +28,12 @@ endif
 
 LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
-	src/hostcpu.c
+	src/hostcpu.c src/stats_source.c src/kvm_stats.c
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render
 
-GEN_SRCS := exitgen/main.c exitgen/vm.c exitgen/kvm_stats.c
+GEN_SRCS := exitgen/main.c exitgen/vm.c
 GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o \
-	$(O)/obj/hostcpu.o
+	$(O)/obj/hostcpu.o $(O)/obj/kvm_stats.o
 
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
@@ -55,7 +55,8 @@ $(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
 	$(Q)bpftool gen skeleton $< name $*_bpf >$@
 
 $(O)/obj/bpf_source.o: $(O)/bpf/exitstat.skel.h
-$(O)/obj/bpf_source.o: ALL_CFLAGS += -I$(O)/bpf -Ibpf
+$(O)/obj/stats_source.o: $(O)/bpf/vcpustats.skel.h
+$(O)/obj/bpf_source.o $(O)/obj/stats_source.o: ALL_CFLAGS += -I$(O)/bpf -Ibpf
 
 $(O)/obj/%.o: src/%.c $(wildcard src/*.h) | $(O)/obj
 	$(call msg,CC,$@)

@@ -1,7 +1,8 @@
 /* kvmexitstat [OPTIONS] [INTERVAL [COUNT]]: live exit statistics of every
  * guest on this host, sysstat style. Without INTERVAL, a summary when
  * stopped (Ctrl-C, SIGTERM); with it, one report per interval (deltas and
- * rates), then the totals. */
+ * rates), then the totals. Sources: the kvm_exit/kvm_entry tracepoints
+ * (bpf_source), KVM's vCPU statistics (stats_source), or both. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "bpf_source.h"
+#include "stats_source.h"
 #include "commands.h"
 #include "hostcpu.h"
 #include "numparse.h"
@@ -33,7 +35,8 @@ static void on_signal(int sig)
 void cmd_live_usage(FILE *out)
 {
 	fputs("Usage: kvmexitstat [OPTIONS] [INTERVAL [COUNT]]\n"
-	      "Live VM exit statistics of the guests on this host, from kvm:kvm_exit and kvm:kvm_entry.\n"
+	      "Live VM exit statistics of the guests on this host, from kvm:kvm_exit and kvm:kvm_entry\n"
+	      "or from KVM's own per-vCPU statistics.\n"
 	      "Without INTERVAL: totals when stopped (Ctrl-C). With it: a report every INTERVAL\n"
 	      "seconds (counts and rates in that interval), COUNT times or until stopped, then totals.\n"
 	      "\n"
@@ -41,7 +44,11 @@ void cmd_live_usage(FILE *out)
 	      "  -n, --name NAME        only VMs of this name (QEMU -name, else the process name)\n"
 	      "  -b, --by WHAT          reason (default), vm or vcpu\n"
 	      "  -o, --output FORMAT    table (default), json (a line per interval) or csv\n"
-	      "  -s, --sort KEY         count (default), time, avg, max or reason\n"
+	      "  -s, --source WHAT      auto (default): tracepoint where kvm_exit fires, else stats;\n"
+	      "                         tracepoint (kvm_exit/kvm_entry: hardware reasons, handling time),\n"
+	      "                         stats (KVM's vCPU statistics: its categories, on any KVM),\n"
+	      "                         or tracepoint,stats (both, side by side)\n"
+	      "  -S, --sort KEY         count (default), time, avg, max or reason\n"
 	      "  -l, --latency          handling time columns (avg, p50, p99, max)\n"
 	      "      --count-only       attach kvm_exit alone: counts, no handling time, lowest cost\n"
 	      "      --bpf KIND         btf or classic: force the BPF program kind (default: btf when\n"
@@ -53,8 +60,11 @@ void cmd_live_usage(FILE *out)
 struct live {
 	struct render_opts ro;
 	bool latency;
-	struct bpf_source *src;
+	struct bpf_source *src;       /* the tracepoint source, or NULL */
+	struct stats_source *stats;   /* the vCPU stats source, or NULL */
 	struct snapshot prev, cur, delta, retired, names;
+	struct snapshot stats_last;   /* the stats source's last reading */
+	char describe[160];
 	const char *names_wanted[MAX_PIDS];
 	size_t nnames;
 	uint32_t pids[MAX_PIDS];
@@ -102,13 +112,116 @@ static void name_vms(struct live *l, struct snapshot *s)
 		const char *known = snapshot_name(&l->names, pid);
 		char name[64];
 		if (!known) {
-			if (!vm_name(pid, name, sizeof(name)) && !bpf_source_comm(l->src, pid, name, sizeof(name)))
+			if (!vm_name(pid, name, sizeof(name)) &&
+			    !(l->src && bpf_source_comm(l->src, pid, name, sizeof(name))))
 				strcpy(name, "(ended)");
 			snapshot_set_name(&l->names, pid, name);
 			known = name;
 		}
 		snapshot_set_name(s, pid, known);
 	}
+}
+
+static bool in_list(const uint32_t *pids, size_t n, uint32_t pid)
+{
+	for (size_t k = 0; k < n; k++)
+		if (pids[k] == pid)
+			return true;
+	return false;
+}
+
+/* s without the keys of the given VM processes. 0 or -ENOMEM. */
+static int drop_vms(struct snapshot *s, const uint32_t *pids, size_t n)
+{
+	struct snapshot keep;
+	snapshot_init(&keep);
+	for (size_t i = 0; i < s->cap; i++) {
+		const struct snap_entry *e = &s->slots[i];
+		if (!e->used || in_list(pids, n, e->key.pid))
+			continue;
+		struct exit_stat *st = snapshot_get(&keep, &e->key);
+		if (!st) {
+			snapshot_free(&keep);
+			return -ENOMEM;
+		}
+		*st = e->st;
+	}
+	snapshot_free(s);
+	*s = keep;
+	return 0;
+}
+
+/* -p/-n for the stats source, which reads every vCPU of the host: whether
+ * a VM process is one of those asked for. */
+static bool wanted_vm(struct live *l, uint32_t pid)
+{
+	if (!l->npids && !l->nnames)
+		return true;
+	if (in_list(l->pids, l->npids, pid))
+		return true;
+	char name[64];
+	const char *known = snapshot_name(&l->names, pid);
+	if (!known && vm_name(pid, name, sizeof(name)) && !snapshot_set_name(&l->names, pid, name))
+		known = name;
+	for (size_t k = 0; known && k < l->nnames; k++)
+		if (!strcmp(known, l->names_wanted[k]))
+			return true;
+	return false;
+}
+
+/* The stats source's counts now, into l->cur (added). A vCPU whose file
+ * was closed since the last reading (its VM ended) keeps its last counts
+ * until retire_ended reports and drops the VM. */
+static int read_stats(struct live *l)
+{
+	struct snapshot fresh, all;
+	int err;
+
+	snapshot_init(&fresh);
+	snapshot_init(&all);
+	if ((err = stats_source_read(l->stats, &all)))
+		goto out;
+	err = -ENOMEM;
+	for (size_t i = 0; i < all.cap; i++) {
+		const struct snap_entry *e = &all.slots[i];
+		if (!e->used || !wanted_vm(l, e->key.pid))
+			continue;
+		struct exit_stat *st = snapshot_get(&fresh, &e->key);
+		if (!st)
+			goto out;
+		*st = e->st;
+	}
+	for (size_t i = 0; i < l->stats_last.cap; i++) {
+		const struct snap_entry *e = &l->stats_last.slots[i];
+		if (!e->used || snapshot_find(&fresh, &e->key))
+			continue;
+		struct exit_stat *st = snapshot_get(&fresh, &e->key);
+		if (!st)
+			goto out;
+		*st = e->st;
+	}
+	if (snapshot_merge(&l->cur, &fresh))
+		goto out;
+	snapshot_free(&l->stats_last);
+	l->stats_last = fresh;
+	snapshot_init(&fresh);
+	err = 0;
+out:
+	snapshot_free(&fresh);
+	snapshot_free(&all);
+	return err;
+}
+
+/* Every source's cumulative counts now, into l->cur. */
+static int read_sources(struct live *l)
+{
+	int err = 0;
+	snapshot_clear(&l->cur);
+	if (l->src && (err = bpf_source_read(l->src, &l->cur)))
+		return err;
+	if (l->stats)
+		err = read_stats(l);
+	return err;
 }
 
 /* VMs that ended were reported with this interval: keep their totals,
@@ -154,10 +267,12 @@ static int retire_ended(struct live *l)
 		}
 		stat_merge(st, &e->st);
 	}
-	for (size_t k = 0; k < ngone; k++)
+	for (size_t k = 0; k < ngone && l->src; k++)
 		bpf_source_forget(l->src, gone[k]);
 	snapshot_free(&l->cur);
 	l->cur = keep;
+	if (l->stats)
+		return drop_vms(&l->stats_last, gone, ngone);
 	return 0;
 }
 
@@ -165,17 +280,43 @@ static int report(struct live *l, const struct snapshot *s, double seconds, bool
 {
 	char when[16];
 	now_hms(when, sizeof(when));
-	struct interval_meta m = { when, seconds, bpf_source_describe(l->src), total, l->latency, first };
+	struct interval_meta m = { when, seconds, l->describe, total, l->latency, first };
 	return render_interval(stdout, s, &l->ro, &m);
 }
 
+enum { SRC_AUTO = 0, SRC_TRACEPOINT = 1, SRC_STATS = 2 };
+
+static const char *parse_sources(const char *arg, int *sources)
+{
+	static const char *bad = "-s: expected auto, tracepoint, stats or tracepoint,stats";
+	char buf[64];
+
+	*sources = SRC_AUTO;
+	if (!strcmp(arg, "auto"))
+		return NULL;
+	size_t n = strlen(arg);
+	if (!n || n >= sizeof(buf) || arg[0] == ',' || arg[n - 1] == ',' || strstr(arg, ",,"))
+		return bad;
+	strcpy(buf, arg);
+	for (char *save = NULL, *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(w, "tracepoint"))
+			*sources |= SRC_TRACEPOINT;
+		else if (!strcmp(w, "stats"))
+			*sources |= SRC_STATS;
+		else
+			return bad;
+	}
+	return *sources ? NULL : bad;
+}
+
 static int parse(int argc, char **argv, struct live *l, bool *count_only, enum bpf_flavour *flavour,
-		 double *interval, uint64_t *count)
+		 int *sources, double *interval, uint64_t *count)
 {
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' }, { "name", required_argument, NULL, 'n' },
 		{ "by", required_argument, NULL, 'b' }, { "output", required_argument, NULL, 'o' },
-		{ "sort", required_argument, NULL, 's' }, { "latency", no_argument, NULL, 'l' },
+		{ "sort", required_argument, NULL, 'S' }, { "source", required_argument, NULL, 's' },
+		{ "latency", no_argument, NULL, 'l' },
 		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
@@ -183,7 +324,7 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 	uint64_t v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:n:b:o:s:lh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:n:b:o:s:S:lh", opts, NULL)) != -1) {
 		const char *bad = NULL;
 		switch (c) {
 		case 'p':
@@ -202,8 +343,13 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 			break;
 		case 'o':
 		case 'b':
-		case 's':
 			bad = render_option(c, optarg, &l->ro);
+			break;
+		case 'S':
+			bad = render_option('s', optarg, &l->ro);
+			break;
+		case 's':
+			bad = parse_sources(optarg, sources);
 			break;
 		case 'l':
 			l->latency = true;
@@ -257,6 +403,11 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 		fprintf(stderr, "kvmexitstat: --latency needs handling times, which --count-only leaves out\n");
 		return EXIT_USAGE;
 	}
+	if (*sources == SRC_STATS && (l->latency || *count_only || *flavour != FLAVOUR_AUTO)) {
+		fprintf(stderr, "kvmexitstat: %s is for the tracepoint source; KVM's vCPU statistics (-s stats) "
+				"have counts only\n", l->latency ? "--latency" : *count_only ? "--count-only" : "--bpf");
+		return EXIT_USAGE;
+	}
 	return 0;
 }
 
@@ -265,37 +416,69 @@ int cmd_live(int argc, char **argv)
 	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT } };
 	bool count_only = false;
 	enum bpf_flavour flavour = FLAVOUR_AUTO;
+	int sources = SRC_AUTO;
 	double interval = 0;
 	uint64_t count = 0;
 	char msg[512];
 	int status = EXIT_FAIL, err;
 	const char *err_msg = "out of memory";
 
-	if ((err = parse(argc, argv, &l, &count_only, &flavour, &interval, &count)))
+	if ((err = parse(argc, argv, &l, &count_only, &flavour, &sources, &interval, &count)))
 		return err;
 	if (geteuid() != 0) {
 		fprintf(stderr, "kvmexitstat: live statistics load BPF programs: run as root (or with CAP_BPF, "
 				"CAP_PERFMON and CAP_SYS_RESOURCE)\n");
 		return EXIT_FAIL;
 	}
-	if (!host_cpu_has_vmx_or_svm()) {
+	bool vmx_svm = host_cpu_has_vmx_or_svm();
+	if (sources == SRC_AUTO) {
+		/* kvm_exit fires only where KVM runs guests with VMX or SVM */
+		sources = vmx_svm ? SRC_TRACEPOINT : SRC_STATS;
+		if (!vmx_svm && (l.latency || count_only || flavour != FLAVOUR_AUTO)) {
+			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (its KVM runs guests "
+					"without VMX or SVM: PVM, or a nested host without them), and %s needs it; "
+					"KVM's vCPU statistics (-s stats) have counts only\n",
+				l.latency ? "--latency" : count_only ? "--count-only" : "--bpf");
+			return EXIT_USAGE;
+		}
+		if (!vmx_svm)
+			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (its KVM runs guests "
+					"without VMX or SVM): counting with KVM's vCPU statistics instead\n");
+	}
+	if ((sources & SRC_TRACEPOINT) && !vmx_svm) {
 		fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host: its KVM runs guests without "
 				"VMX or SVM (PVM, or a nested host without them), so the tracepoint source has "
-				"nothing to count; the vCPU-statistics source (-s stats) is for such hosts\n");
+				"nothing to count; use KVM's vCPU statistics (-s stats)\n");
 		return EXIT_FAIL;
 	}
-	struct bpf_source_opts so = { .with_time = !count_only, .flavour = flavour, .tgids = l.pids,
-				      .ntgids = l.npids, .names = l.names_wanted, .nnames = l.nnames };
-	if ((err = bpf_source_open(&l.src, &so, msg, sizeof(msg)))) {
-		fprintf(stderr, "kvmexitstat: %s\n", msg);
-		return EXIT_FAIL;
+	if (sources & SRC_TRACEPOINT) {
+		struct bpf_source_opts so = { .with_time = !count_only, .flavour = flavour, .tgids = l.pids,
+					      .ntgids = l.npids, .names = l.names_wanted, .nnames = l.nnames };
+		if ((err = bpf_source_open(&l.src, &so, msg, sizeof(msg)))) {
+			fprintf(stderr, "kvmexitstat: %s\n", msg);
+			return EXIT_FAIL;
+		}
 	}
+	if (sources & SRC_STATS) {
+		if ((err = stats_source_open(&l.stats, msg, sizeof(msg)))) {
+			fprintf(stderr, "kvmexitstat: %s\n", msg);
+			bpf_source_close(l.src);
+			return EXIT_FAIL;
+		}
+		/* both sources: the tracepoint's exits make the totals, KVM's
+		 * "exits" counts the same exits again */
+		if (l.src)
+			reasons_set_kvm_stats_total(false);
+	}
+	snprintf(l.describe, sizeof(l.describe), "%s%s%s", l.src ? bpf_source_describe(l.src) : "",
+		 l.src && l.stats ? " + " : "", l.stats ? stats_source_describe(l.stats) : "");
 	snapshot_init(&l.prev);
 	snapshot_init(&l.cur);
 	snapshot_init(&l.delta);
 	snapshot_init(&l.retired);
 	snapshot_init(&l.names);
-	if (l.nnames)
+	snapshot_init(&l.stats_last);
+	if (l.nnames && l.src)
 		resolve_names(&l);
 
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -303,7 +486,7 @@ int cmd_live(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	fprintf(stderr, "kvmexitstat: counting VM exits with %s%s\n", bpf_source_describe(l.src),
+	fprintf(stderr, "kvmexitstat: counting VM exits with %s%s\n", l.describe,
 		interval > 0 ? "" : "; Ctrl-C prints the totals");
 
 	/* Wake at least every second, to name VMs while their processes are
@@ -321,9 +504,9 @@ int cmd_live(int argc, char **argv)
 		if (stop)
 			break;
 		double t = mono_s();
-		if (l.nnames)
+		if (l.nnames && l.src)
 			resolve_names(&l);
-		if ((err = bpf_source_read(l.src, &l.cur))) {
+		if ((err = read_sources(&l))) {
 			err_msg = "reading the BPF maps failed";
 			goto out;
 		}
@@ -352,7 +535,7 @@ int cmd_live(int argc, char **argv)
 
 	/* Totals: what the maps hold now, and the VMs that ended on the way. */
 	double end = mono_s();
-	if ((err = bpf_source_read(l.src, &l.cur)))
+	if ((err = read_sources(&l)))
 		goto out;
 	name_vms(&l, &l.cur);
 	if (snapshot_merge(&l.cur, &l.retired))
@@ -362,8 +545,9 @@ int cmd_live(int argc, char **argv)
 		err_msg = "writing the report failed";
 		goto out;
 	}
-	struct bpf_health h;
-	bpf_source_health(l.src, &h);
+	struct bpf_health h = { 0 };
+	if (l.src)
+		bpf_source_health(l.src, &h);
 	if (h.keys_full)
 		fprintf(stderr, "kvmexitstat: %llu exits were not counted: the BPF key map was full\n",
 			(unsigned long long)h.keys_full);
@@ -373,6 +557,8 @@ out:
 	if (status == EXIT_FAIL && err_msg)
 		fprintf(stderr, "kvmexitstat: %s\n", err_msg);
 	bpf_source_close(l.src);
+	stats_source_close(l.stats);
+	snapshot_free(&l.stats_last);
 	snapshot_free(&l.prev);
 	snapshot_free(&l.cur);
 	snapshot_free(&l.delta);

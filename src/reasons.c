@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "numparse.h"
@@ -231,6 +232,7 @@ const char *isa_name(enum isa isa)
 	switch (isa) {
 	case ISA_VMX: return "vmx";
 	case ISA_SVM: return "svm";
+	case ISA_KVM: return "kvm";
 	default: return "unknown";
 	}
 }
@@ -241,6 +243,8 @@ int isa_parse(const char *s, enum isa *out)
 		*out = ISA_VMX;
 	else if (!strcasecmp(s, "svm") || !strcasecmp(s, "amd"))
 		*out = ISA_SVM;
+	else if (!strcasecmp(s, "kvm"))
+		*out = ISA_KVM;
 	else
 		return -EINVAL;
 	return 0;
@@ -299,6 +303,43 @@ const struct reason_info *reason_find(enum isa isa, uint64_t code)
 	return NULL;
 }
 
+static char **kvm_stat_names;
+static size_t kvm_stat_count;
+static uint64_t kvm_exits_code = UINT64_MAX;
+
+int reasons_set_kvm_stats(const char *const *names, size_t n, uint64_t exits_code)
+{
+	char **copy = calloc(n ? n : 1, sizeof(*copy));
+	if (!copy)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (!(copy[i] = strdup(names[i]))) {
+			while (i--)
+				free(copy[i]);
+			free(copy);
+			return -ENOMEM;
+		}
+	for (size_t i = 0; i < kvm_stat_count; i++)
+		free(kvm_stat_names[i]);
+	free(kvm_stat_names);
+	kvm_stat_names = copy;
+	kvm_stat_count = n;
+	kvm_exits_code = exits_code;
+	return 0;
+}
+
+static bool kvm_stats_total = true;
+
+void reasons_set_kvm_stats_total(bool on)
+{
+	kvm_stats_total = on;
+}
+
+bool reason_in_total(enum isa isa, uint64_t code)
+{
+	return isa != ISA_KVM || (kvm_stats_total && code == kvm_exits_code);
+}
+
 char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len)
 {
 	const struct reason_info *ri = reason_find(isa, code);
@@ -306,6 +347,13 @@ char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len)
 
 	if (!len)
 		return buf;
+	if (isa == ISA_KVM) {
+		if (code < kvm_stat_count)
+			snprintf(buf, len, "%s", kvm_stat_names[code]);
+		else
+			snprintf(buf, len, "stat(%" PRIu64 ")", code);
+		return buf;
+	}
 	if (ri)
 		used = (size_t)snprintf(buf, len, "%s", ri->name);
 	else if (isa == ISA_VMX)

@@ -16,6 +16,7 @@ enum isa {
 	ISA_UNKNOWN = 0,
 	ISA_VMX = 1, /* same numbering as KVM's KVM_ISA_VMX / KVM_ISA_SVM */
 	ISA_SVM = 2,
+	ISA_KVM = 3, /* KVM's own vCPU statistics: its categories, not hardware reasons */
 };
 
 /* VMX exit-reason flag bits (SDM 25.9.1, Linux union vmx_exit_reason). */
@@ -56,6 +57,18 @@ char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len);
  * and the resolved ISA on return; a number with no hint keeps ISA_UNKNOWN.
  * Returns 0, or -ENOENT for an unknown name, -ERANGE for a number out of range. */
 int reason_lookup(const char *text, size_t len, enum isa *isa, uint64_t *code);
+
+/* ISA_KVM codes are indexes into the names of the running KVM's vCPU
+ * statistics, known only at run time (copied). exits_code is the index of
+ * "exits", the one statistic that counts every exit. 0 or -ENOMEM. */
+int reasons_set_kvm_stats(const char *const *names, size_t n, uint64_t exits_code);
+/* Whether a code's count belongs in a total of exits: every hardware
+ * reason; of KVM's statistics only "exits" (io_exits and halt_exits are
+ * among its exits, pf_fixed is not an exit at all). */
+bool reason_in_total(enum isa isa, uint64_t code);
+/* Off when the tracepoint's exits are in the same table: KVM's "exits"
+ * counts them again. */
+void reasons_set_kvm_stats_total(bool on);
 
 /* Build the name index (idempotent). Lookups call it themselves. */
 void reasons_init(void);

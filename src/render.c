@@ -184,7 +184,8 @@ static int rows_build(struct rows *rs, const struct snap_entry **v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!i || !same_group(&v[i]->key, &v[i - 1]->key))
 			rs->ngroups++;
-		stat_merge(&rs->groups[rs->ngroups - 1], &v[i]->st);
+		if (reason_in_total((enum isa)v[i]->key.isa, v[i]->key.reason))
+			stat_merge(&rs->groups[rs->ngroups - 1], &v[i]->st);
 	}
 	size_t g = 0;
 	for (size_t i = 0; i < n; i++) {

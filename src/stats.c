@@ -293,7 +293,7 @@ void snapshot_total(const struct snapshot *s, struct exit_stat *total)
 {
 	memset(total, 0, sizeof(*total));
 	for (size_t i = 0; i < s->cap; i++)
-		if (s->slots[i].used)
+		if (s->slots[i].used && reason_in_total((enum isa)s->slots[i].key.isa, s->slots[i].key.reason))
 			stat_merge(total, &s->slots[i].st);
 }
 

@@ -13,6 +13,12 @@ run "extra argument" 2 "$KVMEXITSTAT" 1 2 3
 run "bad -p" 2 "$KVMEXITSTAT" -p abc
 run "bad --by" 2 "$KVMEXITSTAT" --by host
 run "bad --bpf" 2 "$KVMEXITSTAT" --bpf fast
+run "bad -s" 2 "$KVMEXITSTAT" -s perf
+expect_in "bad -s: lists the sources" "$TMP/err" "expected auto, tracepoint, stats or tracepoint,stats"
+run "bad -s list" 2 "$KVMEXITSTAT" -s stats,
+run "-s stats with --latency" 2 "$KVMEXITSTAT" -s stats --latency
+expect_in "-s stats with --latency: says why" "$TMP/err" "have counts only"
+run "bad --sort" 2 "$KVMEXITSTAT" --sort size
 run "--latency with --count-only" 2 "$KVMEXITSTAT" --latency --count-only
 expect_in "--latency with --count-only: says why" "$TMP/err" "--count-only leaves out"
 run "live --help" 0 "$KVMEXITSTAT" --help
@@ -24,6 +30,12 @@ expect_in "not root: says what to do" "$TMP/err" "run as root (or with CAP_BPF, 
 if grep -qwE 'vmx|svm' /proc/cpuinfo; then
 	echo "ok - host without VMX/SVM message # SKIP this host has VMX or SVM"
 else
-	run "no VMX/SVM: kvm_exit never fires" 1 "$KVMEXITSTAT" 1 1
-	expect_in "no VMX/SVM: says so plainly" "$TMP/err" "kvm:kvm_exit never fires on this host"
+	run "no VMX/SVM, -s tracepoint: kvm_exit never fires" 1 "$KVMEXITSTAT" -s tracepoint 1 1
+	expect_in "no VMX/SVM, -s tracepoint: says so plainly" "$TMP/err" "kvm:kvm_exit never fires on this host"
+	expect_in "no VMX/SVM, -s tracepoint: points to -s stats" "$TMP/err" "use KVM's vCPU statistics (-s stats)"
+	run "no VMX/SVM, auto: the stats source" 0 "$KVMEXITSTAT" 0.1 1
+	expect_in "no VMX/SVM, auto: says why it uses the stats source" "$TMP/err" "counting with KVM's vCPU statistics instead"
+	expect_in "no VMX/SVM, auto: names the source" "$TMP/out" "# source: KVM vCPU stats"
+	run "no VMX/SVM, auto with --latency" 2 "$KVMEXITSTAT" --latency 1 1
+	expect_in "no VMX/SVM, auto with --latency: says why" "$TMP/err" "--latency needs it"
 fi

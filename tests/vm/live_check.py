@@ -3,7 +3,7 @@
 truth (kvmexitgen's JSON) and the kernel's own kvm_exit histogram (keyed by
 thread and reason, independent of kvmexitstat).
 
-Usage: live_check.py CASE [--only-pid-of N] [--intervals] [--count-only] [--by-reason] [--source S] < testbed output
+Usage: live_check.py CASE [--only-pid-of N] [--intervals] [--count-only] [--by-reason] [--with-stats] [--source S] < testbed output
 A case's output lies between '== case NAME ==' and '== end NAME ==', in
 sections: '-- gen' (kvmexitgen JSON, one line per VM), '-- live' (kvmexitstat
 CSV), '-- hist' (the kvm_exit hist file). Prints TAP; exits 1 on a mismatch.
@@ -41,6 +41,7 @@ def main():
     intervals = "--intervals" in sys.argv
     count_only = "--count-only" in sys.argv
     by_reason = "--by-reason" in sys.argv
+    with_stats = "--with-stats" in sys.argv
     source = sys.argv[sys.argv.index("--source") + 1] if "--source" in sys.argv else None
     n_fail = 0
 
@@ -80,6 +81,22 @@ def main():
         n_int = len({r["time"] for r in rows if r["time"] != "total"})
         check(f"intervals ({n_int}) sum to the totals", sums == got and n_int > 1, f"(sums {sorted(sums.items())})")
         sys.exit(1 if n_fail else 0)
+    if with_stats:
+        # -s tracepoint,stats: KVM's own counters (isa kvm) beside the
+        # tracepoint's reasons; they must equal what kvmexitgen read from its
+        # vCPUs, and KVM's "exits" the sum of the tracepoint's exits
+        kvm = [r for r in total if r["isa"] == "kvm"]
+        total = [r for r in total if r["isa"] != "kvm"]
+        for g in gens:
+            for v in g["vcpu"]:
+                pid, i = g["pid"], v["id"]
+                mine = {r["reason"]: int(r["count"]) for r in kvm if int(r["pid"]) == pid and int(r["vcpu"]) == i}
+                differ = {k: (c, v["stats"].get(k)) for k, c in mine.items() if v["stats"].get(k) != c}
+                check(f"VM {pid} vCPU {i}: KVM's counters as kvmexitgen read them ({len(mine)})",
+                      mine and not differ, f"(kvmexitstat, kvmexitgen: {differ})")
+                traced = sum(int(r["count"]) for r in total if int(r["pid"]) == pid and int(r["vcpu"]) == i)
+                check(f"VM {pid} vCPU {i}: KVM's exits equal the tracepoint's exits",
+                      mine.get("exits") == traced, f"(stats {mine.get('exits')}, tracepoint {traced})")
     live = {}
     for r in total:
         key = (int(r["pid"]), int(r["vcpu"]), int(r["code"]))

@@ -77,6 +77,13 @@ kvmexitgen --timeout 60 --json --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json
 sleep 1.2
 end
 unset BY
+# both sources: the VM is held (its vCPU files open) while kvmexitstat reads
+begin both -s tracepoint,stats
+kvmexitgen --timeout 60 --json --hold --vcpus 2 $MIX >/tmp/gen1.json 2>/tmp/gen1.err & G=\$!
+for i in \$(seq 200); do grep -q holding /tmp/gen1.err && break; sleep 0.1; done
+sleep 1.5 # a reading while it holds
+end
+kill -TERM \$G; wait \$G
 # one slot per CPU: nearly every key overflows to the hash
 export KVMEXITSTAT_CPU_SLOTS=1
 begin overflow
@@ -105,5 +112,6 @@ check high_rate
 check count_only --count-only --source "tp_btf (SVM, counting only)"
 check overflow
 check by_reason --by-reason
+check both --with-stats --source "tp_btf (SVM, exit->entry timing) + KVM vCPU stats"
 grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
 exit $fail

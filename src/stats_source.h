@@ -1,0 +1,26 @@
+/* The vCPU stats source: KVM's own per-vCPU statistics (struct
+ * kvm_vcpu_stat: exits, io_exits, halt_exits, insn_emulation, ...) of every
+ * vCPU of every process on the host, read by a BPF task_file iterator,
+ * without the VMs' cooperation. Works on every KVM, including those whose
+ * kvm_exit tracepoint never fires. The counts are KVM's categories, keyed
+ * in the model with ISA_KVM and the statistic's index as the code. */
+#ifndef KVMEXITSTAT_STATS_SOURCE_H
+#define KVMEXITSTAT_STATS_SOURCE_H
+
+#include <stddef.h>
+
+#include "stats.h"
+
+struct stats_source;
+
+/* Learn the statistics' layout (from a vCPU of a throwaway VM, through
+ * KVM_GET_STATS_FD) and load the iterator. On failure returns -errno and a
+ * one-line message saying why and what to do. */
+int stats_source_open(struct stats_source **out, char *msg, size_t len);
+/* Every vCPU's cumulative counters now, into snap (cleared first). */
+int stats_source_read(struct stats_source *s, struct snapshot *snap);
+/* "KVM vCPU stats (40 counters, each VM's since it started)" */
+const char *stats_source_describe(const struct stats_source *s);
+void stats_source_close(struct stats_source *s);
+
+#endif

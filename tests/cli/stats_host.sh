@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The vCPU stats source on this host's KVM: kvmexitgen makes known exits,
+# holds its VM, and kvmexitstat -s stats must report exactly the counters
+# kvmexitgen read from its own vCPUs (KVM_GET_STATS_FD) at that moment.
+. "$(dirname "$0")/tap.bash"
+GEN=${KVMEXITGEN:-$(dirname "$KVMEXITSTAT")/kvmexitgen}
+if [ ! -c /dev/kvm ]; then
+	echo "ok - the stats source on this host # SKIP no /dev/kvm on this machine"
+	exit 0
+fi
+
+# hold VM: start kvmexitgen --hold with ARGS, wait until it holds; sets HELD
+hold() {
+	local out=$1
+	shift
+	"$GEN" --hold --json "$@" >"$out" 2>"$out.err" &
+	local pid=$!
+	for _ in $(seq 100); do
+		grep -q "holding the VM open" "$out.err" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if [ -s "$out" ]; then ok "kvmexitgen $* holds its VM"; else not_ok "kvmexitgen $* did not start" "$(cat "$out.err")"; fi
+	HELD="$HELD $pid"
+}
+release() {
+	# shellcheck disable=SC2086
+	kill -TERM $HELD 2>/dev/null
+	wait 2>/dev/null
+	HELD=
+}
+compare() { # name, gen JSON files...
+	local name=$1
+	shift
+	run "$name: kvmexitstat -s stats" 0 "$KVMEXITSTAT" -s stats -o csv --by vcpu -p "$(json_pid "$1")" \
+		$(for f in "${@:2}"; do printf -- '-p %s ' "$(json_pid "$f")"; done) 0.2 1
+	cp "$TMP/out" "$TMP/$name.csv"
+	TAP_START=$_n python3 "$(dirname "$0")/stats_check.py" "$TMP/$name.csv" "$@" >"$TMP/check"
+	cat "$TMP/check"
+	_n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))
+}
+json_pid() { sed 's/^{"pid":\([0-9]*\).*/\1/' "$1"; }
+
+HELD=
+hold "$TMP/a.json" --cpuid 1000 --io-out 50 --io-in 20
+compare one_vcpu "$TMP/a.json"
+expect_in "one_vcpu: the source is named" "$TMP/err" "counting VM exits with KVM vCPU stats"
+release
+
+hold "$TMP/b.json" --vcpus 2 --cpuid 700 --io-out 30 --mmio-read 10
+compare two_vcpus "$TMP/b.json"
+release
+
+hold "$TMP/c.json" --vcpus 2 --cpuid 300 --io-in 40
+hold "$TMP/d.json" --cpuid 900 --io-out 5 --mmio-write 4
+compare two_vms "$TMP/c.json" "$TMP/d.json"
+# without -p: every VM of the host, these two among them
+run "two_vms: without -p" 0 "$KVMEXITSTAT" -s stats -o csv --by vm 0.2 1
+expect_in "two_vms: without -p, the first VM shown" "$TMP/out" ",$(json_pid "$TMP/c.json"),"
+expect_in "two_vms: without -p, the second VM shown" "$TMP/out" ",$(json_pid "$TMP/d.json"),"
+# -n: by process name
+run "-n kvmexitgen" 0 "$KVMEXITSTAT" -s stats -o csv --by vm -n kvmexitgen 0.2 1
+expect_in "-n kvmexitgen: its VMs shown" "$TMP/out" "kvmexitgen,$(json_pid "$TMP/d.json"),"
+run "-n other" 0 "$KVMEXITSTAT" -s stats -o csv --by vm -n other 0.2 1
+expect_not_in "-n other: no VM shown" "$TMP/out" "kvmexitgen"
+release
