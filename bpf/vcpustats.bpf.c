@@ -17,10 +17,7 @@ char LICENSE[] SEC("license") = "GPL";
  * before load (at most VCPUSTATS_MAX_BYTES). */
 const volatile __u32 stat_bytes = 8;
 
-struct buf {
-	struct vcpustats_rec rec;
-	__u8 stat[VCPUSTATS_MAX_BYTES];
-};
+#define buf vcpustats_buf
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -29,7 +26,30 @@ struct {
 	__type(value, struct buf);
 } scratch SEC(".maps");
 
+/* The last counts of vCPUs whose file was released (their VM ended or
+ * closed them), by kvm_vcpu address: the iterator cannot see them any more,
+ * and they hold the exits since the user side's last reading. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct buf);
+} released SEC(".maps");
+
 static const char prefix[] = "kvm-vcpu:";
+
+/* rec and stat of a vCPU into b; false when the stats cannot be read. */
+static __always_inline bool fill(struct buf *b, struct kvm_vcpu *vcpu, __u32 tgid, __u32 fd)
+{
+	b->rec.tgid = tgid;
+	b->rec.fd = fd;
+	b->rec.vcpu_id = BPF_CORE_READ(vcpu, vcpu_id);
+	b->rec.vcpu = (__u64)vcpu;
+	b->rec.kvm = (__u64)BPF_CORE_READ(vcpu, kvm);
+	__u32 n = stat_bytes < VCPUSTATS_MAX_BYTES ? stat_bytes : VCPUSTATS_MAX_BYTES;
+	b->rec.stat_bytes = n;
+	return !bpf_probe_read_kernel(b->stat, n, (void *)vcpu + bpf_core_field_offset(struct kvm_vcpu, stat));
+}
 
 SEC("iter/task_file")
 int dump_vcpus(struct bpf_iter__task_file *ctx)
@@ -51,15 +71,24 @@ int dump_vcpus(struct bpf_iter__task_file *ctx)
 	if (!b)
 		return 0;
 	struct kvm_vcpu *vcpu = BPF_CORE_READ(file, private_data);
-	b->rec.tgid = BPF_CORE_READ(task, tgid);
-	b->rec.fd = ctx->fd;
-	b->rec.vcpu_id = BPF_CORE_READ(vcpu, vcpu_id);
-	b->rec.vcpu = (__u64)vcpu;
-	b->rec.kvm = (__u64)BPF_CORE_READ(vcpu, kvm);
 	__u32 n = stat_bytes < VCPUSTATS_MAX_BYTES ? stat_bytes : VCPUSTATS_MAX_BYTES;
-	b->rec.stat_bytes = n;
-	if (bpf_probe_read_kernel(b->stat, n, (void *)vcpu + bpf_core_field_offset(struct kvm_vcpu, stat)))
+	if (fill(b, vcpu, BPF_CORE_READ(task, tgid), ctx->fd))
+		bpf_seq_write(seq, b, sizeof(b->rec) + n);
+	return 0;
+}
+
+/* A vCPU's file is released: its final counts. KVM's release of the file
+ * runs after the last ioctl on it returned, so no exit comes after. */
+SEC("kprobe/kvm_vcpu_release")
+int BPF_KPROBE(vcpu_released, struct inode *inode, struct file *filp)
+{
+	__u32 zero = 0;
+	struct buf *b = bpf_map_lookup_elem(&scratch, &zero);
+	if (!b)
 		return 0;
-	bpf_seq_write(seq, b, sizeof(b->rec) + n);
+	struct kvm_vcpu *vcpu = BPF_CORE_READ(filp, private_data);
+	__u64 key = (__u64)vcpu;
+	if (fill(b, vcpu, bpf_get_current_pid_tgid() >> 32, 0))
+		bpf_map_update_elem(&released, &key, b, BPF_ANY);
 	return 0;
 }

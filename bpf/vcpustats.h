@@ -16,4 +16,10 @@ struct vcpustats_rec {
 	__u64 kvm;       /* the VM's struct kvm, same for all its vCPUs */
 };
 
+/* A record with room for the largest stat block (the released map's value). */
+struct vcpustats_buf {
+	struct vcpustats_rec rec;
+	__u8 stat[VCPUSTATS_MAX_BYTES];
+};
+
 #endif

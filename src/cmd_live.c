@@ -267,8 +267,12 @@ static int retire_ended(struct live *l)
 		}
 		stat_merge(st, &e->st);
 	}
-	for (size_t k = 0; k < ngone && l->src; k++)
-		bpf_source_forget(l->src, gone[k]);
+	for (size_t k = 0; k < ngone; k++) {
+		if (l->src)
+			bpf_source_forget(l->src, gone[k]);
+		if (l->stats)
+			stats_source_forget(l->stats, gone[k]);
+	}
 	snapshot_free(&l->cur);
 	l->cur = keep;
 	if (l->stats)

@@ -26,6 +26,7 @@ struct stats_source {
 	size_t ncounters;
 	char *buf;             /* one read of the iterator */
 	size_t cap;
+	struct vcpustats_buf *rel; /* one value of the released map */
 	char describe[96];
 };
 
@@ -116,14 +117,30 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 		goto fail;
 	}
 	libbpf_set_print(libbpf_quiet);
-	if (!(s->skel = vcpustats_bpf__open())) {
-		err = -errno;
-		snprintf(msg, len, "cannot open the stats source's BPF object: %s", strerror(errno));
+	if (!(s->rel = malloc(sizeof(*s->rel)))) {
+		err = -ENOMEM;
+		snprintf(msg, len, "out of memory");
 		goto fail;
 	}
-	s->skel->rodata->stat_bytes = s->bytes;
-	if ((err = vcpustats_bpf__load(s->skel))) {
-		if (err == -EPERM || err == -EACCES)
+	/* with the hook on kvm_vcpu_release if this kernel lets it be traced,
+	 * else without (the exits of a VM's last moments are then missed) */
+	for (int with_release = 1; with_release >= 0; with_release--) {
+		vcpustats_bpf__destroy(s->skel);
+		if (!(s->skel = vcpustats_bpf__open())) {
+			err = -errno;
+			snprintf(msg, len, "cannot open the stats source's BPF object: %s", strerror(errno));
+			goto fail;
+		}
+		s->skel->rodata->stat_bytes = s->bytes;
+		bpf_program__set_autoload(s->skel->progs.vcpu_released, with_release);
+		if (!(err = vcpustats_bpf__load(s->skel)))
+			break;
+		if (getenv("KVMEXITSTAT_DEBUG"))
+			fprintf(stderr, "kvmexitstat: stats source%s: %s\n",
+				with_release ? " with its kvm_vcpu_release hook" : "", strerror(-err));
+	}
+	if (err) {
+		if ((err == -EPERM || err == -EACCES) && geteuid() != 0)
 			snprintf(msg, len, "loading the stats iterator was refused (%s): run as root (CAP_BPF and CAP_PERFMON)",
 				 strerror(-err));
 		else
@@ -131,14 +148,16 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 				 strerror(-err));
 		goto fail;
 	}
+	if (bpf_program__autoload(s->skel->progs.vcpu_released))
+		s->skel->links.vcpu_released = bpf_program__attach(s->skel->progs.vcpu_released);
 	s->link = bpf_program__attach_iter(s->skel->progs.dump_vcpus, NULL);
 	if (!s->link) {
 		err = -errno;
 		snprintf(msg, len, "attaching the stats iterator failed: %s", strerror(errno));
 		goto fail;
 	}
-	snprintf(s->describe, sizeof(s->describe), "KVM vCPU stats (%zu counters, each VM's since it started)",
-		 s->ncounters);
+	snprintf(s->describe, sizeof(s->describe), "KVM vCPU stats (%zu counters, each VM's since it started%s)",
+		 s->ncounters, s->skel->links.vcpu_released ? "" : "; not its last moments");
 	*out = s;
 	return 0;
 fail:
@@ -181,55 +200,108 @@ static ssize_t iterate(struct stats_source *s)
 	return (ssize_t)used;
 }
 
+struct seen {
+	uint64_t *v; /* (tgid, kvm_vcpu address) pairs */
+	size_t n, cap;
+};
+
+static bool seen_add(struct seen *sn, uint32_t tgid, uint64_t vcpu, bool *dup)
+{
+	*dup = false;
+	for (size_t i = 0; i < sn->n; i++)
+		if (sn->v[2 * i] == tgid && sn->v[2 * i + 1] == vcpu)
+			return *dup = true;
+	if (sn->n == sn->cap) {
+		size_t c = sn->cap ? sn->cap * 2 : 64;
+		uint64_t *t = realloc(sn->v, c * 2 * sizeof(*t));
+		if (!t)
+			return false;
+		sn->v = t;
+		sn->cap = c;
+	}
+	sn->v[2 * sn->n] = tgid;
+	sn->v[2 * sn->n++ + 1] = vcpu;
+	return true;
+}
+
+/* One vCPU's counters into snap, unless that vCPU was added already (a
+ * process may hold a vCPU's file twice). 0 or -ENOMEM. */
+static int add_vcpu(struct stats_source *s, struct snapshot *snap, struct seen *sn,
+		    const struct vcpustats_rec *r, const void *data)
+{
+	bool dup;
+	if (!seen_add(sn, r->tgid, r->vcpu, &dup))
+		return -ENOMEM;
+	if (dup)
+		return 0;
+	for (size_t c = 0; c < s->ncounters; c++) {
+		uint64_t v = kvm_stats_value(&s->descs[s->counter[c]], data, r->stat_bytes);
+		if (!v)
+			continue;
+		struct exit_key k = { .pid = r->tgid, .vcpu = r->vcpu_id, .tid = 0, .isa = ISA_KVM, .reason = c };
+		struct exit_stat *st = snapshot_get(snap, &k);
+		if (!st)
+			return -ENOMEM;
+		st->count += v;
+	}
+	return 0;
+}
+
 int stats_source_read(struct stats_source *s, struct snapshot *snap)
 {
 	ssize_t n = iterate(s);
+	struct seen sn = { 0 };
+	int err = 0;
 
 	snapshot_clear(snap);
 	if (n < 0)
 		return (int)n;
-	uint64_t *seen = NULL; /* vCPUs already counted (a process may hold a vCPU's file twice) */
-	size_t nseen = 0, cseen = 0;
-	int err = 0;
-	for (size_t off = 0; off + sizeof(struct vcpustats_rec) <= (size_t)n;) {
+	/* the vCPUs whose files are open */
+	for (size_t off = 0; !err && off + sizeof(struct vcpustats_rec) <= (size_t)n;) {
 		struct vcpustats_rec r;
 		memcpy(&r, s->buf + off, sizeof(r));
 		const char *data = s->buf + off + sizeof(r);
 		off += sizeof(r) + r.stat_bytes;
 		if (off > (size_t)n)
 			break;
-		bool dup = false;
-		for (size_t i = 0; i < nseen && !dup; i++)
-			dup = seen[2 * i] == r.tgid && seen[2 * i + 1] == r.vcpu;
-		if (dup)
-			continue;
-		if (nseen == cseen) {
-			size_t c = cseen ? cseen * 2 : 64;
-			uint64_t *t = realloc(seen, c * 2 * sizeof(*t));
-			if (!t) {
-				err = -ENOMEM;
-				break;
-			}
-			seen = t;
-			cseen = c;
-		}
-		seen[2 * nseen] = r.tgid;
-		seen[2 * nseen++ + 1] = r.vcpu;
-		for (size_t c = 0; c < s->ncounters; c++) {
-			uint64_t v = kvm_stats_value(&s->descs[s->counter[c]], data, r.stat_bytes);
-			if (!v)
-				continue;
-			struct exit_key k = { .pid = r.tgid, .vcpu = r.vcpu_id, .tid = 0, .isa = ISA_KVM, .reason = c };
-			struct exit_stat *st = snapshot_get(snap, &k);
-			if (!st) {
-				err = -ENOMEM;
-				break;
-			}
-			st->count += v;
+		err = add_vcpu(s, snap, &sn, &r, data);
+	}
+	/* and the final counts of those released since */
+	if (s->skel->links.vcpu_released) {
+		int fd = bpf_map__fd(s->skel->maps.released);
+		uint64_t key, next, *prev = NULL;
+		while (!err && bpf_map_get_next_key(fd, prev, &next) == 0) {
+			key = next;
+			prev = &key;
+			if (bpf_map_lookup_elem(fd, &key, s->rel) == 0)
+				err = add_vcpu(s, snap, &sn, &s->rel->rec, s->rel->stat);
 		}
 	}
-	free(seen);
+	free(sn.v);
 	return err;
+}
+
+void stats_source_forget(struct stats_source *s, uint32_t tgid)
+{
+	int fd = bpf_map__fd(s->skel->maps.released);
+	uint64_t key, next, *prev = NULL;
+	uint64_t *gone = NULL;
+	size_t n = 0;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, s->rel) || s->rel->rec.tgid != tgid)
+			continue;
+		uint64_t *g = realloc(gone, (n + 1) * sizeof(*g));
+		if (!g)
+			break;
+		gone = g;
+		gone[n++] = key;
+	}
+	for (size_t i = 0; i < n; i++)
+		bpf_map_delete_elem(fd, &gone[i]);
+	free(gone);
 }
 
 const char *stats_source_describe(const struct stats_source *s)
@@ -246,5 +318,6 @@ void stats_source_close(struct stats_source *s)
 	free(s->descs);
 	free(s->counter);
 	free(s->buf);
+	free(s->rel);
 	free(s);
 }

@@ -19,6 +19,9 @@ struct stats_source;
 int stats_source_open(struct stats_source **out, char *msg, size_t len);
 /* Every vCPU's cumulative counters now, into snap (cleared first). */
 int stats_source_read(struct stats_source *s, struct snapshot *snap);
+/* Drop what is kept of a VM process's released vCPUs (it ended and was
+ * reported). */
+void stats_source_forget(struct stats_source *s, uint32_t tgid);
 /* "KVM vCPU stats (40 counters, each VM's since it started)" */
 const char *stats_source_describe(const struct stats_source *s);
 void stats_source_close(struct stats_source *s);

@@ -137,7 +137,7 @@ def main():
     if intervals:
         sums = {}
         for r in rows:
-            if r["time"] != "total":
+            if r["time"] != "total" and r["isa"] != "kvm":
                 key = (int(r["pid"]), int(r["vcpu"]), int(r["code"]))
                 sums[key] = sums.get(key, 0) + int(r["count"])
         n_int = len({r["time"] for r in rows if r["time"] != "total"})

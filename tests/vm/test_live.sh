@@ -84,6 +84,12 @@ for i in \$(seq 200); do grep -q holding /tmp/gen1.err && break; sleep 0.1; done
 sleep 1.5 # a reading while it holds
 end
 kill -TERM \$G; wait \$G
+# both sources, the VM ends before kvmexitstat stops: its last counts come
+# from the hook on kvm_vcpu_release
+begin both_ended -s tracepoint,stats 0.5
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
+sleep 1.5
+end
 # one slot per CPU: nearly every key overflows to the hash
 export KVMEXITSTAT_CPU_SLOTS=1
 begin overflow
@@ -112,6 +118,7 @@ check high_rate
 check count_only --count-only --source "tp_btf (SVM, counting only)"
 check overflow
 check by_reason --by-reason
-check both --with-stats --source "tp_btf (SVM, exit->entry timing) + KVM vCPU stats"
+check both --with-stats --source "tp_btf (SVM, exit->entry timing) + KVM vCPU stats (40 counters, each VM's since it started)"
+check both_ended --with-stats
 grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
 exit $fail
