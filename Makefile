@@ -129,6 +129,7 @@ run: deps
 bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 	bench/report_bench.sh
 	O=$(O) bench/exitgen_bench.sh
+	O=$(O) bench/stats_cost.sh
 
 # What the live collector costs each exit, against perf kvm stat and tracefs.
 bench-live: vm-image

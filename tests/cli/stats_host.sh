@@ -64,3 +64,14 @@ expect_in "-n kvmexitgen: its VMs shown" "$TMP/out" "kvmexitgen,$(json_pid "$TMP
 run "-n other" 0 "$KVMEXITSTAT" -s stats -o csv --by vm -n other 0.2 1
 expect_not_in "-n other: no VM shown" "$TMP/out" "kvmexitgen"
 release
+
+# Errors: each says why and what to do.
+DENY=$(dirname "$KVMEXITSTAT")/helpers/deny
+run "-s stats without /dev/kvm" 1 unshare -m sh -c "mount -t tmpfs none /dev && exec '$KVMEXITSTAT' -s stats 0.1 1"
+expect_in "-s stats without /dev/kvm: says what it needs" "$TMP/err" "the stats source needs /dev/kvm"
+run "-s stats, BPF refused" 1 "$DENY" syscall 321 1 "$KVMEXITSTAT" -s stats 0.1 1
+expect_in "-s stats, BPF refused: says so" "$TMP/err" "the kernel refused the stats iterator"
+run "-s stats, no vCPU can be made" 1 "$DENY" ioctl ae41 1 "$KVMEXITSTAT" -s stats 0.1 1
+expect_in "-s stats, no vCPU can be made: says so" "$TMP/err" "cannot make a vCPU to learn KVM's statistics"
+run "-s stats, not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" -s stats 0.1 1
+expect_in "-s stats, not root: says what to do" "$TMP/err" "run as root"
