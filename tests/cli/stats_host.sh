@@ -75,3 +75,50 @@ run "-s stats, no vCPU can be made" 1 "$DENY" ioctl ae41 1 "$KVMEXITSTAT" -s sta
 expect_in "-s stats, no vCPU can be made: says so" "$TMP/err" "cannot make a vCPU to learn KVM's statistics"
 run "-s stats, not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" -s stats 0.1 1
 expect_in "-s stats, not root: says what to do" "$TMP/err" "run as root"
+
+# Live: a VM that starts during the run appears, its exits rise interval by
+# interval at the rate kvmexitgen reports, and once it ended it is gone.
+"$KVMEXITSTAT" -s stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
+L=$!
+sleep 0.6
+"$GEN" --json --cpuid 300000 >"$TMP/long.json" 2>/dev/null
+sleep 1.2
+kill -INT $L
+wait $L
+st=$?
+if [ $st -eq 0 ]; then ok "live: kvmexitstat -s stats ran and ended (exit 0)"; else not_ok "live: exit $st" "$(cat "$TMP/live.err")"; fi
+TAP_START=$_n python3 - "$TMP/live.json" "$TMP/long.json" >"$TMP/check" <<'PY'
+import json, os, statistics, sys
+n = int(os.environ["TAP_START"]); fails = 0
+def check(name, good, detail=""):
+    global n, fails
+    n += 1; fails += not good
+    print(("ok" if good else "not ok") + f" {n} - live: {name}" + ("" if good else f"\n#   {detail}"))
+ivs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+gen = json.load(open(sys.argv[2]))
+pid = gen["pid"]
+def exits(iv):
+    return sum(r["count"] for r in iv["rows"] if r.get("pid") == pid and r["reason"] == "exits")
+per = [exits(iv) for iv in ivs if iv["time"] != "total"]
+rates = [exits(iv) / iv["interval_s"] for iv in ivs if iv["time"] != "total" and exits(iv)]
+check("the VM is absent before it started", per and per[0] == 0, str(per))
+busy = [i for i, c in enumerate(per) if c]
+check("its exits rise over several intervals", len(busy) >= 3, str(per))
+want = gen["vcpu"][0]["ops"]["cpuid"]["guest"] / (gen["wall_ns"] / 1e9)
+inner = rates[1:-1] or rates
+got = statistics.median(inner) if inner else 0
+check(f"at the rate kvmexitgen reports ({want:.0f}/s), within 25 %", abs(got - want) <= 0.25 * want,
+      f"(median rate of full intervals {got:.0f}/s)")
+check("gone after it ended", busy and all(c == 0 for c in per[busy[-1] + 1:]) and len(per) > busy[-1] + 1, str(per))
+total = [iv for iv in ivs if iv["time"] == "total"]
+t = exits(total[0]) if total else 0
+exact = "not its last moments" not in ivs[0]["source"]
+gexits = gen["vcpu"][0]["stats"]["exits"]
+if exact:
+    check("the totals hold all its exits (the release hook)", t == gexits, f"({t} vs {gexits})")
+else:
+    check("the totals hold its exits but those of its last moments", 0.9 * gexits <= t <= gexits, f"({t} vs {gexits})")
+sys.exit(1 if fails else 0)
+PY
+cat "$TMP/check"
+_n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))

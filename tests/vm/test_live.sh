@@ -30,13 +30,13 @@ end() {
 	echo "-- err"; cat /tmp/live.err
 	echo "== end \$name =="
 }
-begin one_vm_1vcpu
+begin one_vm_1vcpu -s tracepoint,stats
 kvmexitgen --timeout 60 --json $MIX >/tmp/gen1.json
 end
 begin one_vm_2vcpus
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
-begin two_vms
+begin two_vms -s tracepoint,stats
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
 kvmexitgen --timeout 60 --json --vcpus 1 --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json & G2=\$!
 wait \$G1 \$G2
@@ -107,9 +107,9 @@ check() {
 		sed -n "/== case $1 ==/,/== end $1 ==/p" "$script.out" | sed 's/^/#   /' | head -80
 	fi
 }
-check one_vm_1vcpu --source "tp_btf (SVM, exit->entry timing)"
+check one_vm_1vcpu --with-stats --source "tp_btf (SVM, exit->entry timing) + KVM vCPU stats"
 check one_vm_2vcpus
-check two_vms
+check two_vms --with-stats
 check pid_filter --only-pid-of 0
 check name_filter --only-pid-of 0
 check classic --source "tracepoint (SVM, exit->entry timing)"
