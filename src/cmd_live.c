@@ -64,7 +64,7 @@ struct live {
 	struct stats_source *stats;   /* the vCPU stats source, or NULL */
 	struct snapshot prev, cur, delta, retired, names;
 	struct snapshot stats_last;   /* the stats source's last reading */
-	char describe[160];
+	char describe[256];
 	const char *names_wanted[MAX_PIDS];
 	size_t nnames;
 	uint32_t pids[MAX_PIDS];

@@ -27,7 +27,7 @@ struct stats_source {
 	char *buf;             /* one read of the iterator */
 	size_t cap;
 	struct vcpustats_buf *rel; /* one value of the released map */
-	char describe[96];
+	char describe[160];
 };
 
 /* The layout of struct kvm_vcpu_stat, as KVM_GET_STATS_FD describes it for
@@ -110,6 +110,12 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		err = -errno;
+		snprintf(msg, len, "the stats source needs the kernel's BTF, and /sys/kernel/btf/vmlinux is missing "
+				   "(a kernel built with CONFIG_DEBUG_INFO_BTF)");
+		goto fail;
+	}
 	if ((err = learn_layout(s, msg, len)))
 		goto fail;
 	if ((err = pick_counters(s))) {
@@ -156,8 +162,9 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 		snprintf(msg, len, "attaching the stats iterator failed: %s", strerror(errno));
 		goto fail;
 	}
-	snprintf(s->describe, sizeof(s->describe), "KVM vCPU stats (%zu counters, each VM's since it started%s)",
-		 s->ncounters, s->skel->links.vcpu_released ? "" : "; not its last moments");
+	snprintf(s->describe, sizeof(s->describe),
+		 "KVM vCPU stats (KVM's categories, not hardware exit reasons; %zu counters, each VM's since it "
+		 "started%s)", s->ncounters, s->skel->links.vcpu_released ? "" : "; not its last moments");
 	*out = s;
 	return 0;
 fail:

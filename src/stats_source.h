@@ -22,7 +22,7 @@ int stats_source_read(struct stats_source *s, struct snapshot *snap);
 /* Drop what is kept of a VM process's released vCPUs (it ended and was
  * reported). */
 void stats_source_forget(struct stats_source *s, uint32_t tgid);
-/* "KVM vCPU stats (40 counters, each VM's since it started)" */
+/* "KVM vCPU stats (KVM's categories, not hardware exit reasons; 40 counters, ...)" */
 const char *stats_source_describe(const struct stats_source *s);
 void stats_source_close(struct stats_source *s);
 

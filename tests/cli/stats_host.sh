@@ -73,6 +73,8 @@ run "-s stats, BPF refused" 1 "$DENY" syscall 321 1 "$KVMEXITSTAT" -s stats 0.1 
 expect_in "-s stats, BPF refused: says so" "$TMP/err" "the kernel refused the stats iterator"
 run "-s stats, no vCPU can be made" 1 "$DENY" ioctl ae41 1 "$KVMEXITSTAT" -s stats 0.1 1
 expect_in "-s stats, no vCPU can be made: says so" "$TMP/err" "cannot make a vCPU to learn KVM's statistics"
+run "-s stats without BTF" 1 unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$KVMEXITSTAT' -s stats 0.1 1"
+expect_in "-s stats without BTF: says what it needs" "$TMP/err" "needs the kernel's BTF"
 run "-s stats, not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" -s stats 0.1 1
 expect_in "-s stats, not root: says what to do" "$TMP/err" "run as root"
 
