@@ -39,7 +39,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
-.PHONY: all check check-asan check-vm test deps run bench bench-live install clean static vm-image
+.PHONY: all check check-asan check-vm test deps run bench bench-live install clean static vm-image kernel
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 # BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by src/bpf_source.c.
@@ -93,15 +93,20 @@ $(O)/helpers/%: tests/helpers/%.c | $(O)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
-test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image
+test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image kernel
 	$(Q)O=$(O) RUN_VM=1 tests/run.sh
+
+# KVM's modules rebuilt from Debian's linux-source-6.1: stock, and with the
+# patch series in kernel/patches (kernel/build.sh).
+kernel:
+	$(Q)$(MAKE) --no-print-directory -C kernel O=$(abspath $(O))
 
 # The nested-SVM testbed's image (tests/vm/testbed.sh), and its tests alone.
 vm-image: static
 	$(Q)O=$(O) tests/vm/testbed.sh build
 
 check-vm: deps
-	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image
+	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image kernel
 	$(Q)O=$(O) RUN_VM=only tests/run.sh
 
 check: deps

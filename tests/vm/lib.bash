@@ -13,3 +13,14 @@ run_in_testbed() {
 		exit 1
 	fi
 }
+
+# live_check OUT CASE ARGS...: tests/vm/live_check.py on a case of a testbed
+# run's output; on failure also prints the case's sections.
+live_check() {
+	local out=$1
+	shift
+	if ! python3 tests/vm/live_check.py "$@" <"$out"; then
+		sed -n "/== case $1 ==/,/== end $1 ==/p" "$out" | sed 's/^/#   /' | head -80
+		return 1
+	fi
+}

@@ -8,28 +8,8 @@ cd "$(dirname "$0")/../.."
 MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --mmio-write 10 --hlt 7 --msr-read 12 --msr-write 9 --vmcall 11"
 script=$(mktemp)
 trap 'rm -f "$script" "$script.out"' EXIT
-cat >"$script" <<GUEST
-T=/sys/kernel/tracing/events/kvm/kvm_exit
-# One histogram for the whole boot, keyed by thread: each case's vCPU threads
-# are new, so a case reads its own rows. (Removing and re-adding the trigger
-# between cases, after the classic BPF program detached, soft-locked Debian's
-# 6.1 guest kernel now and then.)
-echo 'hist:keys=common_pid,exit_reason:vals=hitcount:size=8192' >>\$T/trigger
-begin() { # case name, kvmexitstat arguments...
-	name=\$1; shift
-	kvmexitstat -o csv \${BY:---by vcpu} "\$@" >/tmp/live.csv 2>/tmp/live.err &
-	LP=\$!
-	sleep 2 # attached
-}
-end() {
-	kill -INT \$LP; wait \$LP; echo "# kvmexitstat exit \$?"; cat /tmp/live.err
-	echo "== case \$name =="
-	echo "-- gen"; cat /tmp/gen*.json; rm -f /tmp/gen*.json
-	echo "-- live"; cat /tmp/live.csv
-	echo "-- hist"; cat \$T/hist
-	echo "-- err"; cat /tmp/live.err
-	echo "== end \$name =="
-}
+cat tests/vm/live_guest.sh >"$script"
+cat >>"$script" <<GUEST
 begin one_vm_1vcpu -s tracepoint,stats
 kvmexitgen --timeout 60 --json $MIX >/tmp/gen1.json
 end
@@ -101,12 +81,7 @@ unset KVMEXITSTAT_CPU_SLOTS
 GUEST
 run_in_testbed "$script" 240 "$script.out"
 fail=0
-check() {
-	if ! python3 tests/vm/live_check.py "$@" <"$script.out"; then
-		fail=1
-		sed -n "/== case $1 ==/,/== end $1 ==/p" "$script.out" | sed 's/^/#   /' | head -80
-	fi
-}
+check() { live_check "$script.out" "$@" || fail=1; }
 check one_vm_1vcpu --with-stats --source "tp_btf (SVM, exit->entry timing) + KVM vCPU stats"
 check one_vm_2vcpus
 check two_vms --with-stats

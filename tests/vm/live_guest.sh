@@ -1,0 +1,24 @@
+# Guest-side helpers of the live tests (prepended to their testbed scripts):
+# begin NAME ARGS... starts kvmexitstat -o csv (--by vcpu unless $BY says
+# otherwise); end stops it and prints the case's sections for live_check.py.
+T=/sys/kernel/tracing/events/kvm/kvm_exit
+# One histogram for the whole boot, keyed by thread: each case's vCPU threads
+# are new, so a case reads its own rows. (Removing and re-adding the trigger
+# between cases, after the classic BPF program detached, soft-locked Debian's
+# 6.1 guest kernel now and then.)
+echo 'hist:keys=common_pid,exit_reason:vals=hitcount:size=8192' >>$T/trigger
+begin() { # case name, kvmexitstat arguments...
+	name=$1; shift
+	kvmexitstat -o csv ${BY:---by vcpu} "$@" >/tmp/live.csv 2>/tmp/live.err &
+	LP=$!
+	sleep 2 # attached
+}
+end() {
+	kill -INT $LP; wait $LP; echo "# kvmexitstat exit $?"; cat /tmp/live.err
+	echo "== case $name =="
+	echo "-- gen"; cat /tmp/gen*.json; rm -f /tmp/gen*.json
+	echo "-- live"; cat /tmp/live.csv
+	echo "-- hist"; cat $T/hist
+	echo "-- err"; cat /tmp/live.err
+	echo "== end $name =="
+}
