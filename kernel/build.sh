@@ -49,7 +49,7 @@ mkdir -p "$src"
 echo "  KVM      $OUT (linux-source-6.1 $ver, ${#patches[@]} patches)"
 tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$src" --strip-components=1 \
 	linux-source-6.1/arch/x86/kvm linux-source-6.1/virt/kvm linux-source-6.1/include/linux/kvm_host.h \
-	linux-source-6.1/arch/x86/include/asm/kvm_host.h
+	linux-source-6.1/arch/x86/include/asm/kvm_host.h linux-source-6.1/arch/x86/include/asm/kvm-x86-ops.h
 for p in ${patches[@]+"${patches[@]}"}; do
 	patch -s -p1 -d "$src" <"$p" || die "$p does not apply to linux-source-6.1 $ver"
 done
