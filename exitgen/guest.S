@@ -24,6 +24,8 @@ next_op:
 	add	$16, %r12
 	test	%eax, %eax
 	jz	finished
+	cmp	$OP_CPUID_QUERY, %eax	/* its count is ECX, 0 included */
+	je	do_query
 	test	%r14, %r14
 	jz	next_op
 	cmp	$OP_CPUID, %eax
@@ -55,6 +57,24 @@ do_cpuid:				/* CPUID leaf 0: always intercepted */
 	incq	8 * OP_CPUID(%r13)
 	dec	%r14
 	jnz	do_cpuid
+	jmp	next_op
+
+do_query:				/* CPUID leaf -12(%r12), ECX r14: keep the answer */
+	mov	-12(%r12), %eax
+	mov	%r14, %rcx
+	cpuid
+	mov	8 * OP_CPUID_QUERY(%r13), %r8
+	shl	$4, %r8			/* query q at q * 16 */
+	mov	%r13, %r9
+	sub	$GUEST_RESULTS, %r9
+	shl	$2, %r9			/* vCPU i: results at i * 0x100, queries at i * 0x400 */
+	add	$GUEST_QUERIES, %r9
+	add	%r8, %r9
+	mov	%eax, (%r9)
+	mov	%ebx, 4(%r9)
+	mov	%ecx, 8(%r9)
+	mov	%edx, 12(%r9)
+	incq	8 * OP_CPUID_QUERY(%r13)
 	jmp	next_op
 
 do_io_out:				/* OUT to a port no device claims: exits to the VMM */

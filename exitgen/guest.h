@@ -16,7 +16,9 @@
 #define OP_MSR_WRITE 8
 #define OP_VMCALL 9
 #define OP_UD2 10               /* an invalid opcode: ends the run with an error */
-#define OP_COUNT 11
+#define OP_CPUID_QUERY 11       /* one CPUID: leaf in the record's second u32, ECX its count;
+				   EAX..EDX to GUEST_QUERIES */
+#define OP_COUNT 12
 
 /* Guest-physical layout (identity-mapped, so also the guest's virtual one). */
 #define GUEST_PML4 0x1000
@@ -28,6 +30,8 @@
 #define GUEST_CODE 0x10000
 #define GUEST_PROGRAMS 0x40000  /* vCPU i: program at + i * 0x1000 */
 #define GUEST_RESULTS 0x80000   /* vCPU i: u64 done[OP_COUNT] at + i * 0x100 */
+#define GUEST_QUERIES 0x90000   /* vCPU i: u32 eax, ebx, ecx, edx of query q at + i * 0x400 + q * 16 */
+#define GUEST_MAX_QUERIES 64
 #define GUEST_STACKS 0x100000   /* vCPU i: stack top at + (i + 1) * 0x4000 */
 #define GUEST_MEM_SIZE 0x400000 /* 4 MiB of RAM from GPA 0 */
 #define GUEST_MMIO 0xf0000000   /* no memory slot here: every access exits */

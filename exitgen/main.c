@@ -38,12 +38,15 @@ static const struct {
 	[OP_MSR_WRITE] = { "msr-write", true, true },
 	[OP_VMCALL] = { "vmcall", false, false },
 	[OP_UD2] = { "ud2", false, false },
+	[OP_CPUID_QUERY] = { "cpuid-query", false, false },
 };
 
 struct options {
 	uint32_t op[MAX_STEPS];
-	uint64_t count[MAX_STEPS];
+	uint32_t arg[MAX_STEPS];    /* --cpuid-query: the leaf */
+	uint64_t count[MAX_STEPS];  /* --cpuid-query: ECX */
 	int nsteps;
+	int nqueries;
 	int vcpus;
 	enum guest_mode mode;
 	bool json, hold, bench;
@@ -125,11 +128,27 @@ static int parse_args(int argc, char **argv, struct options *o)
 	uint64_t v;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		if (c > OPT_BASE && c < OPT_BASE + OP_COUNT) {
-			if (parse_u64(optarg, &v) || v > (1ull << 40))
+			uint32_t leaf = 0;
+			if (c == OPT_BASE + OP_CPUID_QUERY) {
+				/* LEAF[:ECX], each decimal or 0x hex */
+				char buf[64], *colon;
+				uint64_t l, e = 0;
+				snprintf(buf, sizeof(buf), "%s", optarg);
+				if ((colon = strchr(buf, ':')))
+					*colon = '\0';
+				if (parse_u64(buf, &l) || l > UINT32_MAX || (colon && (parse_u64(colon + 1, &e) || e > UINT32_MAX)))
+					return fail_usage("--cpuid-query: '%s' is not LEAF[:ECX] (32-bit numbers)", optarg);
+				if (++o->nqueries > GUEST_MAX_QUERIES)
+					return fail_usage("at most %d --cpuid-query", GUEST_MAX_QUERIES);
+				leaf = (uint32_t)l;
+				v = e;
+			} else if (parse_u64(optarg, &v) || v > (1ull << 40)) {
 				return fail_usage("'%s' is not a count from 0 to 2^40", optarg);
+			}
 			if (o->nsteps == MAX_STEPS)
 				return fail_usage("at most %d operations in a program", MAX_STEPS);
 			o->op[o->nsteps] = (uint32_t)(c - OPT_BASE);
+			o->arg[o->nsteps] = leaf;
 			o->count[o->nsteps++] = v;
 			continue;
 		}
@@ -341,8 +360,8 @@ static void json_str(const char *s)
 	putchar('"');
 }
 
-static void print_json(struct vm *vm, const uint64_t want[OP_COUNT], uint64_t wall, struct kvm_stat_value **stats,
-		       size_t *nstats)
+static void print_json(struct vm *vm, const struct options *o, const uint64_t want[OP_COUNT], uint64_t wall,
+		       struct kvm_stat_value **stats, size_t *nstats)
 {
 	printf("{\"pid\":%d,\"mode\":\"%s\",\"vendor\":\"%s\",\"vcpus\":%d,\"wall_ns\":%" PRIu64 ",\"vcpu\":[",
 	       (int)getpid(), guest_mode_name(vm->mode), vm->amd ? "amd" : "intel", vm->nvcpus, wall);
@@ -361,7 +380,21 @@ static void print_json(struct vm *vm, const uint64_t want[OP_COUNT], uint64_t wa
 			putchar('}');
 			first = false;
 		}
-		printf("},\"stats\":{");
+		printf("}");
+		if (want[OP_CPUID_QUERY]) {
+			printf(",\"queries\":[");
+			for (int k = 0, q = 0; k < o->nsteps; k++) {
+				if (o->op[k] != OP_CPUID_QUERY)
+					continue;
+				uint32_t r[4];
+				vm__query(vm, i, q, r);
+				printf("%s{\"leaf\":%" PRIu32 ",\"subleaf\":%" PRIu64 ",\"eax\":%" PRIu32 ",\"ebx\":%" PRIu32
+				       ",\"ecx\":%" PRIu32 ",\"edx\":%" PRIu32 "}", q++ ? "," : "", o->arg[k], o->count[k],
+				       r[0], r[1], r[2], r[3]);
+			}
+			putchar(']');
+		}
+		printf(",\"stats\":{");
 		for (size_t s = 0; s < nstats[i]; s++) {
 			printf("%s", s ? "," : "");
 			json_str(stats[i][s].name);
@@ -393,13 +426,13 @@ static int bench(struct vm *vm, const struct options *o)
 		       guest_mode_name(vm->mode), o->bench_exits, o->rounds, "OPERATION", "NS/EXIT", "CYCLES/EXIT");
 	bool first = true;
 	for (int op = 1; op < OP_COUNT; op++) {
-		if (op == OP_UD2 || op_unavailable(vm, op))
-			continue; /* ud2 ends a run: nothing to time */
+		if (op == OP_UD2 || op == OP_CPUID_QUERY || op_unavailable(vm, op))
+			continue; /* ud2 ends a run: nothing to time; a query is one cpuid */
 		struct vcpu *v = &vm->vcpus[0];
 		uint32_t code = (uint32_t)op;
 		for (int r = -1; r < o->rounds; r++) { /* round -1 warms up (first-touch faults) */
 			uint64_t count = r < 0 ? 100 : o->bench_exits;
-			vm__load_program(vm, 0, &code, &count, 1);
+			vm__load_program(vm, 0, &code, NULL, &count, 1);
 			if (vcpu__reset(v, msg, sizeof(msg))) {
 				fprintf(stderr, "kvmexitgen: %s\n", msg);
 				return -EIO;
@@ -455,7 +488,7 @@ int main(int argc, char **argv)
 	if (err)
 		return err;
 	for (int k = 0; k < o.nsteps; k++)
-		want[o.op[k]] += o.count[k];
+		want[o.op[k]] += o.op[k] == OP_CPUID_QUERY ? 1 : o.count[k];
 	if (vm__create(&vm, o.mode, o.bench ? 1 : o.vcpus, msg, sizeof(msg))) {
 		fprintf(stderr, "kvmexitgen: %s\n", msg);
 		vm__destroy(&vm);
@@ -474,7 +507,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	for (int i = 0; i < vm.nvcpus; i++)
-		vm__load_program(&vm, i, o.op, o.count, o.nsteps);
+		vm__load_program(&vm, i, o.op, o.arg, o.count, o.nsteps);
 	if (run_all(&vm, &wall, o.timeout) || check_truth(&vm, &o, want))
 		goto out;
 
@@ -488,7 +521,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.json)
-		print_json(&vm, want, wall, stats, nstats);
+		print_json(&vm, &o, want, wall, stats, nstats);
 	else
 		print_table(&vm, &o, want, wall, stats, nstats);
 	fflush(stdout);

@@ -293,14 +293,22 @@ void vm__destroy(struct vm *vm)
 	memset(vm, 0, sizeof(*vm));
 }
 
-void vm__load_program(struct vm *vm, int i, const uint32_t *ops, const uint64_t *counts, int n)
+void vm__load_program(struct vm *vm, int i, const uint32_t *ops, const uint32_t *args, const uint64_t *counts,
+		      int n)
 {
 	uint8_t *p = vm->mem + GUEST_PROGRAMS + (size_t)i * 0x1000;
 	memset(p, 0, 0x1000);
 	for (int k = 0; k < n; k++) {
 		memcpy(p + 16 * k, &ops[k], 4);
+		if (args)
+			memcpy(p + 16 * k + 4, &args[k], 4);
 		memcpy(p + 16 * k + 8, &counts[k], 8);
 	}
+}
+
+void vm__query(const struct vm *vm, int i, int q, uint32_t regs[4])
+{
+	memcpy(regs, vm->mem + GUEST_QUERIES + (size_t)i * 0x400 + (size_t)q * 16, 16);
 }
 
 void vm__results(const struct vm *vm, int i, uint64_t done[OP_COUNT])

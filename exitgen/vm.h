@@ -43,7 +43,12 @@ int vm__create(struct vm *vm, enum guest_mode mode, int nvcpus, char *msg, size_
 void vm__destroy(struct vm *vm);
 
 /* Write vCPU i's program (ops[] with counts[], n of them, OP_END added). */
-void vm__load_program(struct vm *vm, int i, const uint32_t *ops, const uint64_t *counts, int n);
+/* Program records: op, its argument (OP_CPUID_QUERY: the leaf; args may
+ * be NULL), count (OP_CPUID_QUERY: ECX). */
+void vm__load_program(struct vm *vm, int i, const uint32_t *ops, const uint32_t *args, const uint64_t *counts,
+		      int n);
+/* EAX, EBX, ECX, EDX of vCPU i's query q. */
+void vm__query(const struct vm *vm, int i, int q, uint32_t regs[4]);
 /* What the guest counted it did, per operation. */
 void vm__results(const struct vm *vm, int i, uint64_t done[OP_COUNT]);
 

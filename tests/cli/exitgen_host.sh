@@ -113,3 +113,14 @@ assert d["rounds"] == 3 and d["exits_per_round"] == 2000
 for op in ("cpuid", "io-out", "io-in", "mmio-read", "mmio-write"):
     assert d["ops"][op]["ns_per_exit"] > 0 and d["ops"][op]["cycles_per_exit"] > 0, op
 ' "$TMP/out"; then ok "--bench: ns and cycles per exit for each operation"; else not_ok "--bench output" "$(head -c 400 "$TMP/out")"; fi
+
+# --cpuid-query: the guest's own CPUID answers. Leaf 0 names the CPU's vendor.
+run "bad --cpuid-query" 2 "$GEN" --cpuid-query 0x4ffffffd:x
+expect_in "bad --cpuid-query: says what it wants" "$TMP/err" "is not LEAF[:ECX]"
+run "--cpuid-query 0" 0 "$GEN" --json --cpuid 3 --cpuid-query 0 --cpuid-query 0x4ffffffd:0x72
+vendor=$(python3 -c '
+import json, struct, sys
+q = json.load(open(sys.argv[1]))["vcpu"][0]["queries"][0]
+print(struct.pack("<III", q["ebx"], q["edx"], q["ecx"]).decode())' "$TMP/out" 2>&1)
+expect_in "--cpuid-query 0: the guest sees the host's vendor ($vendor)" /proc/cpuinfo "vendor_id	: $vendor"
+expect_in "--cpuid-query: counted as done" "$TMP/out" '"cpuid-query":{"requested":2,"guest":2}'

@@ -30,6 +30,26 @@ begin $variant
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
 GUEST
+if [ "$variant" = patched ]; then
+	# the CPUID leaves (patch 0002), as the guest reads them after its mix
+	Q="--cpuid-query 0x4ffffffd:0x72 --cpuid-query 0x4ffffffd:0x7b --cpuid-query 0x4ffffffd:0x7c"
+	Q="$Q --cpuid-query 0x4ffffffd:0x78 --cpuid-query 0x4ffffffd:0x81 --cpuid-query 0x4ffffffd:0x999"
+	Q="$Q --cpuid-query 0x4ffffffc --cpuid-query 0x4ffffffe --cpuid-query 0x4fffffff:0x72"
+	cat >>"$script" <<GUEST
+begin leaves_off
+kvmexitgen --timeout 60 --json $MIX $Q >/tmp/gen1.json
+end
+echo 1 >/sys/module/kvm/parameters/exit_stats_cpuid
+begin leaves_on
+kvmexitgen --timeout 60 --json $MIX $Q >/tmp/gen1.json
+end
+begin leaves_two_vms
+kvmexitgen --timeout 60 --json $MIX $Q >/tmp/gen1.json & G1=\$!
+kvmexitgen --timeout 60 --json --cpuid 500 --io-out 77 --hlt 3 $Q >/tmp/gen2.json & G2=\$!
+wait \$G1 \$G2
+end
+GUEST
+fi
 TESTBED_EXTRA_CPIO="$MODS" run_in_testbed "$script" 180 "$script.out"
 if grep -q "kvm_amd BTF: no" "$script.out"; then
 	echo "ok - $variant: the rebuilt kvm-amd is loaded, without BTF"
@@ -38,5 +58,10 @@ else
 	fail=1
 fi
 live_check "$script.out" $variant --source "tracepoint (SVM, exit->entry timing)" || fail=1
+if [ "$variant" = patched ]; then
+	for c in leaves_off:off leaves_on:on leaves_two_vms:on; do
+		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" <"$script.out" || fail=1
+	done
+fi
 done
 exit $fail
