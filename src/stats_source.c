@@ -116,6 +116,14 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 				   "(a kernel built with CONFIG_DEBUG_INFO_BTF)");
 		goto fail;
 	}
+	/* KVM as a module needs its own BTF for struct kvm_vcpu (a rebuilt
+	 * kvm.ko may have none); built in, vmlinux's has it */
+	if (!access("/sys/module/kvm/refcnt", F_OK) && access("/sys/kernel/btf/kvm", R_OK)) {
+		err = -ENOENT;
+		snprintf(msg, len, "the stats source needs the kvm module's BTF, and /sys/kernel/btf/kvm is missing "
+				   "(a kvm.ko built without CONFIG_DEBUG_INFO_BTF_MODULES)");
+		goto fail;
+	}
 	if ((err = learn_layout(s, msg, len)))
 		goto fail;
 	if ((err = pick_counters(s))) {

@@ -26,6 +26,7 @@ trap 'rm -f "$script" "$script.out"' EXIT
 cat tests/vm/live_guest.sh >"$script"
 cat >>"$script" <<GUEST
 echo "kvm_amd BTF: \$(test -e /sys/kernel/btf/kvm_amd && echo yes || echo no)"
+kvmexitstat -s stats 0.1 1 >/dev/null 2>/tmp/stats.err; echo "stats source without BTF: exit \$? \$(cat /tmp/stats.err)"
 begin $variant
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
@@ -58,6 +59,12 @@ else
 	fail=1
 fi
 live_check "$script.out" $variant --source "tracepoint (SVM, exit->entry timing)" || fail=1
+if grep -q "stats source without BTF: exit 1 kvmexitstat: the stats source needs the kvm module's BTF" "$script.out"; then
+	echo "ok - $variant: the stats source says it needs the kvm module's BTF"
+else
+	echo "not ok - $variant: the stats source says it needs the kvm module's BTF: $(grep 'stats source without' "$script.out")"
+	fail=1
+fi
 if [ "$variant" = patched ]; then
 	for c in leaves_off:off leaves_on:on leaves_two_vms:on; do
 		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" <"$script.out" || fail=1
