@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bpf_util.h"
 #include "exitstat.h"
 #include "exitstat.skel.h"
 #include "hostcpu.h"
@@ -91,13 +92,6 @@ static int read_format(const char *path, int *off_reason, int *off_isa, int *off
 			*off_vcpu = o;
 	}
 	fclose(f);
-	return 0;
-}
-
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_WARN && getenv("KVMEXITSTAT_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
 	return 0;
 }
 
@@ -205,7 +199,7 @@ int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, ch
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
-	libbpf_set_print(libbpf_quiet);
+	bpf_util_quiet_libbpf();
 	const char *fmt = kvm_exit_format(format, sizeof(format), &tracefs);
 	if (!fmt) {
 		if (!tracefs)
@@ -323,40 +317,9 @@ static uint32_t tgid_of_pending(const void *key, const void *value)
 	return ((const struct exitstat_pending *)value)->key.tgid;
 }
 
-/* Delete a hash map's elements that belong to VM process tgid, as tgid_of
- * reads it from the key or (value_size > 0) the value. The keys are
- * gathered first: deleting while walking would restart the walk. */
-static void delete_vm_elems(int fd, size_t key_size, size_t value_size, uint32_t tgid,
-			    uint32_t (*tgid_of)(const void *key, const void *value))
-{
-	unsigned char key[64], next[64], value[64];
-	unsigned char *doomed = NULL;
-	void *prev = NULL;
-	size_t n = 0;
-
-	if (key_size > sizeof(key) || value_size > sizeof(value))
-		return;
-	while (bpf_map_get_next_key(fd, prev, next) == 0) {
-		memcpy(key, next, key_size);
-		prev = key;
-		if (value_size && bpf_map_lookup_elem(fd, key, value))
-			continue; /* deleted meanwhile */
-		if (tgid_of(key, value) != tgid)
-			continue;
-		unsigned char *d = realloc(doomed, (n + 1) * key_size);
-		if (!d)
-			break;
-		doomed = d;
-		memcpy(doomed + n++ * key_size, key, key_size);
-	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, doomed + i * key_size);
-	free(doomed);
-}
-
 void bpf_source_forget(struct bpf_source *s, uint32_t tgid)
 {
-	delete_vm_elems(bpf_map__fd(s->skel->maps.exits), sizeof(struct exitstat_key), 0, tgid, tgid_of_key);
+	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.exits), sizeof(struct exitstat_key), 0, tgid, tgid_of_key);
 	/* its slots: free (the programs zero a slot when they take it) */
 	for (size_t i = 0; i < s->nslots; i++) {
 		volatile struct exitstat_slot *sl = &s->slots[i];
@@ -364,7 +327,7 @@ void bpf_source_forget(struct bpf_source *s, uint32_t tgid)
 			sl->key.isa = 0;
 	}
 	/* its threads' pairing states (their last exits, never entered) */
-	delete_vm_elems(bpf_map__fd(s->skel->maps.pending_tid), sizeof(uint32_t), sizeof(struct exitstat_pending),
+	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.pending_tid), sizeof(uint32_t), sizeof(struct exitstat_pending),
 			tgid, tgid_of_pending);
 	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.vm_comms), &tgid);
 }

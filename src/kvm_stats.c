@@ -30,7 +30,7 @@ static int read_header(int fd, struct kvm_stats_header *h)
 	return 0;
 }
 
-int kvm_stats_descs(int fd, struct kvm_stat_desc **out, size_t *n, uint32_t *data_bytes)
+int kvm_stats_descs(int fd, struct kvm_stat_desc **out, size_t *n, uint32_t *data_bytes, uint32_t *data_offset)
 {
 	struct kvm_stats_header h;
 	struct kvm_stat_desc *descs = NULL;
@@ -67,6 +67,8 @@ int kvm_stats_descs(int fd, struct kvm_stat_desc **out, size_t *n, uint32_t *dat
 	free(raw);
 	*out = descs;
 	*n = h.num_desc;
+	if (data_offset)
+		*data_offset = h.data_offset;
 	return 0;
 fail:
 	free(raw);
@@ -90,17 +92,16 @@ uint64_t kvm_stats_value(const struct kvm_stat_desc *d, const void *data, size_t
 
 int kvm_stats_read(int fd, struct kvm_stat_value **out, size_t *n)
 {
-	struct kvm_stats_header h;
 	struct kvm_stat_desc *descs = NULL;
 	struct kvm_stat_value *vals = NULL;
 	void *data = NULL;
-	uint32_t bytes;
+	uint32_t bytes, data_offset;
 	size_t nd;
 	int err;
 
 	*out = NULL;
 	*n = 0;
-	if ((err = read_header(fd, &h)) || (err = kvm_stats_descs(fd, &descs, &nd, &bytes)))
+	if ((err = kvm_stats_descs(fd, &descs, &nd, &bytes, &data_offset)))
 		return err;
 	data = malloc(bytes ? bytes : 1);
 	vals = calloc(nd ? nd : 1, sizeof(*vals));
@@ -108,7 +109,7 @@ int kvm_stats_read(int fd, struct kvm_stat_value **out, size_t *n)
 		err = -ENOMEM;
 		goto fail;
 	}
-	if ((err = read_at(fd, data, bytes, h.data_offset)))
+	if ((err = read_at(fd, data, bytes, data_offset)))
 		goto fail;
 	for (size_t i = 0; i < nd; i++) {
 		memcpy(vals[i].name, descs[i].name, sizeof(vals[i].name));

@@ -21,9 +21,10 @@ struct kvm_stat_value {
 	int cumulative;
 };
 
-/* The descriptors of a stats fd, and how many bytes of the data block they
- * cover. *out is malloc'ed. 0 or -errno. */
-int kvm_stats_descs(int fd, struct kvm_stat_desc **out, size_t *n, uint32_t *data_bytes);
+/* The descriptors of a stats fd, how many bytes of the data block they
+ * cover and (data_offset may be NULL) where in the fd that block is.
+ * *out is malloc'ed. 0 or -errno. */
+int kvm_stats_descs(int fd, struct kvm_stat_desc **out, size_t *n, uint32_t *data_bytes, uint32_t *data_offset);
 /* A statistic's value in a data block of len bytes (a histogram: the sum of
  * its buckets); 0 when the block is too short. */
 uint64_t kvm_stats_value(const struct kvm_stat_desc *d, const void *data, size_t len);

@@ -12,6 +12,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "bpf_util.h"
 #include "kvm_stats.h"
 #include "vcpustats.h"
 #include "vcpustats.skel.h"
@@ -52,7 +53,7 @@ static int learn_layout(struct stats_source *s, char *msg, size_t len)
 		snprintf(msg, len, "KVM_GET_STATS_FD: %s (the stats source needs Linux 5.14 or later)", strerror(errno));
 		goto out;
 	}
-	if ((err = kvm_stats_descs(fd, &s->descs, &s->ndescs, &s->bytes)))
+	if ((err = kvm_stats_descs(fd, &s->descs, &s->ndescs, &s->bytes, NULL)))
 		snprintf(msg, len, "cannot read KVM's statistics descriptors: %s", strerror(-err));
 	else if (s->bytes > VCPUSTATS_MAX_BYTES) {
 		snprintf(msg, len, "KVM's vCPU statistics take %u bytes, more than the %d kvmexitstat reads", s->bytes,
@@ -95,13 +96,6 @@ static int pick_counters(struct stats_source *s)
 	return err;
 }
 
-static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_WARN && getenv("KVMEXITSTAT_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
-	return 0;
-}
-
 int stats_source_open(struct stats_source **out, char *msg, size_t len)
 {
 	struct stats_source *s = calloc(1, sizeof(*s));
@@ -130,7 +124,7 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 		snprintf(msg, len, "out of memory");
 		goto fail;
 	}
-	libbpf_set_print(libbpf_quiet);
+	bpf_util_quiet_libbpf();
 	if (!(s->rel = malloc(sizeof(*s->rel)))) {
 		err = -ENOMEM;
 		snprintf(msg, len, "out of memory");
@@ -296,27 +290,16 @@ int stats_source_read(struct stats_source *s, struct snapshot *snap)
 	return err;
 }
 
+static uint32_t tgid_of_released(const void *key, const void *value)
+{
+	(void)key;
+	return ((const struct vcpustats_buf *)value)->rec.tgid;
+}
+
 void stats_source_forget(struct stats_source *s, uint32_t tgid)
 {
-	int fd = bpf_map__fd(s->skel->maps.released);
-	uint64_t key, next, *prev = NULL;
-	uint64_t *gone = NULL;
-	size_t n = 0;
-
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, s->rel) || s->rel->rec.tgid != tgid)
-			continue;
-		uint64_t *g = realloc(gone, (n + 1) * sizeof(*g));
-		if (!g)
-			break;
-		gone = g;
-		gone[n++] = key;
-	}
-	for (size_t i = 0; i < n; i++)
-		bpf_map_delete_elem(fd, &gone[i]);
-	free(gone);
+	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.released), sizeof(uint64_t), sizeof(struct vcpustats_buf), tgid,
+			   tgid_of_released);
 }
 
 const char *stats_source_describe(const struct stats_source *s)

@@ -1,0 +1,17 @@
+/* What both BPF sources (bpf_source.c, stats_source.c) do with libbpf. */
+#ifndef KVMEXITSTAT_BPF_UTIL_H
+#define KVMEXITSTAT_BPF_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* libbpf's messages only with KVMEXITSTAT_DEBUG set (the sources say
+ * themselves what failed). */
+void bpf_util_quiet_libbpf(void);
+
+/* Delete a hash map's elements that belong to VM process tgid, as tgid_of
+ * reads it from the key or (value_size > 0) the value. */
+void bpf_util_delete_vm(int fd, size_t key_size, size_t value_size, uint32_t tgid,
+			uint32_t (*tgid_of)(const void *key, const void *value));
+
+#endif
