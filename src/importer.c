@@ -25,8 +25,6 @@ void importer_init(struct importer *im)
 {
 	memset(im, 0, sizeof(*im));
 	snapshot_init(&im->exits);
-	snapshot_init(&im->klog.first);
-	snapshot_init(&im->klog.last);
 	im->max_reported = 5;
 	im->err = stderr;
 	im->input = "-";
@@ -38,9 +36,7 @@ void importer_init(struct importer *im)
 void importer_free(struct importer *im)
 {
 	snapshot_free(&im->exits);
-	snapshot_free(&im->klog.first);
-	snapshot_free(&im->klog.last);
-	free(im->klog.points);
+	importer_klogs_free(im->klogs, im->nklogs);
 	free(im->pairs);
 	free(im->bad);
 	free(im->cache);
@@ -334,13 +330,23 @@ static int on_entry_line(struct importer *im, const struct trace_line *t)
 
 /* ---- kernel log series ------------------------------------------------- */
 
+void importer_klogs_free(struct klog_series *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		snapshot_free(&v[i].first);
+		snapshot_free(&v[i].last);
+		free(v[i].points);
+	}
+	free(v);
+}
+
 int importer_klog_close(struct importer *im)
 {
-	struct klog_series *k = &im->klog;
+	struct klog_series *k = im->klog_open;
 
-	if (!k->open)
+	if (!k)
 		return 0;
-	k->open = false;
+	im->klog_open = NULL;
 	if (k->npoints == 1) {
 		snapshot_clear(&k->first);
 		if (snapshot_merge(&k->first, &k->last))
@@ -349,11 +355,35 @@ int importer_klog_close(struct importer *im)
 	return 0;
 }
 
+struct klog_series *importer_klog_series(struct importer *im, bool has_id, uint32_t pid, int32_t vcpu)
+{
+	for (size_t i = 0; i < im->nklogs; i++) {
+		struct klog_series *k = &im->klogs[i];
+		if (k->has_id == has_id && k->pid == pid && k->vcpu == vcpu)
+			return k;
+	}
+	struct klog_series *v = realloc(im->klogs, (im->nklogs + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	im->klogs = v;
+	struct klog_series *k = &v[im->nklogs++];
+	memset(k, 0, sizeof(*k));
+	k->has_id = has_id;
+	k->pid = pid;
+	k->vcpu = vcpu;
+	snapshot_init(&k->first);
+	snapshot_init(&k->last);
+	return k;
+}
+
 static int klog_open_block(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t total)
 {
-	struct klog_series *k = &im->klog;
+	bool id = t->kind == LINE_KLOG_HEADER && t->klog_has_id;
 
 	if (importer_klog_close(im))
+		return -ENOMEM;
+	struct klog_series *k = importer_klog_series(im, id, id ? t->klog_pid : PID_ALL, id ? t->klog_vcpu : VCPU_ALL);
+	if (!k)
 		return -ENOMEM;
 	if (k->npoints == k->cap) {
 		size_t ncap = k->cap ? k->cap * 2 : 16;
@@ -365,32 +395,33 @@ static int klog_open_block(struct importer *im, const struct trace_line *t, enum
 	}
 	k->points[k->npoints++] = (struct klog_point){ t->has_ts, t->ts_ns, total, 0 };
 	k->isa = isa;
-	k->open = true;
+	if (t->kind == LINE_KLOG_HEADER)
+		k->skipped = t->klog_skipped;
+	im->klog_open = k;
 	snapshot_clear(&k->last);
 	return 0;
 }
 
 static int on_klog_line(struct importer *im, const struct trace_line *t, const char *line, size_t len)
 {
-	struct klog_series *k = &im->klog;
-
 	if (t->kind == LINE_KLOG_HEADER) {
 		enum isa isa = im->forced_isa != ISA_UNKNOWN ? im->forced_isa : t->klog_isa;
 		return klog_open_block(im, t, isa, t->klog_total);
 	}
-	if (!k->open) {
+	if (!im->klog_open) {
 		/* exit lines without a header: a block of its own, total unknown */
 		enum isa isa = im->forced_isa != ISA_UNKNOWN ? im->forced_isa : im->hint;
 		if (klog_open_block(im, t, isa, 0))
 			return -ENOMEM;
 	}
+	struct klog_series *k = im->klog_open;
 	enum isa isa = k->isa;
 	uint64_t code;
 	int err = reason_lookup(t->reason, t->reason_len, &isa, &code);
 	if (err)
 		return report_bad(im, err == -ERANGE ? "exit reason number out of range"
 						     : "unknown exit reason name", line, len);
-	struct exit_key key = { .pid = 0, .vcpu = VCPU_ALL, .tid = 0, .isa = (uint8_t)isa, .reason = code };
+	struct exit_key key = { .pid = k->pid, .vcpu = k->vcpu, .tid = 0, .isa = (uint8_t)isa, .reason = code };
 	struct exit_stat *st = snapshot_get(&k->last, &key);
 	if (!st)
 		return -ENOMEM;

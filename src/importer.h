@@ -24,13 +24,18 @@ struct klog_point {
 	uint64_t sum;   /* the sum of the block's exit lines */
 };
 
+/* The reports of one reporter: a vCPU when the headers name it ("pid=P
+ * vcpu=V", as kvmexitstat's kernel patch prints), else the whole log. */
 struct klog_series {
+	bool has_id;
+	uint32_t pid;
+	int32_t vcpu;
+	uint64_t skipped;      /* the last header's skipped= */
 	struct klog_point *points;
 	size_t npoints, cap;
 	struct snapshot first; /* counts of the first and last block */
 	struct snapshot last;
 	enum isa isa;
-	bool open;             /* a block is being read */
 };
 
 struct importer {
@@ -44,7 +49,8 @@ struct importer {
 
 	/* results */
 	struct snapshot exits;
-	struct klog_series klog;
+	struct klog_series *klogs; /* in the order of their first report */
+	size_t nklogs;
 	uint64_t lines, events, exit_lines, entry_lines;
 	uint64_t unparsed;       /* kvm_exit / CMPE283 lines that did not decode */
 	uint64_t paired;         /* exits with a handling time */
@@ -58,6 +64,7 @@ struct importer {
 	enum isa hint;           /* ISA of the input's first named exit */
 	bool hint_dependent;     /* a decode before the hint was set would differ under one */
 	bool defer_reports;      /* keep undecodable lines in bad[] instead of printing */
+	struct klog_series *klog_open; /* the series whose block is being read */
 	struct bad_line *bad;
 	size_t nbad;
 	struct pair_state *pairs;

@@ -120,31 +120,35 @@ static int join_pairs(struct importer *acc, const struct importer *next)
 	return 0;
 }
 
+/* next's series after acc's: a reporter both saw continues in acc's. */
 static int join_klog(struct importer *acc, struct importer *next)
 {
-	struct klog_series *a = &acc->klog, *n = &next->klog;
-
-	if (!n->npoints)
-		return 0;
-	if (a->npoints + n->npoints > a->cap) {
-		size_t ncap = a->npoints + n->npoints;
-		struct klog_point *p = realloc(a->points, ncap * sizeof(*p));
-		if (!p)
+	for (size_t i = 0; i < next->nklogs; i++) {
+		struct klog_series *n = &next->klogs[i];
+		struct klog_series *a = importer_klog_series(acc, n->has_id, n->pid, n->vcpu);
+		if (!a)
 			return -ENOMEM;
-		a->points = p;
-		a->cap = ncap;
+		if (a->npoints + n->npoints > a->cap) {
+			size_t ncap = a->npoints + n->npoints;
+			struct klog_point *p = realloc(a->points, ncap * sizeof(*p));
+			if (!p)
+				return -ENOMEM;
+			a->points = p;
+			a->cap = ncap;
+		}
+		memcpy(a->points + a->npoints, n->points, n->npoints * sizeof(*n->points));
+		if (!a->npoints) {
+			snapshot_free(&a->first);
+			a->first = n->first;
+			snapshot_init(&n->first);
+		}
+		a->npoints += n->npoints;
+		snapshot_free(&a->last);
+		a->last = n->last;
+		snapshot_init(&n->last);
+		a->isa = n->isa;
+		a->skipped = n->skipped;
 	}
-	memcpy(a->points + a->npoints, n->points, n->npoints * sizeof(*n->points));
-	if (!a->npoints) {
-		snapshot_free(&a->first);
-		a->first = n->first;
-		snapshot_init(&n->first);
-	}
-	a->npoints += n->npoints;
-	snapshot_free(&a->last);
-	a->last = n->last;
-	snapshot_init(&n->last);
-	a->isa = n->isa;
 	return 0;
 }
 

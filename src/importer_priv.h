@@ -41,6 +41,9 @@ int importer_read_range(struct importer *im, int fd, uint64_t start, uint64_t en
 int importer_end_input(struct importer *im);
 /* Close the kernel-log block being read, if any. 0 or -ENOMEM. */
 int importer_klog_close(struct importer *im);
+/* The series of a reporter (has_id: a vCPU), added empty when new; NULL: no memory. */
+struct klog_series *importer_klog_series(struct importer *im, bool has_id, uint32_t pid, int32_t vcpu);
+void importer_klogs_free(struct klog_series *v, size_t n);
 struct pair_state *importer_pair_get(struct importer *im, uint64_t id);
 const struct pair_state *importer_pair_find(const struct importer *im, uint64_t id);
 void importer_print_bad(const struct importer *im, const struct bad_line *b, uint64_t line_offset);

@@ -336,12 +336,17 @@ static void table_klog(FILE *out, const struct klog_series *k, const struct rows
 	const struct klog_point *first = &k->points[0], *last = &k->points[k->npoints - 1];
 	char growth[32];
 
-	fprintf(out, "%sKernel log (CMPE283 %s exit stats): %zu report%s, last total=%" PRIu64,
-		first_section ? "" : "\n", k->isa == ISA_SVM ? "SVM" : "VMX", k->npoints,
-		k->npoints == 1 ? "" : "s", last->total);
+	fprintf(out, "%sKernel log (CMPE283 %s exit stats)", first_section ? "" : "\n",
+		k->isa == ISA_SVM ? "SVM" : "VMX");
+	if (k->has_id)
+		fprintf(out, " of VM pid %" PRIu32 " vCPU %" PRId32, k->pid, k->vcpu);
+	fprintf(out, ": %zu report%s, last total=%" PRIu64, k->npoints, k->npoints == 1 ? "" : "s", last->total);
 	if (last->has_ts)
 		fprintf(out, " at %.6f s", (double)last->ts_ns / 1e9);
 	fputc('\n', out);
+	if (k->skipped)
+		fprintf(out, "The kernel skipped %" PRIu64 " reports of this vCPU before the last (rate limit)\n",
+			k->skipped);
 	fprintf(out, "%-28s %-4s %12s %8s %12s\n", "REASON", "ISA", "COUNT", "%", "GROWTH");
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct row *r = &rs->r[i];
@@ -364,8 +369,15 @@ static void table_klog(FILE *out, const struct klog_series *k, const struct rows
 			", its header says total=%" PRIu64 "\n", last->sum, last->total);
 }
 
+/* A kernel-log series and its last block's rows, sorted. */
+struct klog_view {
+	const struct klog_series *k;
+	const struct snap_entry **v;
+	struct rows rows;
+};
+
 static void table_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
-			 const struct klog_series *k, const struct rows *krows, const struct render_opts *o,
+			 const struct klog_view *kv, size_t nk, const struct render_opts *o,
 			 const struct report_meta *m)
 {
 	char span[32] = "";
@@ -373,14 +385,14 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 	if (m->has_span)
 		format_ns(m->span_ns, span, sizeof(span));
 	/* a kernel log alone needs no line about trace events */
-	bool trace = m->exits || m->unparsed || !k->npoints;
+	bool trace = m->exits || m->unparsed || !nk;
 	if (trace)
 		fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %" PRIu64
 			" undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "", span,
 			m->unparsed);
 	table_exits(out, agg, rows, o->by);
-	if (k->npoints)
-		table_klog(out, k, krows, !trace);
+	for (size_t i = 0; i < nk; i++)
+		table_klog(out, kv[i].k, &kv[i].rows, !trace && i == 0);
 	if (snapshot_saturated(agg))
 		fputs("Warning: a counter reached 2^64-1 and stopped there\n", out);
 }
@@ -429,16 +441,18 @@ static void csv_row(FILE *out, const char *source, const struct snapshot *s, con
 }
 
 static void csv_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
-		       const struct klog_series *k, const struct rows *krows, const struct report_meta *m)
+		       const struct klog_view *kv, size_t nk, const struct report_meta *m)
 {
 	char growth[32];
 
 	fputs(csv_columns, out);
 	for (size_t i = 0; i < rows->n; i++)
 		csv_row(out, m->source, agg, &rows->r[i], NULL);
-	for (size_t i = 0; i < krows->n; i++) {
-		klog_growth(k, &krows->r[i], growth, sizeof(growth));
-		csv_row(out, "kernel-log", &k->last, &krows->r[i], growth);
+	for (size_t j = 0; j < nk; j++) {
+		for (size_t i = 0; i < kv[j].rows.n; i++) {
+			klog_growth(kv[j].k, &kv[j].rows.r[i], growth, sizeof(growth));
+			csv_row(out, "kernel-log", &kv[j].k->last, &kv[j].rows.r[i], growth);
+		}
 	}
 }
 
@@ -499,7 +513,11 @@ static void json_klog(FILE *out, const struct klog_series *k, const struct rows 
 {
 	char growth[32];
 
-	fputs(",\"kernel_log\":{\"reports\":[", out);
+	fputc('{', out);
+	if (k->has_id)
+		fprintf(out, "\"pid\":%" PRIu32 ",\"vcpu\":%" PRId32 ",\"skipped\":%" PRIu64 ",", k->pid,
+			k->vcpu, k->skipped);
+	fputs("\"reports\":[", out);
 	for (size_t i = 0; i < k->npoints; i++) {
 		const struct klog_point *p = &k->points[i];
 		fprintf(out, "%s{\"total\":%" PRIu64 ",\"sum\":%" PRIu64, i ? "," : "", p->total, p->sum);
@@ -520,7 +538,7 @@ static void json_klog(FILE *out, const struct klog_series *k, const struct rows 
 }
 
 static void json_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
-			const struct klog_series *k, const struct rows *krows, const struct render_opts *o,
+			const struct klog_view *kv, size_t nk, const struct render_opts *o,
 			const struct report_meta *m)
 {
 	struct exit_stat total;
@@ -537,8 +555,16 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 	row_fill(&tr, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, &total, &total);
 	fputs("],\"total\":", out);
 	json_row(out, agg, &tr, true);
-	if (k->npoints)
-		json_klog(out, k, krows);
+	if (nk) {
+		/* one series per reporter: per vCPU when the headers name it */
+		fputs(",\"kernel_log\":[", out);
+		for (size_t i = 0; i < nk; i++) {
+			if (i)
+				fputc(',', out);
+			json_klog(out, kv[i].k, &kv[i].rows);
+		}
+		fputc(']', out);
+	}
 	fputs("}\n", out);
 }
 
@@ -569,33 +595,41 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 int render_report(FILE *out, const struct importer *im, const struct render_opts *o,
 		  const struct report_meta *m)
 {
-	const struct klog_series *k = &im->klog;
-	const struct snap_entry **v = NULL, **kv = NULL;
-	struct rows rows = { 0 }, krows = { 0 };
+	const struct snap_entry **v = NULL;
+	struct rows rows = { 0 };
+	struct klog_view *kv = calloc(im->nklogs ? im->nklogs : 1, sizeof(*kv));
 	struct snapshot agg;
-	size_t kn = 0;
+	size_t nk = 0;
 	int err = -ENOMEM;
 
 	snapshot_init(&agg);
-	if (prepare_rows(&im->exits, o, &agg, &v, &rows))
+	if (!kv || prepare_rows(&im->exits, o, &agg, &v, &rows))
 		goto out;
-	if (k->npoints) {
-		kv = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &kn);
-		if ((k->last.len && !kv) || rows_build(&krows, kv, kn))
+	for (; nk < im->nklogs; nk++) {
+		const struct klog_series *k = &im->klogs[nk];
+		size_t n = 0;
+		kv[nk].k = k;
+		kv[nk].v = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &n);
+		if ((k->last.len && !kv[nk].v) || rows_build(&kv[nk].rows, kv[nk].v, n)) {
+			nk++;
 			goto out;
+		}
 	}
 	if (o->format == OUT_TABLE)
-		table_report(out, &agg, &rows, k, &krows, o, m);
+		table_report(out, &agg, &rows, kv, nk, o, m);
 	else if (o->format == OUT_CSV)
-		csv_report(out, &agg, &rows, k, &krows, m);
+		csv_report(out, &agg, &rows, kv, nk, m);
 	else
-		json_report(out, &agg, &rows, k, &krows, o, m);
+		json_report(out, &agg, &rows, kv, nk, o, m);
 	err = fflush(out) || ferror(out) ? -EIO : 0;
 out:
 	rows_free(&rows);
-	rows_free(&krows);
-	free(v);
+	for (size_t i = 0; i < nk; i++) {
+		rows_free(&kv[i].rows);
+		free(kv[i].v);
+	}
 	free(kv);
+	free(v);
 	snapshot_free(&agg);
 	return err;
 }

@@ -199,6 +199,45 @@ static void parse_entry(const char *s, size_t i, size_t len, struct trace_line *
 	}
 }
 
+/* What kvmexitstat's kernel patch prints after a header's "(total=T)":
+ * "pid=P vcpu=V", then "skipped=K" when reports were left out. Each vCPU
+ * reports on its own, so P and V name the series a block belongs to. Other
+ * words are ignored. Returns non-zero when the line is bad (already marked). */
+static int parse_klog_ids(const char *s, size_t i, size_t len, struct trace_line *t)
+{
+	bool pid = false, vcpu = false;
+
+	t->klog_vcpu = -1;
+	for (i = skip_spaces(s, i, len); i < len; i = skip_spaces(s, i, len)) {
+		size_t k = i;
+		while (k < len && !is_space(s[k]))
+			k++;
+		const char *w = s + i;
+		size_t n = k - i;
+		uint64_t v;
+		if (starts_with(w, n, "pid=") || starts_with(w, n, "vcpu=") || starts_with(w, n, "skipped=")) {
+			size_t eq = (size_t)((const char *)memchr(w, '=', n) - w) + 1;
+			if (parse_dec_u64(w + eq, n - eq, &v) || (w[0] != 's' && v > INT32_MAX)) {
+				bad(t, "kernel log header with a bad pid=, vcpu= or skipped= number");
+				return -1;
+			}
+			if (w[0] == 'p')
+				t->klog_pid = (uint32_t)v, pid = true;
+			else if (w[0] == 'v')
+				t->klog_vcpu = (int32_t)v, vcpu = true;
+			else
+				t->klog_skipped = v;
+		}
+		i = k;
+	}
+	if (pid != vcpu) {
+		bad(t, "kernel log header with only one of pid= and vcpu=");
+		return -1;
+	}
+	t->klog_has_id = pid;
+	return 0;
+}
+
 /* "[ 12.345678] CMPE283: ..." with or without dmesg's prefix; journalctl
  * or syslog prefixes are ignored as well. */
 static void parse_klog(const char *s, size_t at, size_t len, struct trace_line *t)
@@ -225,6 +264,8 @@ static void parse_klog(const char *s, size_t at, size_t len, struct trace_line *
 			return bad(t, "kernel log header without '(total=N)'");
 		if (parse_dec_u64(s + j, k - j, &t->klog_total))
 			return bad(t, "kernel log total is not a number in range");
+		if (parse_klog_ids(s, k + 1, len, t))
+			return;
 		t->klog_isa = p[0] == 'V' ? ISA_VMX : ISA_SVM;
 		t->kind = LINE_KLOG_HEADER;
 		return;

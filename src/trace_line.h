@@ -14,7 +14,7 @@ enum line_kind {
 	LINE_OTHER = 0,   /* not a KVM exit event: skipped */
 	LINE_EXIT,        /* kvm_exit */
 	LINE_ENTRY,       /* kvm_entry */
-	LINE_KLOG_HEADER, /* CMPE283: VMX Exit Stats (total=T) */
+	LINE_KLOG_HEADER, /* CMPE283: VMX Exit Stats (total=T) [pid=P vcpu=V [skipped=K]] */
 	LINE_KLOG_EXIT,   /* CMPE283: exit R count=C */
 	LINE_BAD,         /* a kvm_exit or CMPE283 exit line that cannot be decoded */
 };
@@ -39,6 +39,10 @@ struct trace_line {
 
 	enum isa klog_isa;      /* LINE_KLOG_HEADER */
 	uint64_t klog_total;    /* LINE_KLOG_HEADER: T */
+	bool klog_has_id;       /* LINE_KLOG_HEADER: "pid=P vcpu=V" after it */
+	uint32_t klog_pid;
+	int32_t klog_vcpu;
+	uint64_t klog_skipped;  /* "skipped=K": reports left out before this one */
 	uint64_t klog_count;    /* LINE_KLOG_EXIT: C (reason text in reason/reason_len) */
 };
 

@@ -197,7 +197,9 @@ static void kernel_log_series(void **state)
 	     "[   20.000002] CMPE283: exit 30 count=8000\n"
 	     "[   20.000003] CMPE283: exit 48 count=1000\n");
 	assert_int_equal(importer_finish(&f->im), 0);
-	const struct klog_series *k = &f->im.klog;
+	assert_int_equal(f->im.nklogs, 1);
+	const struct klog_series *k = &f->im.klogs[0];
+	assert_false(k->has_id);
 	assert_int_equal(k->npoints, 2);
 	assert_int_equal(k->isa, ISA_VMX);
 	assert_int_equal(k->points[0].total, 10000);
@@ -205,7 +207,7 @@ static void kernel_log_series(void **state)
 	assert_int_equal(k->points[1].total, 20000);
 	assert_int_equal(k->points[1].sum, 20000);
 	assert_true(k->points[1].ts_ns == 20000000000ull);
-	struct exit_key cpuid = { 0, VCPU_ALL, 0, ISA_VMX, 10 }, ept = { 0, VCPU_ALL, 0, ISA_VMX, 48 };
+	struct exit_key cpuid = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 10 }, ept = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 48 };
 	assert_int_equal(snapshot_find(&k->last, &cpuid)->count, 11000);
 	assert_int_equal(snapshot_find(&k->first, &cpuid)->count, 6000);
 	assert_int_equal(snapshot_find(&k->last, &ept)->count, 1000);
@@ -217,9 +219,51 @@ static void kernel_log_svm_hex(void **state)
 {
 	struct fixture *f = *state;
 	feed(&f->im, "CMPE283: SVM Exit Stats (total=3)\nCMPE283: exit 0x72 count=2\nCMPE283: exit 0x400 count=1\n");
-	struct exit_key npf = { 0, VCPU_ALL, 0, ISA_SVM, 0x400 };
-	assert_int_equal(snapshot_find(&f->im.klog.last, &npf)->count, 1);
-	assert_int_equal(f->im.klog.isa, ISA_SVM);
+	struct exit_key npf = { PID_ALL, VCPU_ALL, 0, ISA_SVM, 0x400 };
+	assert_int_equal(snapshot_find(&f->im.klogs[0].last, &npf)->count, 1);
+	assert_int_equal(f->im.klogs[0].isa, ISA_SVM);
+}
+
+/* kvmexitstat's kernel patch: each vCPU reports on its own, its header
+ * naming it; interleaved reports of two vCPUs are two series. */
+static void kernel_log_per_vcpu(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im,
+	     "[ 1.0] CMPE283: SVM Exit Stats (total=100) pid=42 vcpu=0\n"
+	     "[ 1.0] CMPE283: exit 0x72 count=90\n"
+	     "[ 1.0] CMPE283: exit 0x7b count=10\n"
+	     "[ 1.5] CMPE283: SVM Exit Stats (total=100) pid=42 vcpu=1\n"
+	     "[ 1.5] CMPE283: exit 0x78 count=100\n"
+	     "[ 2.0] CMPE283: SVM Exit Stats (total=200) pid=42 vcpu=0 skipped=3\n"
+	     "[ 2.0] CMPE283: exit 0x72 count=170\n"
+	     "[ 2.0] CMPE283: exit 0x7b count=30\n");
+	assert_int_equal(importer_finish(&f->im), 0);
+	assert_int_equal(f->im.unparsed, 0);
+	assert_int_equal(f->im.nklogs, 2);
+	const struct klog_series *a = &f->im.klogs[0], *b = &f->im.klogs[1];
+	assert_true(a->has_id && a->pid == 42 && a->vcpu == 0);
+	assert_true(b->has_id && b->pid == 42 && b->vcpu == 1);
+	assert_int_equal(a->npoints, 2);
+	assert_int_equal(b->npoints, 1);
+	assert_int_equal(a->skipped, 3);
+	assert_int_equal(a->points[1].sum, 200);
+	struct exit_key cpuid0 = { 42, 0, 0, ISA_SVM, 0x72 }, hlt1 = { 42, 1, 0, ISA_SVM, 0x78 };
+	assert_int_equal(snapshot_find(&a->last, &cpuid0)->count, 170);
+	assert_int_equal(snapshot_find(&a->first, &cpuid0)->count, 90);
+	assert_int_equal(snapshot_find(&b->last, &hlt1)->count, 100);
+	assert_null(snapshot_find(&a->last, &hlt1));
+}
+
+static void kernel_log_bad_ids(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im, "CMPE283: SVM Exit Stats (total=3) pid=1\n"
+		     "CMPE283: SVM Exit Stats (total=3) pid=x vcpu=0\n"
+		     "CMPE283: SVM Exit Stats (total=3) pid=1 vcpu=99999999999\n");
+	assert_int_equal(f->im.unparsed, 3);
+	assert_non_null(strstr(errtext(f), "only one of pid= and vcpu="));
+	assert_non_null(strstr(errtext(f), "bad pid=, vcpu= or skipped= number"));
 }
 
 static int read_text(struct fixture *f, const char *data, size_t len)
@@ -327,8 +371,12 @@ static void write_tricky_trace(const char *path)
 				(unsigned long long)(ts % 1000000), tid - 100);
 			break;
 		case 8:
-			fprintf(f, "[ %llu.000000] CMPE283: VMX Exit Stats (total=%d)\nCMPE283: exit 10 count=%d\n"
-				   "CMPE283: exit 48 count=%d\n", (unsigned long long)(ts / 1000000), i * 3, i * 2, i);
+			/* reports of the whole log and of three vCPUs, interleaved */
+			fprintf(f, "[ %llu.000000] CMPE283: VMX Exit Stats (total=%d)", (unsigned long long)(ts / 1000000),
+				i * 3);
+			if (i % 4)
+				fprintf(f, " pid=7 vcpu=%d%s", i % 4, i % 3 ? "" : " skipped=2");
+			fprintf(f, "\nCMPE283: exit 10 count=%d\nCMPE283: exit 48 count=%d\n", i * 2, i);
 			break;
 		case 9:
 			fprintf(f, " q-%u [000] %llu.%06llu: kvm_exit: vcpu 0 reason CPU\n", tid,
@@ -398,17 +446,21 @@ static void assert_same_import(const char *path, unsigned threads, uint64_t spli
 	assert_int_equal(one.unpaired_exits, many.unpaired_exits);
 	assert_int_equal(one.first_ts, many.first_ts);
 	assert_int_equal(one.last_ts, many.last_ts);
-	assert_int_equal(one.klog.npoints, many.klog.npoints);
-	if (one.klog.npoints) {
-		for (size_t i = 0; i < one.klog.npoints; i++) {
-			const struct klog_point *a = &one.klog.points[i], *b = &many.klog.points[i];
+	assert_int_equal(one.nklogs, many.nklogs);
+	for (size_t s = 0; s < one.nklogs; s++) {
+		const struct klog_series *x = &one.klogs[s], *y = &many.klogs[s];
+		assert_true(x->has_id == y->has_id && x->pid == y->pid && x->vcpu == y->vcpu);
+		assert_int_equal(x->skipped, y->skipped);
+		assert_int_equal(x->npoints, y->npoints);
+		for (size_t i = 0; i < x->npoints; i++) {
+			const struct klog_point *a = &x->points[i], *b = &y->points[i];
 			assert_int_equal(a->has_ts, b->has_ts);
 			assert_int_equal(a->ts_ns, b->ts_ns);
 			assert_int_equal(a->total, b->total);
 			assert_int_equal(a->sum, b->sum);
 		}
-		assert_same_snapshot(&one.klog.first, &many.klog.first);
-		assert_same_snapshot(&one.klog.last, &many.klog.last);
+		assert_same_snapshot(&x->first, &y->first);
+		assert_same_snapshot(&x->last, &y->last);
 	}
 	assert_string_equal(e1 ? e1 : "", e2 ? e2 : "");
 	free(e1);
@@ -462,6 +514,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(strict_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(kernel_log_series, setup, teardown),
 		cmocka_unit_test_setup_teardown(kernel_log_svm_hex, setup, teardown),
+		cmocka_unit_test_setup_teardown(kernel_log_per_vcpu, setup, teardown),
+		cmocka_unit_test_setup_teardown(kernel_log_bad_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_last_line_without_newline, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_overlong_line, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_binary_rejected, setup, teardown),

@@ -22,7 +22,7 @@ if [ ! -r "$MODS" ]; then
 fi
 MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --mmio-write 10 --hlt 7 --msr-read 12 --msr-write 9 --vmcall 11"
 script=$(mktemp)
-trap 'rm -f "$script" "$script.out"' EXIT
+trap 'rm -f "$script" "$script.out" "$script.rl"' EXIT
 cat tests/vm/live_guest.sh >"$script"
 cat >>"$script" <<GUEST
 echo "kvm_amd BTF: \$(test -e /sys/kernel/btf/kvm_amd && echo yes || echo no)"
@@ -50,6 +50,41 @@ kvmexitgen --timeout 60 --json --cpuid 500 --io-out 77 --hlt 3 $Q >/tmp/gen2.jso
 wait \$G1 \$G2
 end
 GUEST
+	# the kernel log report (patch 0003), against ftrace's kvm_exit events
+	cat >>"$script" <<'GUEST'
+TR=/sys/kernel/tracing
+echo "CMPE283 lines while the report is off: $(dmesg | grep -c CMPE283)"
+klog_case() { # name N kvmexitgen-arguments...
+	name=$1; n=$2; shift 2
+	dmesg -c >/dev/null
+	echo 0 >$TR/tracing_on; echo >$TR/trace; echo 16384 >$TR/buffer_size_kb
+	echo 1 >$TR/events/kvm/kvm_exit/enable; echo 1 >$TR/tracing_on
+	echo $n >/sys/module/kvm/parameters/exit_stats_log_every
+	kvmexitgen --timeout 60 --json "$@" >/tmp/gen1.json
+	echo 0 >/sys/module/kvm/parameters/exit_stats_log_every
+	echo 0 >$TR/events/kvm/kvm_exit/enable
+	sleep 1 # the last report is printed by a work item
+	echo "== case $name =="
+	echo "-- gen"; cat /tmp/gen1.json
+	echo "-- lost"; grep entries-in-buffer $TR/trace
+	# each vCPU thread's per-reason counts at its every N-th exit
+	echo "-- prefix"; awk -v N=$n '{
+		for (i = 1; i <= NF; i++) if ($i == "kvm_exit:") {
+			tid = $1; sub(/.*-/, "", tid); r = $(i + 4)
+			t[tid]++; c[tid "," r]++
+			if (t[tid] % N == 0) {
+				line = tid " " $(i + 2) " " t[tid]
+				for (k in c) { split(k, a, ","); if (a[1] == tid) line = line " " a[2] "=" c[k] }
+				print line
+			}
+			break
+		} }' $TR/trace
+	echo "-- klog"; dmesg | grep CMPE283
+	echo "== end $name =="
+}
+klog_case klog_every_500 500 --vcpus 2 --cpuid 1500 --io-out 300 --msr-read 200 --hlt 20 --vmcall 100
+klog_case klog_rate_limited 20 --cpuid 30000 --io-out 100
+GUEST
 fi
 TESTBED_EXTRA_CPIO="$MODS" run_in_testbed "$script" 180 "$script.out"
 if grep -q "kvm_amd BTF: no" "$script.out"; then
@@ -69,6 +104,22 @@ if [ "$variant" = patched ]; then
 	for c in leaves_off:off leaves_on:on leaves_two_vms:on; do
 		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" <"$script.out" || fail=1
 	done
+	if grep -q "CMPE283 lines while the report is off: 0$" "$script.out"; then
+		echo "ok - patched: no kernel log report while kvm.exit_stats_log_every=0"
+	else
+		echo "not ok - patched: no kernel log report while kvm.exit_stats_log_every=0: $(grep 'while the report is off' "$script.out")"
+		fail=1
+	fi
+	python3 tests/vm/klog_check.py klog_every_500 500 "$O/kvmexitstat" <"$script.out" || fail=1
+	python3 tests/vm/klog_check.py klog_rate_limited 20 "$O/kvmexitstat" <"$script.out" > "$script.rl" || fail=1
+	cat "$script.rl"
+	# the rate limit: most of the ~1500 due reports were skipped, and said so
+	if python3 -c 'import sys,re; t=sys.stdin.read(); n=len(re.findall(r"vCPU 0 report at total=\d+: due", t)); sys.exit(not 0 < n < 1500)' <"$script.rl"; then
+		echo "ok - patched: the rate limit printed fewer reports than were due"
+	else
+		echo "not ok - patched: the rate limit printed fewer reports than were due"
+		fail=1
+	fi
 fi
 done
 exit $fail

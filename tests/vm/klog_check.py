@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Check the patched KVM's kernel log report (kvm.exit_stats_log_every=N)
+against the kvm_exit events ftrace recorded in the same run.
+
+Usage: klog_check.py CASE N KVMEXITSTAT < testbed output
+A case's section holds kvmexitgen's JSON (-- gen), for each vCPU thread the
+per-reason counts of its first k*N exits as ftrace saw them (-- prefix:
+"tid vcpu total name=count..."), ftrace's buffer header (-- lost) and the
+kernel log's CMPE283 lines (-- klog). Every report must be due (its total a
+multiple of N), equal the trace's counts at that exit exactly, name the VM
+and the vCPU, and account for the reports before it that the kernel skipped;
+kvmexitstat report must read the same series back."""
+import csv
+import io
+import json
+import re
+import subprocess
+import sys
+
+case, every, kvmexitstat = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+text = sys.stdin.read()
+fails = 0
+
+
+def check(name, good, detail=""):
+    global fails
+    fails += not good
+    print(("ok" if good else "not ok") + f" - {case}: {name}" + ("" if good else f" {detail}"))
+
+
+if f"== case {case} ==" not in text:
+    check("section present", False, text[-500:])
+    sys.exit(1)
+body = text.split(f"== case {case} ==", 1)[1].split(f"== end {case} ==", 1)[0]
+parts = re.split(r"^-- (\S+)$", body, flags=re.M)
+sec = {parts[i]: parts[i + 1].strip("\n") for i in range(1, len(parts), 2)}
+gen = json.loads(next(l for l in sec["gen"].splitlines() if l.startswith("{")))
+tid_of = {v["id"]: v["tid"] for v in gen["vcpu"]}
+
+# SVM exit code -> the name the kvm_exit tracepoint prints
+names = {int(r["code"], 16): r["name"] for r in
+         csv.DictReader(io.StringIO(subprocess.check_output([kvmexitstat, "reasons", "-o", "csv", "svm"], text=True)))}
+
+m = re.search(r"entries-in-buffer/entries-written: (\d+)/(\d+)", sec["lost"])
+check("ftrace kept every kvm_exit event", m and m.group(1) == m.group(2), sec["lost"])
+
+prefix = {}  # (tid, total) -> {name: count}
+for line in sec["prefix"].splitlines():
+    f = line.split()
+    if len(f) >= 3:
+        prefix[(int(f[0]), int(f[2]))] = {k: int(v) for k, v in (x.split("=") for x in f[3:])}
+
+reports = []  # [header dict, {code: count}]
+for line in sec["klog"].splitlines():
+    h = re.search(r"CMPE283: SVM Exit Stats \(total=(\d+)\) pid=(\d+) vcpu=(\d+)(?: skipped=(\d+))?$", line)
+    if h:
+        reports.append([{"total": int(h.group(1)), "pid": int(h.group(2)), "vcpu": int(h.group(3)),
+                         "skipped": int(h.group(4) or 0)}, {}])
+        continue
+    e = re.search(r"CMPE283: exit (0x[0-9a-f]+|-?\d+) count=(\d+)$", line)
+    if e and reports:
+        reports[-1][1][int(e.group(1), 0)] = int(e.group(2))
+check("the kernel log has reports", len(reports) > 0, sec["klog"][:300])
+
+printed = {}
+for h, counts in reports:
+    v, tot = h["vcpu"], h["total"]
+    printed[v] = printed.get(v, 0) + 1
+    what = f"vCPU {v} report at total={tot}"
+    check(f"{what}: names kvmexitgen's VM (pid {gen['pid']})", h["pid"] == gen["pid"], str(h))
+    check(f"{what}: due (a multiple of {every})", tot % every == 0 and tot > 0)
+    check(f"{what}: the reasons sum to the total", sum(counts.values()) == tot, str(counts))
+    check(f"{what}: {tot // every - printed[v]} earlier reports skipped, as the header says",
+          h["skipped"] == tot // every - printed[v], str(h))
+    want = prefix.get((tid_of.get(v), tot))
+    got = {names.get(c, hex(c)): n for c, n in counts.items()}
+    check(f"{what}: each reason's count equals ftrace's at that exit", want == got, f"report {got} trace {want}")
+
+# kvmexitstat report reads the same series back: one per vCPU, last block
+klog = "\n".join(l for l in sec["klog"].splitlines() if "CMPE283" in l) + "\n"
+out = subprocess.run([kvmexitstat, "report", "-o", "json", "-"], input=klog, capture_output=True, text=True)
+check("kvmexitstat report reads the kernel log", out.returncode == 0, out.stderr)
+if out.returncode == 0:
+    series = {s["vcpu"]: s for s in json.loads(out.stdout)["kernel_log"]}
+    check("kvmexitstat report: one series per vCPU that reported", sorted(series) == sorted(printed),
+          f"{sorted(series)} vs {sorted(printed)}")
+    for h, counts in reports:
+        s = series.get(h["vcpu"])
+        if s is None or s["reports"][-1]["total"] != h["total"]:
+            continue  # not the vCPU's last report
+        check(f"kvmexitstat report: vCPU {h['vcpu']}'s last report, reason by reason",
+              {r["code"]: r["count"] for r in s["last"]} == counts and s["pid"] == h["pid"]
+              and len(s["reports"]) == printed[h["vcpu"]], f"{s} vs {counts}")
+sys.exit(1 if fails else 0)
