@@ -39,7 +39,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
-.PHONY: all check check-asan check-vm test deps run bench bench-live install clean static vm-image kernel
+.PHONY: bench-kernel all check check-asan check-vm test deps run bench bench-live install clean static vm-image kernel
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 # BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by src/bpf_source.c.
@@ -123,7 +123,7 @@ check-asan:
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static BPF_LIBS="-lbpf -lelf -lz -lzstd" \
-		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny
+		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when
 # it has VMX/SVM, else inside the nested-SVM testbed), kvmexitgen as workload.
@@ -140,6 +140,17 @@ bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 bench-live: vm-image
 	O=$(O) bench/live_cost.sh
 	O=$(O) bench/live_rss.sh
+
+# What the kernel patch series costs a CPUID exit, against stock KVM and the
+# naive counter (kernel/naive).
+bench-kernel: vm-image kernel $(O)/bench/counter_contention
+	O=$(O) bench/kernel_cost.sh
+	$(O)/bench/counter_contention
+
+$(O)/bench/counter_contention: bench/counter_contention.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -pthread
 
 install: $(O)/kvmexitstat $(O)/kvmexitgen $(O)/kvmexitgen
 	install -d $(DESTDIR)$(BINDIR)

@@ -75,7 +75,9 @@ rss_kb() { awk '/VmHWM/ {print \$2}' /proc/\$1/status; }
 GUEST
 
 summarize() { # label unit: the RESULT lines on stdin
-	python3 bench/live_cost_summary.py "$N" "$1" "$2"
+	python3 bench/cost_summary.py "$N" "$1" "$2" none perf "none=nothing attached" \
+		"count=kvmexitstat --count-only" "time=kvmexitstat (with handling time)" \
+		"perf=perf kvm stat record" "tracefs=tracefs text (kvm_exit+kvm_entry)"
 }
 
 make --no-print-directory -s static vm-image O="$O"

@@ -5,7 +5,8 @@
 # initramfs archive of them for the testbed (lib/modules/kvm*.ko).
 #
 #   kernel/build.sh OUT [SERIES]   SERIES: a quilt series file (default
-#                                  kernel/patches/series; /dev/null: stock KVM)
+#                                  kernel/patches/series; /dev/null: stock KVM),
+#                                  naming patches next to it
 # (also as make -C kernel, or make kernel from the top)
 set -euo pipefail
 OUT=$(realpath -m "$1")
@@ -35,8 +36,8 @@ patches=()
 if [ -s "$SERIES" ]; then
 	while read -r p _; do
 		case $p in '' | '#'*) continue ;; esac
-		[ -r "kernel/patches/$p" ] || die "$SERIES names kernel/patches/$p, which does not exist"
-		patches+=("kernel/patches/$p")
+		[ -r "$(dirname "$SERIES")/$p" ] || die "$SERIES names $p, which is not next to it"
+		patches+=("$(dirname "$SERIES")/$p")
 	done <"$SERIES"
 fi
 stamp=$( (echo "$KVER $ver"; cat kernel/build.sh ${patches[@]+"${patches[@]}"}) | sha256sum | cut -c1-16)
