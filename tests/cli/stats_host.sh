@@ -119,7 +119,11 @@ gexits = gen["vcpu"][0]["stats"]["exits"]
 if exact:
     check("the totals hold all its exits (the release hook)", t == gexits, f"({t} vs {gexits})")
 else:
-    check("the totals hold its exits but those of its last moments", 0.9 * gexits <= t <= gexits, f"({t} vs {gexits})")
+    # without the release hook, the exits after the last reading before the
+    # VM ended are not seen: at most one reading period (0.25 s) of them,
+    # with as much again for the reading's own delay
+    check("the totals hold its exits but those of its last moments (at most 0.5 s of them)",
+          gexits - 0.5 * want <= t <= gexits, f"({t} vs {gexits}, {want:.0f} exits/s)")
 sys.exit(1 if fails else 0)
 PY
 cat "$TMP/check"
