@@ -17,6 +17,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Isrc $(CFLAGS)
 LDLIBS = -lm -pthread
 BPF_LIBS = -lbpf -lelf -lz
+STORE_LIBS = -lsqlite3
 
 ifeq ($(V),1)
 Q =
@@ -28,7 +29,7 @@ endif
 
 LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
-	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c
+	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
@@ -74,9 +75,9 @@ $(O)/kvmexitgen: $(GEN_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS)
+$(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS) $(STATIC_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(STORE_LIBS) $(LDLIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
 	$(call msg,CC,$@)
@@ -122,7 +123,7 @@ check-asan:
 
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
-	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS=-static BPF_LIBS="-lbpf -lelf -lz -lzstd" \
+	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
 		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when

@@ -20,6 +20,7 @@
 #include "hostcpu.h"
 #include "numparse.h"
 #include "render.h"
+#include "store.h"
 #include "vm_names.h"
 
 #define MAX_PIDS 64
@@ -57,6 +58,25 @@ void cmd_live_usage(FILE *out)
 	      out);
 }
 
+void cmd_record_usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat record -o FILE.db [OPTIONS] [INTERVAL [COUNT]]\n"
+	      "       kvmexitstat record -o FILE.db --from-trace TRACE [--isa ISA] [INTERVAL]\n"
+	      "Record live exit statistics into an SQLite store: what each interval (default 1 s)\n"
+	      "added per VM, vCPU and reason (count, handling time, histogram), COUNT times or\n"
+	      "until stopped. A run killed at any moment loses at most the interval in progress.\n"
+	      "With --from-trace, a text trace is stored instead, in intervals of its own clock.\n"
+	      "Read it back with 'kvmexitstat report FILE.db' or sqlite3 (schema: README.md).\n"
+	      "\n"
+	      "  -o, --output FILE.db   the store (created, or a new run appended to it)\n"
+	      "      --from-trace FILE  a kvm_exit/kvm_entry trace ('-': stdin) instead of live exits\n"
+	      "      --isa ISA          with --from-trace: vmx or svm for reasons given as numbers\n"
+	      "  -p, --pid PID, -n, --name NAME, -s, --source WHAT, --count-only, --bpf KIND\n"
+	      "                         as for live statistics (kvmexitstat --help)\n"
+	      "  -h, --help\n",
+	      out);
+}
+
 struct live {
 	struct render_opts ro;
 	bool latency;
@@ -69,6 +89,9 @@ struct live {
 	size_t nnames;
 	uint32_t pids[MAX_PIDS];
 	size_t npids;
+	bool record;                  /* kvmexitstat record: intervals go to the store */
+	const char *store_path;
+	struct store *store;
 };
 
 static void now_hms(char *buf, size_t len)
@@ -280,6 +303,13 @@ static int retire_ended(struct live *l)
 	return 0;
 }
 
+static uint64_t real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static int report(struct live *l, const struct snapshot *s, double seconds, bool total, bool first)
 {
 	char when[16];
@@ -346,6 +376,11 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 				l->names_wanted[l->nnames++] = optarg;
 			break;
 		case 'o':
+			if (l->record) {
+				l->store_path = optarg;
+				break;
+			}
+			/* fall through */
 		case 'b':
 			bad = render_option(c, optarg, &l->ro);
 			break;
@@ -370,10 +405,15 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 				bad = "--bpf: expected btf or classic";
 			break;
 		case 'h':
-			cmd_live_usage(stdout);
+			(l->record ? cmd_record_usage : cmd_live_usage)(stdout);
 			exit(EXIT_OK);
 		default:
-			cmd_live_usage(stderr);
+			(l->record ? cmd_record_usage : cmd_live_usage)(stderr);
+			return EXIT_USAGE;
+		}
+		if (l->record && (c == 'b' || c == 'S' || c == 'l')) {
+			fprintf(stderr, "kvmexitstat record: -%c is for what is shown; the store keeps every VM, "
+					"vCPU and reason with its handling time\n", c);
 			return EXIT_USAGE;
 		}
 		if (bad) {
@@ -403,6 +443,10 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 		fprintf(stderr, "kvmexitstat: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
+	if (l->record && !l->store_path) {
+		fprintf(stderr, "kvmexitstat record: no store: give -o FILE.db\n");
+		return EXIT_USAGE;
+	}
 	if (*count_only && l->latency) {
 		fprintf(stderr, "kvmexitstat: --latency needs handling times, which --count-only leaves out\n");
 		return EXIT_USAGE;
@@ -415,13 +459,14 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 	return 0;
 }
 
-int cmd_live(int argc, char **argv)
+static int live_main(int argc, char **argv, bool record)
 {
-	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT } };
+	/* record keeps ended VMs' totals only per reason: it prints none */
+	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT }, .record = record };
 	bool count_only = false;
 	enum bpf_flavour flavour = FLAVOUR_AUTO;
 	int sources = SRC_AUTO;
-	double interval = 0;
+	double interval = record ? 1 : 0;
 	uint64_t count = 0;
 	char msg[512];
 	int status = EXIT_FAIL, err;
@@ -476,6 +521,16 @@ int cmd_live(int argc, char **argv)
 	}
 	snprintf(l.describe, sizeof(l.describe), "%s%s%s", l.src ? bpf_source_describe(l.src) : "",
 		 l.src && l.stats ? " + " : "", l.stats ? stats_source_describe(l.stats) : "");
+	uint64_t last_ns = real_ns();
+	if (record) {
+		struct store_run run = { l.describe, interval, last_ns, argc, argv };
+		if (store_create(&l.store, l.store_path, &run, msg, sizeof(msg))) {
+			fprintf(stderr, "kvmexitstat record: %s\n", msg);
+			bpf_source_close(l.src);
+			stats_source_close(l.stats);
+			return EXIT_FAIL;
+		}
+	}
 	snapshot_init(&l.prev);
 	snapshot_init(&l.cur);
 	snapshot_init(&l.delta);
@@ -490,8 +545,12 @@ int cmd_live(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	fprintf(stderr, "kvmexitstat: counting VM exits with %s%s\n", l.describe,
-		interval > 0 ? "" : "; Ctrl-C prints the totals");
+	if (record)
+		fprintf(stderr, "kvmexitstat: recording VM exits with %s into %s, every %g s\n", l.describe,
+			l.store_path, interval);
+	else
+		fprintf(stderr, "kvmexitstat: counting VM exits with %s%s\n", l.describe,
+			interval > 0 ? "" : "; Ctrl-C prints the totals");
 
 	/* Wake at least every second, to name VMs while their processes are
 	 * there and to notice VMs that ended; print only at the interval. */
@@ -523,7 +582,14 @@ int cmd_live(int argc, char **argv)
 		snapshot_clear(&l.delta);
 		if (snapshot_diff(&l.delta, &l.cur, &l.prev))
 			goto out;
-		if (report(&l, &l.delta, t - last, false, first)) {
+		if (record) {
+			uint64_t now_ns = real_ns();
+			if (store_append(l.store, last_ns, now_ns, &l.delta, msg, sizeof(msg))) {
+				err_msg = msg;
+				goto out;
+			}
+			last_ns = now_ns;
+		} else if (report(&l, &l.delta, t - last, false, first)) {
 			err_msg = "writing the report failed";
 			goto out;
 		}
@@ -535,6 +601,29 @@ int cmd_live(int argc, char **argv)
 			goto out;
 		last = t;
 		done++;
+	}
+
+	if (record) {
+		/* stopped (not killed): the interval in progress too */
+		uint64_t nint, nrows, now_ns = real_ns();
+		if (read_sources(&l)) {
+			err_msg = "reading the BPF maps failed";
+			goto out;
+		}
+		name_vms(&l, &l.cur);
+		snapshot_clear(&l.delta);
+		if (snapshot_diff(&l.delta, &l.cur, &l.prev))
+			goto out;
+		if (now_ns > last_ns && store_append(l.store, last_ns, now_ns, &l.delta, msg, sizeof(msg))) {
+			err_msg = msg;
+			goto out;
+		}
+		store_counts(l.store, &nint, &nrows);
+		fprintf(stderr, "kvmexitstat record: %llu intervals, %llu rows in %s\n", (unsigned long long)nint,
+			(unsigned long long)nrows, l.store_path);
+		status = EXIT_OK;
+		err_msg = NULL;
+		goto out;
 	}
 
 	/* Totals: what the maps hold now, and the VMs that ended on the way. */
@@ -562,6 +651,7 @@ out:
 		fprintf(stderr, "kvmexitstat: %s\n", err_msg);
 	bpf_source_close(l.src);
 	stats_source_close(l.stats);
+	store_close(l.store);
 	snapshot_free(&l.stats_last);
 	snapshot_free(&l.prev);
 	snapshot_free(&l.cur);
@@ -569,4 +659,14 @@ out:
 	snapshot_free(&l.retired);
 	snapshot_free(&l.names);
 	return status;
+}
+
+int cmd_live(int argc, char **argv)
+{
+	return live_main(argc, argv, false);
+}
+
+int cmd_record_live(int argc, char **argv)
+{
+	return live_main(argc, argv, true);
 }

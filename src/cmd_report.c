@@ -10,12 +10,14 @@
 #include "importer.h"
 #include "numparse.h"
 #include "render.h"
+#include "store.h"
 
 static void usage(FILE *out)
 {
 	fputs("Usage: kvmexitstat report [OPTIONS] FILE...   ('-' reads stdin)\n"
 	      "Per-reason VM exit statistics from kvm_exit/kvm_entry lines (ftrace trace or\n"
-	      "trace_pipe, trace-cmd report, perf script) and CMPE283 kernel log lines.\n"
+	      "trace_pipe, trace-cmd report, perf script), CMPE283 kernel log lines, or a\n"
+	      "store written by 'kvmexitstat record'.\n"
 	      "\n"
 	      "  -o, --output FORMAT   table (default), json or csv\n"
 	      "  -b, --by WHAT         reason (default), vm or vcpu\n"
@@ -23,8 +25,42 @@ static void usage(FILE *out)
 	      "      --isa ISA         vmx or svm: decode reasons as this ISA (default: from the names)\n"
 	      "      --strict          stop with an error at the first line that cannot be decoded\n"
 	      "  -j, --threads N       threads for large files (default: the online CPUs)\n"
+	      "      --from T, --to T  a store's intervals that lie wholly inside this window: T in\n"
+	      "                        seconds from the recording's start, or @ and Unix seconds\n"
 	      "  -h, --help            this help\n",
 	      out);
+}
+
+/* A record store's intervals in the window, added to the report's exits. */
+static int read_store(struct importer *im, const char *path, const struct store_window *w, struct store_info *all)
+{
+	struct snapshot s;
+	struct store_info info;
+	char msg[512];
+
+	snapshot_init(&s);
+	int err = store_read(path, w, &s, &info, msg, sizeof(msg));
+	if (err)
+		fprintf(stderr, "kvmexitstat report: %s\n", msg);
+	else if (snapshot_merge(&im->exits, &s))
+		err = -ENOMEM;
+	snapshot_free(&s);
+	if (err == -ENOMEM)
+		fprintf(stderr, "kvmexitstat report: out of memory\n");
+	if (err)
+		return err;
+	/* several stores: one span from the first start to the last end */
+	if (!all->intervals || info.first_ns < all->first_ns)
+		all->first_ns = info.first_ns;
+	if (info.last_ns > all->last_ns)
+		all->last_ns = info.last_ns;
+	all->runs += info.runs;
+	all->intervals += info.intervals;
+	if (!all->source[0]) {
+		memcpy(all->source, info.source, sizeof(all->source));
+		memcpy(all->host, info.host, sizeof(all->host));
+	}
+	return 0;
 }
 
 int cmd_report(int argc, char **argv)
@@ -36,6 +72,8 @@ int cmd_report(int argc, char **argv)
 		{ "isa", required_argument, NULL, 'I' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -43,6 +81,9 @@ int cmd_report(int argc, char **argv)
 	struct importer im;
 	int c, status = EXIT_OK;
 	bool any_data = false;
+	struct store_window win = { 0 };
+	struct store_info info = { 0 };
+	size_t nstores = 0;
 
 	importer_init(&im);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -70,6 +111,14 @@ int cmd_report(int argc, char **argv)
 			else
 				im.threads = (unsigned)num;
 			break;
+		case 'F':
+			bad = store_parse_time(optarg, &win.from_abs, &win.from_s, &win.from_ns);
+			win.has_from = true;
+			break;
+		case 'T':
+			bad = store_parse_time(optarg, &win.to_abs, &win.to_s, &win.to_ns);
+			win.has_to = true;
+			break;
 		case 'h':
 			usage(stdout);
 			importer_free(&im);
@@ -92,6 +141,21 @@ int cmd_report(int argc, char **argv)
 	}
 
 	for (int i = optind; i < argc; i++) {
+		if (strcmp(argv[i], "-") && store_is_store(argv[i])) {
+			int err = read_store(&im, argv[i], &win, &info);
+			if (err == -ENOMEM)
+				goto fail;
+			if (err)
+				status = EXIT_FAIL;
+			else
+				any_data = true, nstores++;
+			continue;
+		}
+		if (win.has_from || win.has_to) {
+			fprintf(stderr, "kvmexitstat report: %s: --from and --to apply to record stores, not traces\n",
+				argv[i]);
+			goto fail;
+		}
 		int err = importer_read_path(&im, argv[i]);
 		if (err == -EINVAL && im.strict)
 			goto fail; /* the bad line was reported */
@@ -116,7 +180,7 @@ int cmd_report(int argc, char **argv)
 	struct exit_stat total;
 	snapshot_total(&im.exits, &total);
 	struct report_meta meta = {
-		.source = "trace",
+		.source = nstores == (size_t)(argc - optind) ? "record" : nstores ? "record+trace" : "trace",
 		.inputs = (const char *const *)argv + optind,
 		.ninputs = (size_t)(argc - optind),
 		.lines = im.lines,
@@ -125,7 +189,14 @@ int cmd_report(int argc, char **argv)
 		.unparsed = im.unparsed,
 		.has_span = im.has_ts,
 		.span_ns = im.last_ts - im.first_ts,
+		.recorded = nstores ? &info : NULL,
 	};
+	if (nstores)
+		meta.paired = total.timed;
+	if (nstores && !im.has_ts) {
+		meta.has_span = true;
+		meta.span_ns = info.last_ns - info.first_ns;
+	}
 	if (render_report(stdout, &im, &ro, &meta)) {
 		fprintf(stderr, "kvmexitstat report: writing the report failed: %s\n", strerror(errno));
 		goto fail;

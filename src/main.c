@@ -13,6 +13,8 @@ static void usage(FILE *out)
 	      "  report [OPTIONS] FILE...   per-reason exit statistics from kvm_exit/kvm_entry\n"
 	      "                             trace text (ftrace, trace-cmd report, perf script)\n"
 	      "                             or the CMPE283 kernel log; '-' reads stdin\n"
+	      "  record -o FILE.db [INTERVAL] live exit statistics into an SQLite store, an\n"
+	      "                             interval at a time (or --from-trace TRACE)\n"
 	      "  reasons [vmx|svm]          the exit-reason decode tables\n"
 	      "\n"
 	      "Options:\n"
@@ -37,6 +39,8 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (!strcmp(cmd, "reasons"))
 		return cmd_reasons(argc - 1, argv + 1);
+	if (!strcmp(cmd, "record"))
+		return cmd_record(argc - 1, argv + 1);
 	/* no command: the live collector, with its options and INTERVAL [COUNT] */
 	return cmd_live(argc, argv);
 }

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ---- option names ------------------------------------------------------ */
 
@@ -386,7 +387,23 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 		format_ns(m->span_ns, span, sizeof(span));
 	/* a kernel log alone needs no line about trace events */
 	bool trace = m->exits || m->unparsed || !nk;
-	if (trace)
+	if (m->recorded) {
+		const struct store_info *r = m->recorded;
+		char a[32], b[32];
+		time_t ta = (time_t)(r->first_ns / 1000000000u), tb = (time_t)(r->last_ns / 1000000000u);
+		struct tm tma, tmb;
+		if (r->first_ns >= 946684800ull * 1000000000u) { /* wall clock */
+			strftime(a, sizeof(a), "%Y-%m-%d %H:%M:%S", localtime_r(&ta, &tma));
+			strftime(b, sizeof(b), "%H:%M:%S", localtime_r(&tb, &tmb));
+		} else { /* a trace's clock (seconds since boot) */
+			snprintf(a, sizeof(a), "%.6f s", (double)r->first_ns / 1e9);
+			snprintf(b, sizeof(b), "%.6f s", (double)r->last_ns / 1e9);
+		}
+		fprintf(out, "Recorded: %" PRIu64 " interval%s of %" PRIu64 " run%s, %s to %s (%s), host %s, source %s\n",
+			r->intervals, r->intervals == 1 ? "" : "s", r->runs, r->runs == 1 ? "" : "s", a, b, span,
+			r->host, r->source);
+		fprintf(out, "%" PRIu64 " exits, %" PRIu64 " with handling time\n", m->exits, m->paired);
+	} else if (trace)
 		fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %" PRIu64
 			" undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "", span,
 			m->unparsed);
@@ -507,6 +524,15 @@ static void json_meta(FILE *out, const struct report_meta *m, const struct rende
 		m->unparsed);
 	if (m->has_span)
 		fprintf(out, ",\"span_ns\":%" PRIu64, m->span_ns);
+	if (m->recorded) {
+		fprintf(out, ",\"recorded\":{\"runs\":%" PRIu64 ",\"intervals\":%" PRIu64 ",\"start_ns\":%" PRIu64
+			",\"end_ns\":%" PRIu64 ",\"source\":", m->recorded->runs, m->recorded->intervals,
+			m->recorded->first_ns, m->recorded->last_ns);
+		json_string(out, m->recorded->source);
+		fputs(",\"host\":", out);
+		json_string(out, m->recorded->host);
+		fputc('}', out);
+	}
 }
 
 static void json_klog(FILE *out, const struct klog_series *k, const struct rows *krows)

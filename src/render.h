@@ -8,6 +8,7 @@
 
 #include "importer.h"
 #include "stats.h"
+#include "store.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_REASON };
@@ -26,6 +27,7 @@ struct report_meta {
 	uint64_t lines, exits, paired, unparsed;
 	int has_span;
 	uint64_t span_ns;
+	const struct store_info *recorded; /* the report reads record stores */
 };
 
 int out_format_parse(const char *s, enum out_format *f);

@@ -15,6 +15,24 @@ begin() { # case name, kvmexitstat arguments...
 }
 end() {
 	kill -INT $LP; wait $LP; echo "# kvmexitstat exit $?"; cat /tmp/live.err
+	sections
+}
+# record_begin NAME ARGS... / record_end: the same with kvmexitstat record,
+# the case's numbers read back with kvmexitstat report FILE.db (as rows of
+# the totals, for live_check.py)
+record_begin() {
+	name=$1; shift
+	rm -f /tmp/rec.db*
+	kvmexitstat record -o /tmp/rec.db 0.2 "$@" 2>/tmp/live.err &
+	LP=$!
+	sleep 2
+}
+record_end() {
+	kill -INT $LP; wait $LP; echo "# kvmexitstat record exit $?"; cat /tmp/live.err
+	kvmexitstat report -o csv --by vcpu /tmp/rec.db 2>>/tmp/live.err | sed '1s/^/time,/; 2,$s/^/total,/' >/tmp/live.csv
+	sections
+}
+sections() {
 	echo "== case $name =="
 	echo "-- gen"; cat /tmp/gen*.json; rm -f /tmp/gen*.json
 	echo "-- live"; cat /tmp/live.csv

@@ -35,6 +35,9 @@ kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
 /tmp/othergen --timeout 60 --json --cpuid 400 --io-in 50 >/tmp/gen2.json & G2=\$!
 wait \$G1 \$G2
 end
+record_begin recorded
+kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
+record_end
 begin classic --bpf classic
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
@@ -87,6 +90,7 @@ check one_vm_2vcpus
 check two_vms --with-stats
 check pid_filter --only-pid-of 0
 check name_filter --only-pid-of 0
+check recorded
 check classic --source "tracepoint (SVM, exit->entry timing)"
 check intervals --intervals
 check high_rate

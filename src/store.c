@@ -1,0 +1,541 @@
+/* The record store in SQLite. Schema (version 1), for users of sqlite3:
+ *
+ *   runs(id, started_ns, host, source, interval_s, command)
+ *       one per `kvmexitstat record`; a store may hold several
+ *   intervals(id, run, start_ns, end_ns)
+ *       wall-clock Unix nanoseconds (a trace's own clock for --from-trace)
+ *   exits(interval, pid, vcpu, tid, isa, code, count, timed, time_ns,
+ *         min_ns, max_ns, hist)
+ *       what the interval added per (VM process, vCPU, reason): exits,
+ *       exits with a handling time, their sum, min and max in ns, and
+ *       hist "SLOT:N,...": N exits took [2^SLOT, 2^(SLOT+1)) ns (slot 0:
+ *       [0, 2)); vcpu -1 with the thread in tid when the vCPU is not known
+ *   vms(run, pid, name)           the VM names seen
+ *   reasons(isa, code, name)      names of the codes in exits
+ *   exits_named                   a view: exits with start/end, vm and reason
+ *   meta(key, value)              schema version
+ *
+ * SQLite's integers are signed: codes are stored as int64 (SVM's
+ * SVM_EXIT_ERR is -1). */
+#define _GNU_SOURCE
+#include "store.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+
+#define SCHEMA_VERSION "1"
+
+static const char *schema =
+	"PRAGMA journal_mode=WAL;"
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"INSERT OR IGNORE INTO meta VALUES('schema', '" SCHEMA_VERSION "');"
+	"CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_ns INTEGER NOT NULL, host TEXT NOT NULL,"
+	" source TEXT NOT NULL, interval_s REAL NOT NULL, command TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS intervals(id INTEGER PRIMARY KEY, run INTEGER NOT NULL REFERENCES runs(id),"
+	" start_ns INTEGER NOT NULL, end_ns INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS exits(interval INTEGER NOT NULL REFERENCES intervals(id), pid INTEGER NOT NULL,"
+	" vcpu INTEGER NOT NULL, tid INTEGER NOT NULL, isa TEXT NOT NULL, code INTEGER NOT NULL,"
+	" count INTEGER NOT NULL, timed INTEGER NOT NULL, time_ns INTEGER NOT NULL, min_ns INTEGER,"
+	" max_ns INTEGER, hist TEXT);"
+	"CREATE INDEX IF NOT EXISTS exits_by_interval ON exits(interval);"
+	"CREATE TABLE IF NOT EXISTS vms(run INTEGER NOT NULL, pid INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(run, pid));"
+	"CREATE TABLE IF NOT EXISTS reasons(isa TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
+	" PRIMARY KEY(isa, code));"
+	"CREATE VIEW IF NOT EXISTS exits_named AS SELECT i.run, i.start_ns, i.end_ns, e.pid, v.name AS vm,"
+	" e.vcpu, e.tid, e.isa, e.code, r.name AS reason, e.count, e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist"
+	" FROM exits e JOIN intervals i ON i.id = e.interval"
+	" LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid"
+	" LEFT JOIN reasons r ON r.isa = e.isa AND r.code = e.code;";
+
+struct store {
+	sqlite3 *db;
+	const char *path;
+	int64_t run;
+	sqlite3_stmt *ins_interval, *ins_exit, *ins_vm, *ins_reason;
+	uint64_t intervals, rows;
+};
+
+static void say(char *err, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, len, fmt, ap);
+	va_end(ap);
+}
+
+static const char *isa_text(uint8_t isa)
+{
+	return isa == ISA_KVM ? "kvm" : isa_name((enum isa)isa);
+}
+
+static uint8_t isa_from_text(const char *s)
+{
+	enum isa isa = ISA_UNKNOWN;
+	return isa_parse(s, &isa) ? ISA_UNKNOWN : (uint8_t)isa;
+}
+
+/* "11:3,12:40": the non-empty slots of a histogram */
+static void hist_text(const struct exit_stat *st, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < HIST_SLOTS && n < len; i++)
+		if (st->hist[i])
+			n += (size_t)snprintf(buf + n, len - n, "%s%u:%llu", n ? "," : "", i,
+					      (unsigned long long)st->hist[i]);
+}
+
+static int hist_parse(const char *s, struct exit_stat *st)
+{
+	while (s && *s) {
+		char *end;
+		errno = 0;
+		unsigned long slot = strtoul(s, &end, 10);
+		if (errno || *end != ':' || slot >= HIST_SLOTS)
+			return -EINVAL;
+		unsigned long long n = strtoull(end + 1, &end, 10);
+		if (errno || (*end && *end != ','))
+			return -EINVAL;
+		st->hist[slot] += n;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	if (!st) {
+		say(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	st->path = path;
+	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(st->db, 2000);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, schema, NULL, NULL, NULL);
+	/* an application crash loses nothing committed with WAL and NORMAL */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_stmt *q;
+	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	bool ours = sqlite3_step(q) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION);
+	sqlite3_finalize(q);
+	if (!ours) {
+		say(err, errlen, "%s: a store of another schema version", path);
+		store_close(st);
+		return -EINVAL;
+	}
+	rc = sqlite3_prepare_v2(st->db, "INSERT INTO runs(started_ns, host, source, interval_s, command) VALUES(?,?,?,?,?)",
+				-1, &q, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	char host[256] = "", command[1024] = "kvmexitstat";
+	gethostname(host, sizeof(host) - 1);
+	for (int i = 0; i < run->argc; i++) {
+		size_t n = strlen(command);
+		snprintf(command + n, sizeof(command) - n, " %s", run->argv[i]);
+	}
+	sqlite3_bind_int64(q, 1, (int64_t)run->started_ns);
+	sqlite3_bind_text(q, 2, host, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 3, run->source, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_double(q, 4, run->interval_s);
+	sqlite3_bind_text(q, 5, command, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	if (rc != SQLITE_DONE)
+		goto fail;
+	st->run = sqlite3_last_insert_rowid(st->db);
+	if ((rc = sqlite3_prepare_v2(st->db, "INSERT INTO intervals(run, start_ns, end_ns) VALUES(?,?,?)", -1,
+				     &st->ins_interval, NULL)) ||
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO exits VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st->ins_exit,
+				     NULL)) ||
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO vms VALUES(?,?,?)", -1, &st->ins_vm, NULL)) ||
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO reasons VALUES(?,?,?)", -1, &st->ins_reason,
+				     NULL)))
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	say(err, errlen, "%s: cannot write the store: %s", path, st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	store_close(st);
+	return -EIO;
+}
+
+static int step_reset(sqlite3_stmt *q)
+{
+	int rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return rc == SQLITE_DONE ? 0 : rc;
+}
+
+static int append_rows(struct store *st, int64_t interval, const struct snapshot *delta)
+{
+	char hist[HIST_SLOTS * 24], name[REASON_NAME_MAX];
+	int rc;
+
+	for (size_t i = 0; i < delta->cap; i++) {
+		const struct snap_entry *e = &delta->slots[i];
+		if (!e->used)
+			continue;
+		const struct exit_key *k = &e->key;
+		const struct exit_stat *s = &e->st;
+		sqlite3_stmt *q = st->ins_exit;
+		sqlite3_bind_int64(q, 1, interval);
+		sqlite3_bind_int64(q, 2, k->pid);
+		sqlite3_bind_int64(q, 3, k->vcpu);
+		sqlite3_bind_int64(q, 4, k->tid);
+		sqlite3_bind_text(q, 5, isa_text(k->isa), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 6, (int64_t)k->reason);
+		sqlite3_bind_int64(q, 7, (int64_t)s->count);
+		sqlite3_bind_int64(q, 8, (int64_t)s->timed);
+		sqlite3_bind_int64(q, 9, (int64_t)s->sum_ns);
+		if (s->timed) {
+			hist_text(s, hist, sizeof(hist));
+			sqlite3_bind_int64(q, 10, (int64_t)s->min_ns);
+			sqlite3_bind_int64(q, 11, (int64_t)s->max_ns);
+			sqlite3_bind_text(q, 12, hist, -1, SQLITE_STATIC);
+		}
+		if ((rc = step_reset(q)))
+			return rc;
+		q = st->ins_reason;
+		sqlite3_bind_text(q, 1, isa_text(k->isa), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, (int64_t)k->reason);
+		sqlite3_bind_text(q, 3, reason_format((enum isa)k->isa, k->reason, name, sizeof(name)), -1,
+				  SQLITE_STATIC);
+		if ((rc = step_reset(q)))
+			return rc;
+		st->rows++;
+	}
+	for (size_t i = 0; i < delta->nnames; i++) {
+		sqlite3_stmt *q = st->ins_vm;
+		sqlite3_bind_int64(q, 1, st->run);
+		sqlite3_bind_int64(q, 2, delta->names[i].pid);
+		sqlite3_bind_text(q, 3, delta->names[i].name, -1, SQLITE_STATIC);
+		if ((rc = step_reset(q)))
+			return rc;
+	}
+	return 0;
+}
+
+int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta, char *err,
+		 size_t errlen)
+{
+	int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(st->ins_interval, 1, st->run);
+		sqlite3_bind_int64(st->ins_interval, 2, (int64_t)start_ns);
+		sqlite3_bind_int64(st->ins_interval, 3, (int64_t)end_ns);
+		rc = step_reset(st->ins_interval);
+	}
+	if (rc == SQLITE_OK)
+		rc = append_rows(st, sqlite3_last_insert_rowid(st->db), delta);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		say(err, errlen, "%s: cannot write the interval: %s", st->path, sqlite3_errmsg(st->db));
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return -EIO;
+	}
+	st->intervals++;
+	return 0;
+}
+
+void store_counts(const struct store *st, uint64_t *intervals, uint64_t *rows)
+{
+	*intervals = st->intervals;
+	*rows = st->rows;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_finalize(st->ins_interval);
+	sqlite3_finalize(st->ins_exit);
+	sqlite3_finalize(st->ins_vm);
+	sqlite3_finalize(st->ins_reason);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+bool store_is_store(const char *path)
+{
+	char buf[16];
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	bool yes = fread(buf, 1, 16, f) == 16 && !memcmp(buf, "SQLite format 3", 16);
+	fclose(f);
+	return yes;
+}
+
+const char *store_parse_time(const char *arg, bool *abs, double *s, uint64_t *ns)
+{
+	char *end;
+
+	if (arg[0] == '@') {
+		errno = 0;
+		double v = strtod(arg + 1, &end);
+		if (!arg[1] || *end || errno || !(v >= 0 && v < 1e10))
+			return "expected @ and Unix seconds";
+		*abs = true;
+		*ns = (uint64_t)(v * 1e9 + 0.5);
+		return NULL;
+	}
+	errno = 0;
+	*s = strtod(arg, &end);
+	if (!*arg || *end || errno || *s < 0 || *s > 1e12)
+		return "expected seconds from the start of the recording, or @ and Unix seconds";
+	*abs = false;
+	return NULL;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static int open_read(const char *path, sqlite3 **db, char *err, size_t errlen)
+{
+	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
+	sqlite3_stmt *q = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(*db, 2000);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(*db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
+	if (rc != SQLITE_OK) {
+		say(err, errlen, "%s: not a kvmexitstat record store (%s)", path, sqlite3_errmsg(*db));
+		sqlite3_finalize(q);
+		sqlite3_close(*db);
+		return -EINVAL;
+	}
+	bool ours = sqlite3_step(q) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION);
+	sqlite3_finalize(q);
+	if (!ours) {
+		say(err, errlen, "%s: a store of another schema version", path);
+		sqlite3_close(*db);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The names of KVM's statistics, as the store recorded them: the running
+ * process may not have them (or have another KVM's). */
+static int load_kvm_names(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(db, "SELECT code, name FROM reasons WHERE isa = 'kvm' ORDER BY code", -1, &q, NULL))
+		return -EIO;
+	char **names = NULL;
+	size_t n = 0;
+	uint64_t exits = UINT64_MAX;
+	int err = 0;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		int64_t code = sqlite3_column_int64(q, 0);
+		if (code < 0 || code > 4096)
+			continue;
+		if ((size_t)code >= n) {
+			char **v = realloc(names, ((size_t)code + 1) * sizeof(*v));
+			if (!v) {
+				err = -ENOMEM;
+				break;
+			}
+			memset(v + n, 0, ((size_t)code + 1 - n) * sizeof(*v));
+			names = v;
+			n = (size_t)code + 1;
+		}
+		names[code] = strdup((const char *)sqlite3_column_text(q, 1));
+		if (names[code] && !strcmp(names[code], "exits"))
+			exits = (uint64_t)code;
+	}
+	sqlite3_finalize(q);
+	if (!err && n) {
+		for (size_t i = 0; i < n; i++)
+			if (!names[i] && asprintf(&names[i], "counter%zu", i) < 0)
+				names[i] = NULL;
+		err = reasons_set_kvm_stats((const char *const *)names, n, exits);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return err;
+}
+
+/* The window in absolute ns, from the store's first interval. */
+static void window_bounds(sqlite3 *db, const struct store_window *w, int64_t *from, int64_t *to)
+{
+	int64_t first = 0;
+	sqlite3_stmt *q;
+	if (!sqlite3_prepare_v2(db, "SELECT min(start_ns) FROM intervals", -1, &q, NULL)) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			first = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	*from = INT64_MIN;
+	*to = INT64_MAX;
+	if (w && w->has_from)
+		*from = w->from_abs ? (int64_t)w->from_ns : first + (int64_t)(w->from_s * 1e9 + 0.5);
+	if (w && w->has_to)
+		*to = w->to_abs ? (int64_t)w->to_ns : first + (int64_t)(w->to_s * 1e9 + 0.5);
+}
+
+static void add_info_text(char *dst, size_t len, const char *s)
+{
+	if (!s || strstr(dst, s))
+		return;
+	size_t n = strlen(dst);
+	snprintf(dst + n, len - n, "%s%s", n ? "; " : "", s);
+}
+
+static int read_info(sqlite3 *db, int64_t from, int64_t to, struct store_info *info)
+{
+	sqlite3_stmt *q;
+	memset(info, 0, sizeof(*info));
+	if (sqlite3_prepare_v2(db,
+			       "SELECT count(DISTINCT i.run), count(*), min(i.start_ns), max(i.end_ns) FROM intervals i"
+			       " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2",
+			       -1, &q, NULL))
+		return -EIO;
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_int64(q, 2, to);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		info->runs = (uint64_t)sqlite3_column_int64(q, 0);
+		info->intervals = (uint64_t)sqlite3_column_int64(q, 1);
+		info->first_ns = (uint64_t)sqlite3_column_int64(q, 2);
+		info->last_ns = (uint64_t)sqlite3_column_int64(q, 3);
+	}
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(db,
+			       "SELECT DISTINCT r.source, r.host FROM runs r JOIN intervals i ON i.run = r.id"
+			       " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY r.id",
+			       -1, &q, NULL))
+		return -EIO;
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_int64(q, 2, to);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		add_info_text(info->source, sizeof(info->source), (const char *)sqlite3_column_text(q, 0));
+		add_info_text(info->host, sizeof(info->host), (const char *)sqlite3_column_text(q, 1));
+	}
+	sqlite3_finalize(q);
+	return 0;
+}
+
+/* Each row of the window, in interval order: add it to cur; when the
+ * interval changes, hand cur to fn (if any) and clear it. */
+static int read_rows(sqlite3 *db, int64_t from, int64_t to, struct snapshot *acc, store_interval_fn fn, void *ctx,
+		     const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *q;
+	int rc = sqlite3_prepare_v2(db,
+				    "SELECT i.id, i.start_ns, i.end_ns, e.pid, e.vcpu, e.tid, e.isa, e.code, e.count,"
+				    " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name"
+				    " FROM intervals i LEFT JOIN exits e ON e.interval = i.id"
+				    " LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid"
+				    " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY i.start_ns, i.id",
+				    -1, &q, NULL);
+	if (rc) {
+		say(err, errlen, "%s: cannot read the store: %s", path, sqlite3_errmsg(db));
+		return -EIO;
+	}
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_int64(q, 2, to);
+	int64_t cur_id = -1, cur_start = 0, cur_end = 0;
+	int res = 0;
+	while (!res && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0);
+		if (fn && id != cur_id && cur_id >= 0) {
+			if ((res = fn(ctx, (uint64_t)cur_start, (uint64_t)cur_end, acc)))
+				break;
+			snapshot_clear(acc);
+		}
+		cur_id = id;
+		cur_start = sqlite3_column_int64(q, 1);
+		cur_end = sqlite3_column_int64(q, 2);
+		if (sqlite3_column_type(q, 3) == SQLITE_NULL)
+			continue; /* an interval without exits */
+		struct exit_key k = {
+			.pid = (uint32_t)sqlite3_column_int64(q, 3),
+			.vcpu = (int32_t)sqlite3_column_int64(q, 4),
+			.tid = (uint32_t)sqlite3_column_int64(q, 5),
+			.isa = isa_from_text((const char *)sqlite3_column_text(q, 6)),
+			.reason = (uint64_t)sqlite3_column_int64(q, 7),
+		};
+		struct exit_stat row = { 0 };
+		row.count = (uint64_t)sqlite3_column_int64(q, 8);
+		row.timed = (uint64_t)sqlite3_column_int64(q, 9);
+		row.sum_ns = (uint64_t)sqlite3_column_int64(q, 10);
+		row.min_ns = (uint64_t)sqlite3_column_int64(q, 11);
+		row.max_ns = (uint64_t)sqlite3_column_int64(q, 12);
+		if (hist_parse((const char *)sqlite3_column_text(q, 13), &row)) {
+			say(err, errlen, "%s: interval %lld: a histogram that does not decode", path, (long long)id);
+			res = -EINVAL;
+			break;
+		}
+		struct exit_stat *st = snapshot_get(acc, &k);
+		const char *name = (const char *)sqlite3_column_text(q, 14);
+		if (!st || (name && !snapshot_name(acc, k.pid) && snapshot_set_name(acc, k.pid, name))) {
+			res = -ENOMEM;
+			break;
+		}
+		stat_merge(st, &row);
+	}
+	if (!res && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		say(err, errlen, "%s: cannot read the store: %s", path, sqlite3_errmsg(db));
+		res = -EIO;
+	}
+	sqlite3_finalize(q);
+	if (!res && fn && cur_id >= 0)
+		res = fn(ctx, (uint64_t)cur_start, (uint64_t)cur_end, acc);
+	if (res == -ENOMEM)
+		say(err, errlen, "out of memory");
+	return res;
+}
+
+static int read_store(const char *path, const struct store_window *w, struct snapshot *acc, store_interval_fn fn,
+		      void *ctx, struct store_info *info, char *err, size_t errlen)
+{
+	sqlite3 *db;
+	int64_t from, to;
+	int res = open_read(path, &db, err, errlen);
+	if (res)
+		return res;
+	window_bounds(db, w, &from, &to);
+	if ((res = load_kvm_names(db)) || (res = read_info(db, from, to, info))) {
+		say(err, errlen, "%s: cannot read the store: %s", path, res == -ENOMEM ? "out of memory" : sqlite3_errmsg(db));
+	} else if (!info->intervals) {
+		say(err, errlen, "%s: no recorded interval%s", path, w && (w->has_from || w->has_to) ? " lies wholly inside the window" : "");
+		res = -ENODATA;
+	} else {
+		res = read_rows(db, from, to, acc, fn, ctx, path, err, errlen);
+	}
+	sqlite3_close(db);
+	return res;
+}
+
+int store_read(const char *path, const struct store_window *w, struct snapshot *out, struct store_info *info,
+	       char *err, size_t errlen)
+{
+	return read_store(path, w, out, NULL, NULL, info, err, errlen);
+}
+
+int store_each_interval(const char *path, const struct store_window *w, store_interval_fn fn, void *ctx,
+			struct store_info *info, char *err, size_t errlen)
+{
+	struct snapshot cur;
+	snapshot_init(&cur);
+	int res = read_store(path, w, &cur, fn, ctx, info, err, errlen);
+	snapshot_free(&cur);
+	return res;
+}

@@ -1,0 +1,72 @@
+/* The record store: one snapshot delta per interval, in an SQLite file that
+ * users can query with sqlite3 (schema in store.c and README.md). Every
+ * interval is one transaction in WAL mode, so a recorder killed at any
+ * moment leaves a readable file that lost at most the interval in progress. */
+#ifndef KVMEXITSTAT_STORE_H
+#define KVMEXITSTAT_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stats.h"
+
+struct store;
+
+/* What a recording run was. */
+struct store_run {
+	const char *source;   /* as the live source describes itself, or "trace FILE" */
+	double interval_s;
+	uint64_t started_ns;  /* wall clock (or the trace's clock) */
+	int argc;             /* the command line (argv[0] is the command's name) */
+	char **argv;
+};
+
+/* Open path for writing (created with the schema when new; a new run, with
+ * this host's name and the command line, is appended to an existing store). 0, or -errno / -EINVAL with a one-line
+ * message in err. */
+int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen);
+/* One interval [start_ns, end_ns): delta's keys with their counts, times and
+ * histograms, and the names of its VMs. 0 or -EIO (message in err). */
+int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta,
+		 char *err, size_t errlen);
+/* Intervals and rows written so far by this run. */
+void store_counts(const struct store *st, uint64_t *intervals, uint64_t *rows);
+void store_close(struct store *st);
+
+/* Whether the file at path starts as an SQLite database does. */
+bool store_is_store(const char *path);
+
+/* A time window over a store: seconds from the start of its first interval
+ * (from_s/to_s), or absolute wall-clock ns when abs is set. */
+struct store_window {
+	bool has_from, has_to;
+	bool from_abs, to_abs;
+	double from_s, to_s;
+	uint64_t from_ns, to_ns;
+};
+
+/* What a store holds, for the report's header. */
+struct store_info {
+	uint64_t runs, intervals;   /* in the window */
+	uint64_t first_ns, last_ns; /* the window's first start and last end */
+	char source[256];           /* the last run's source ("; " between different ones) */
+	char host[128];
+};
+
+/* Sum the intervals that lie wholly inside the window into out (every key,
+ * VM names too). 0, or a negative errno with a one-line message in err. */
+int store_read(const char *path, const struct store_window *w, struct snapshot *out, struct store_info *info,
+	       char *err, size_t errlen);
+
+/* One interval's rows, for plot: called for each interval in time order
+ * with its delta (valid during the call). */
+typedef int (*store_interval_fn)(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta);
+int store_each_interval(const char *path, const struct store_window *w, store_interval_fn fn, void *ctx,
+			struct store_info *info, char *err, size_t errlen);
+
+/* "30" (seconds from the start), "@1764170000.5" (Unix time, seconds). NULL
+ * or the message for a value that is not one. */
+const char *store_parse_time(const char *arg, bool *abs, double *s, uint64_t *ns);
+
+#endif
