@@ -29,7 +29,8 @@ endif
 
 LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
-	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c
+	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
+	src/plot.c src/cmd_plot.c
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c

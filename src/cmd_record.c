@@ -57,8 +57,8 @@ static int on_line(struct from_trace *f, const char *line, size_t len)
 	return importer_line(&f->im, line, len);
 }
 
-static int record_trace(const char *path, const char *store_path, double interval, enum isa isa, int argc,
-			char **argv)
+int record_trace(const char *path, const char *store_path, double interval, enum isa isa, int argc, char **argv,
+		 bool quiet)
 {
 	struct from_trace f = { .step_ns = (uint64_t)llround(interval * 1e9) };
 	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
@@ -105,11 +105,14 @@ static int record_trace(const char *path, const char *store_path, double interva
 	}
 	uint64_t nint, nrows;
 	store_counts(f.store, &nint, &nrows);
+	if (quiet)
+		goto done;
 	fprintf(stderr, "kvmexitstat record: %s: %llu intervals, %llu rows in %s", path, (unsigned long long)nint,
 		(unsigned long long)nrows, store_path);
 	if (f.im.unparsed)
 		fprintf(stderr, "; %llu undecodable lines (see above)", (unsigned long long)f.im.unparsed);
 	fputc('\n', stderr);
+done:
 	status = EXIT_OK;
 out:
 	free(line);
@@ -184,5 +187,5 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "kvmexitstat record: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	return record_trace(trace, store, interval, isa, argc, argv);
+	return record_trace(trace, store, interval, isa, argc, argv, false);
 }

@@ -112,12 +112,8 @@ int cmd_report(int argc, char **argv)
 				im.threads = (unsigned)num;
 			break;
 		case 'F':
-			bad = store_parse_time(optarg, &win.from_abs, &win.from_s, &win.from_ns);
-			win.has_from = true;
-			break;
 		case 'T':
-			bad = store_parse_time(optarg, &win.to_abs, &win.to_s, &win.to_ns);
-			win.has_to = true;
+			bad = store_window_option(c, optarg, &win);
 			break;
 		case 'h':
 			usage(stdout);

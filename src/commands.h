@@ -2,7 +2,10 @@
 #ifndef KVMEXITSTAT_COMMANDS_H
 #define KVMEXITSTAT_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "reasons.h"
 
 #define KVMEXITSTAT_VERSION "0.1.0"
 
@@ -17,5 +20,10 @@ int cmd_record(int argc, char **argv);
 /* record from the live sources (cmd_live.c); cmd_record handles --from-trace */
 int cmd_record_live(int argc, char **argv);
 void cmd_record_usage(FILE *out);
+int cmd_plot(int argc, char **argv);
+/* A text trace into a record store, in intervals of its own clock
+ * (cmd_record.c; plot uses it for traces). Returns an exit status. */
+int record_trace(const char *trace, const char *store, double interval, enum isa isa, int argc, char **argv,
+		 bool quiet);
 
 #endif

@@ -15,6 +15,7 @@ static void usage(FILE *out)
 	      "                             or the CMPE283 kernel log; '-' reads stdin\n"
 	      "  record -o FILE.db [INTERVAL] live exit statistics into an SQLite store, an\n"
 	      "                             interval at a time (or --from-trace TRACE)\n"
+	      "  plot FILE.db|TRACE -o F.svg exit rate over time as an SVG chart\n"
 	      "  reasons [vmx|svm]          the exit-reason decode tables\n"
 	      "\n"
 	      "Options:\n"
@@ -41,6 +42,8 @@ int main(int argc, char **argv)
 		return cmd_reasons(argc - 1, argv + 1);
 	if (!strcmp(cmd, "record"))
 		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "plot"))
+		return cmd_plot(argc - 1, argv + 1);
 	/* no command: the live collector, with its options and INTERVAL [COUNT] */
 	return cmd_live(argc, argv);
 }

@@ -284,7 +284,7 @@ bool store_is_store(const char *path)
 	return yes;
 }
 
-const char *store_parse_time(const char *arg, bool *abs, double *s, uint64_t *ns)
+static const char *parse_time(const char *arg, bool *abs, double *s, uint64_t *ns)
 {
 	char *end;
 
@@ -303,6 +303,16 @@ const char *store_parse_time(const char *arg, bool *abs, double *s, uint64_t *ns
 		return "expected seconds from the start of the recording, or @ and Unix seconds";
 	*abs = false;
 	return NULL;
+}
+
+const char *store_window_option(int letter, const char *arg, struct store_window *w)
+{
+	if (letter == 'F') {
+		w->has_from = true;
+		return parse_time(arg, &w->from_abs, &w->from_s, &w->from_ns);
+	}
+	w->has_to = true;
+	return parse_time(arg, &w->to_abs, &w->to_s, &w->to_ns);
 }
 
 /* ---- reading ----------------------------------------------------------- */

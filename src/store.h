@@ -65,8 +65,9 @@ typedef int (*store_interval_fn)(void *ctx, uint64_t start_ns, uint64_t end_ns, 
 int store_each_interval(const char *path, const struct store_window *w, store_interval_fn fn, void *ctx,
 			struct store_info *info, char *err, size_t errlen);
 
-/* "30" (seconds from the start), "@1764170000.5" (Unix time, seconds). NULL
- * or the message for a value that is not one. */
-const char *store_parse_time(const char *arg, bool *abs, double *s, uint64_t *ns);
+/* --from (letter 'F') or --to ('T'): "30" (seconds from the start) or
+ * "@1764170000.5" (Unix time, seconds) into w. NULL, or the message for a
+ * value that is not one. */
+const char *store_window_option(int letter, const char *arg, struct store_window *w);
 
 #endif

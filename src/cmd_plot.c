@@ -1,0 +1,412 @@
+/* kvmexitstat plot FILE.db|TRACE -o out.svg: exit rates over time, one line
+ * per top reason and the rest as "other"; with --latency a second panel of
+ * handling-time percentiles. A trace is first stored (record --from-trace)
+ * in about 100 intervals of its own clock. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "numparse.h"
+#include "plot.h"
+#include "render.h"
+#include "store.h"
+#include "trace_line.h"
+
+#define MAX_TOP 10
+
+static void usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat plot [OPTIONS] FILE.db|TRACE\n"
+	      "Exit rate over time as an SVG chart: one line per top exit reason, the rest as\n"
+	      "\"other\", from a record store or a kvm_exit/kvm_entry trace.\n"
+	      "\n"
+	      "  -o, --output FILE.svg  where to write it (default: stdout)\n"
+	      "  -p, --pid PID          only this VM process (default: every VM, summed)\n"
+	      "  -t, --top N            reasons drawn on their own (default 6, at most 10)\n"
+	      "  -l, --latency          a second panel: p50 and p99 handling time per interval\n"
+	      "      --from T, --to T   a store's time window, as for report\n"
+	      "      --isa ISA          vmx or svm, for a trace whose reasons are numbers\n"
+	      "  -h, --help\n",
+	      out);
+}
+
+struct reason_line {
+	uint8_t isa;
+	uint64_t code;
+	uint64_t total;
+	double *count; /* per interval */
+};
+
+struct collect {
+	uint32_t pid;          /* 0: every VM */
+	size_t n, cap;         /* intervals */
+	double *x, *secs;      /* interval end (s from the first start), length */
+	struct exit_stat *lat; /* per interval, every reason merged */
+	struct reason_line *r;
+	size_t nr;
+	uint64_t first_ns, last_end_ns;
+	char vm[96];
+	uint32_t vms[64];
+	size_t nvms;
+	int err;
+};
+
+static struct reason_line *line_of(struct collect *c, const struct exit_key *k)
+{
+	for (size_t i = 0; i < c->nr; i++)
+		if (c->r[i].isa == k->isa && c->r[i].code == k->reason)
+			return &c->r[i];
+	struct reason_line *v = realloc(c->r, (c->nr + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	c->r = v;
+	struct reason_line *l = &v[c->nr++];
+	*l = (struct reason_line){ k->isa, k->reason, 0, calloc(c->cap, sizeof(double)) };
+	return l->count ? l : NULL;
+}
+
+static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *d);
+
+/* Room for one more interval. */
+static int grow(struct collect *c)
+{
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		double *x = realloc(c->x, cap * sizeof(*x)), *s = x ? realloc(c->secs, cap * sizeof(*s)) : NULL;
+		if (x)
+			c->x = x;
+		if (s)
+			c->secs = s;
+		struct exit_stat *lat = s ? realloc(c->lat, cap * sizeof(*lat)) : NULL;
+		if (!lat)
+			return -ENOMEM;
+		c->lat = lat;
+		for (size_t i = 0; i < c->nr; i++) {
+			double *v = realloc(c->r[i].count, cap * sizeof(*v));
+			if (!v)
+				return -ENOMEM;
+			memset(v + c->cap, 0, (cap - c->cap) * sizeof(*v));
+			c->r[i].count = v;
+		}
+		c->cap = cap;
+	}
+	return 0;
+}
+
+/* An interval with no exits (a store leaves those out): rates of 0, no time. */
+static int add_empty(struct collect *c, uint64_t end_ns, uint64_t len_ns)
+{
+	if (grow(c))
+		return -ENOMEM;
+	size_t i = c->n++;
+	c->x[i] = (double)(end_ns - c->first_ns) / 1e9;
+	c->secs[i] = (double)len_ns / 1e9;
+	memset(&c->lat[i], 0, sizeof(c->lat[i]));
+	for (size_t r = 0; r < c->nr; r++)
+		c->r[r].count[i] = 0;
+	return 0;
+}
+
+static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *d)
+{
+	struct collect *c = ctx;
+	uint64_t len = end_ns - start_ns;
+	/* a gap of missing intervals: drawn at 0 from the end of the first
+	 * missing one to the start of this one, not as a slope across it */
+	if (c->n && start_ns > c->last_end_ns + len / 100) {
+		if (add_empty(c, c->last_end_ns + len < start_ns ? c->last_end_ns + len : start_ns, len) ||
+		    (c->last_end_ns + len < start_ns && add_empty(c, start_ns, len)))
+			return -ENOMEM;
+	}
+	c->last_end_ns = end_ns;
+	if (grow(c))
+		return -ENOMEM;
+	if (!c->n)
+		c->first_ns = start_ns;
+	size_t i = c->n++;
+	c->x[i] = (double)(end_ns - c->first_ns) / 1e9;
+	c->secs[i] = (double)(end_ns - start_ns) / 1e9;
+	memset(&c->lat[i], 0, sizeof(c->lat[i]));
+	for (size_t s = 0; s < d->cap; s++) {
+		const struct snap_entry *e = &d->slots[s];
+		if (!e->used || (c->pid && e->key.pid != c->pid))
+			continue;
+		struct reason_line *l = line_of(c, &e->key);
+		if (!l)
+			return -ENOMEM;
+		l->count[i] += (double)e->st.count;
+		l->total += e->st.count;
+		stat_merge(&c->lat[i], &e->st);
+		bool seen = false;
+		for (size_t k = 0; k < c->nvms; k++)
+			seen |= c->vms[k] == e->key.pid;
+		if (!seen && c->nvms < 64)
+			c->vms[c->nvms++] = e->key.pid;
+		const char *name = snapshot_name(d, e->key.pid);
+		if (c->pid && name && !c->vm[0])
+			snprintf(c->vm, sizeof(c->vm), "%s", name);
+	}
+	return 0;
+}
+
+static int by_total(const void *a, const void *b)
+{
+	const struct reason_line *x = a, *y = b;
+	return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
+}
+
+/* A trace's first and last timestamps. */
+static int trace_span(const char *path, double *span)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	uint64_t first = 0, last = 0;
+	bool any = false;
+
+	if (!f)
+		return -errno;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		struct trace_line t;
+		trace_line_parse(line, (size_t)n - (line[n - 1] == '\n'), &t);
+		if ((t.kind == LINE_EXIT || t.kind == LINE_ENTRY) && t.has_ts) {
+			if (!any)
+				first = t.ts_ns;
+			last = t.ts_ns;
+			any = true;
+		}
+	}
+	free(line);
+	fclose(f);
+	*span = any ? (double)(last - first) / 1e9 : 0;
+	return any ? 0 : -ENODATA;
+}
+
+static void free_collect(struct collect *c)
+{
+	for (size_t i = 0; i < c->nr; i++)
+		free(c->r[i].count);
+	free(c->r);
+	free(c->x);
+	free(c->secs);
+	free(c->lat);
+}
+
+/* Series of the chart from what was collected; *ns series, values owned by vals. */
+static int build(struct collect *c, int top, bool latency, struct plot *p, struct plot_series *rates,
+		 struct plot_series *lat, double **vals, char names[][REASON_NAME_MAX + 8])
+{
+	size_t n = c->n, k = 0;
+	qsort(c->r, c->nr, sizeof(*c->r), by_total);
+	/* KVM's statistics overlap (io_exits are among exits): no "other" */
+	bool kvm = c->nr && c->r[0].isa == ISA_KVM;
+	size_t shown = c->nr < (size_t)top ? c->nr : (size_t)top;
+	for (; k < shown; k++) {
+		double *y = vals[k] = malloc(n * sizeof(double));
+		if (!y)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			y[i] = c->secs[i] > 0 ? c->r[k].count[i] / c->secs[i] : NAN;
+		reason_format((enum isa)c->r[k].isa, c->r[k].code, names[k], REASON_NAME_MAX);
+		rates[k] = (struct plot_series){ names[k], y, false };
+	}
+	if (!kvm && c->nr > shown) {
+		double *y = vals[k] = calloc(n, sizeof(double));
+		if (!y)
+			return -ENOMEM;
+		for (size_t r = shown; r < c->nr; r++)
+			for (size_t i = 0; i < n; i++)
+				y[i] += c->r[r].count[i];
+		for (size_t i = 0; i < n; i++)
+			y[i] = c->secs[i] > 0 ? y[i] / c->secs[i] : NAN;
+		snprintf(names[k], REASON_NAME_MAX + 8, "other (%zu)", c->nr - shown);
+		rates[k] = (struct plot_series){ names[k], y, true };
+		k++;
+	}
+	p->panels[0] = (struct plot_panel){ "exits per second", false, rates, k };
+	p->npanels = 1;
+	if (latency) {
+		double *p50 = vals[k] = malloc(n * sizeof(double)), *p99 = vals[k + 1] = malloc(n * sizeof(double));
+		if (!p50 || !p99)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++) {
+			bool t = c->lat[i].timed > 0;
+			p50[i] = t ? (double)stat_percentile(&c->lat[i], 50) / 1000 : NAN;
+			p99[i] = t ? (double)stat_percentile(&c->lat[i], 99) / 1000 : NAN;
+		}
+		lat[0] = (struct plot_series){ "p50 handling time", p50, false };
+		lat[1] = (struct plot_series){ "p99 handling time", p99, false };
+		p->panels[1] = (struct plot_panel){ "handling time (µs, log)", true, lat, 2 };
+		p->npanels = 2;
+	}
+	p->x = c->x;
+	p->npoints = n;
+	return 0;
+}
+
+int cmd_plot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "pid", required_argument, NULL, 'p' },
+		{ "top", required_argument, NULL, 't' },    { "latency", no_argument, NULL, 'l' },
+		{ "from", required_argument, NULL, 'F' },   { "to", required_argument, NULL, 'T' },
+		{ "isa", required_argument, NULL, 'I' },    { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out_path = NULL;
+	struct store_window win = { 0 };
+	struct collect c = { 0 };
+	enum isa isa = ISA_UNKNOWN;
+	int top = 6, ch;
+	bool latency = false;
+	uint64_t v;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "o:p:t:lh", opts, NULL)) != -1) {
+		const char *bad = NULL;
+		switch (ch) {
+		case 'o':
+			out_path = optarg;
+			break;
+		case 'p':
+			if (parse_u64(optarg, &v) || !v || v > INT32_MAX)
+				bad = "-p: expected a process id";
+			c.pid = (uint32_t)v;
+			break;
+		case 't':
+			if (parse_u64(optarg, &v) || !v || v > MAX_TOP)
+				bad = "--top: expected a number from 1 to 10";
+			top = (int)v;
+			break;
+		case 'l':
+			latency = true;
+			break;
+		case 'F':
+		case 'T':
+			bad = store_window_option(ch, optarg, &win);
+			break;
+		case 'I':
+			if (isa_parse(optarg, &isa) || isa == ISA_KVM)
+				bad = "--isa: expected vmx or svm";
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		if (bad) {
+			fprintf(stderr, "kvmexitstat plot: %s, got '%s'\n", bad, optarg);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "kvmexitstat plot: give one record store or trace file\n");
+		return EXIT_USAGE;
+	}
+	const char *in = argv[optind];
+	char tmp[] = "/tmp/kvmexitstat-plot-XXXXXX", msg[512];
+	const char *db = in;
+	int status = EXIT_FAIL;
+	bool made_tmp = false;
+
+	if (access(in, R_OK)) {
+		fprintf(stderr, "kvmexitstat plot: %s: cannot open: %s\n", in, strerror(errno));
+		return EXIT_FAIL;
+	}
+	if (!store_is_store(in)) {
+		double span = 0;
+		if (win.has_from || win.has_to) {
+			fprintf(stderr, "kvmexitstat plot: %s: --from and --to apply to record stores, not traces\n", in);
+			return EXIT_USAGE;
+		}
+		if (trace_span(in, &span)) {
+			fprintf(stderr, "kvmexitstat plot: %s: no kvm_exit or kvm_entry line with a timestamp\n", in);
+			return EXIT_FAIL;
+		}
+		int fd = mkstemp(tmp);
+		if (fd < 0) {
+			fprintf(stderr, "kvmexitstat plot: cannot make a temporary store: %s\n", strerror(errno));
+			return EXIT_FAIL;
+		}
+		close(fd);
+		unlink(tmp);
+		made_tmp = true;
+		/* about 100 points over the trace */
+		double step = span > 0 ? span / 100 : 1e-6;
+		if (record_trace(in, tmp, step < 1e-6 ? 1e-6 : step, isa, argc, argv, true))
+			goto out;
+		db = tmp;
+	}
+	struct store_info info;
+	int err = store_each_interval(db, &win, on_interval, &c, &info, msg, sizeof(msg));
+	if (err) {
+		fprintf(stderr, "kvmexitstat plot: %s\n", err == -ENOMEM ? "out of memory" : msg);
+		goto out;
+	}
+	if (!c.nr) {
+		fprintf(stderr, "kvmexitstat plot: %s: no exits%s\n", in, c.pid ? " of that VM" : "");
+		goto out;
+	}
+
+	struct plot p = { 0 };
+	struct plot_series rates[MAX_TOP + 1], lat[2];
+	double *vals[MAX_TOP + 3] = { 0 };
+	char names[MAX_TOP + 1][REASON_NAME_MAX + 8];
+	char title[320], subtitle[512], when[64] = "";
+	if (build(&c, top, latency, &p, rates, lat, vals, names)) {
+		fprintf(stderr, "kvmexitstat plot: out of memory\n");
+		goto free_vals;
+	}
+	char on[160] = "";
+	if (info.host[0] && strcmp(info.host, "(none)"))
+		snprintf(on, sizeof(on), " on %s", info.host);
+	if (c.pid)
+		snprintf(title, sizeof(title), "VM exits per second: %s (pid %u)%s", c.vm[0] ? c.vm : "VM", c.pid, on);
+	else if (c.nvms < 64)
+		snprintf(title, sizeof(title), "VM exits per second: %zu VM%s%s", c.nvms, c.nvms == 1 ? "" : "s", on);
+	else
+		snprintf(title, sizeof(title), "VM exits per second: 64 VMs or more%s", on);
+	if (info.first_ns >= 946684800ull * 1000000000u) {
+		time_t t = (time_t)(info.first_ns / 1000000000u);
+		struct tm tm;
+		strftime(when, sizeof(when), "from %Y-%m-%d %H:%M:%S, ", localtime_r(&t, &tm));
+	}
+	snprintf(subtitle, sizeof(subtitle), "%s%zu intervals; %.220s", when, c.n, info.source);
+	p.title = title;
+	p.subtitle = subtitle;
+	p.x_label = "time from the start";
+	FILE *out = out_path ? fopen(out_path, "w") : stdout;
+	if (!out) {
+		fprintf(stderr, "kvmexitstat plot: %s: cannot write: %s\n", out_path, strerror(errno));
+		goto free_vals;
+	}
+	err = plot_svg(out, &p);
+	if ((out != stdout && fclose(out)) || err)
+		fprintf(stderr, "kvmexitstat plot: %s: write error\n", out_path ? out_path : "stdout");
+	else
+		status = EXIT_OK;
+free_vals:
+	for (size_t i = 0; i < MAX_TOP + 3; i++)
+		free(vals[i]);
+out:
+	free_collect(&c);
+	if (made_tmp) {
+		unlink(tmp);
+		char side[64];
+		snprintf(side, sizeof(side), "%s-wal", tmp);
+		unlink(side);
+		snprintf(side, sizeof(side), "%s-shm", tmp);
+		unlink(side);
+	}
+	return status;
+}

@@ -1,0 +1,198 @@
+/* SVG line charts, written by hand: the output is a few hundred lines of
+ * text, and Debian's plotting libraries would bring a toolkit with them. */
+#include "plot.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define W 960.0
+#define LEFT 84.0
+#define RIGHT 210.0   /* room for the legend */
+#define TOP 78.0
+#define PANEL_H 300.0
+#define PANEL2_H 170.0
+#define GAP 58.0
+#define BOTTOM 56.0
+
+/* Tableau 10: distinct for the common kinds of colour blindness */
+static const char *palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+				 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
+
+double plot_nice_step(double span, int n)
+{
+	if (!(span > 0) || n < 1)
+		return 1;
+	double raw = span / n, p = pow(10, floor(log10(raw))), f = raw / p;
+	return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
+}
+
+static void esc(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+/* 1500 -> "1.5k", 2000000 -> "2M" */
+static void si(double v, char *buf, size_t len)
+{
+	static const char *suffix[] = { "", "k", "M", "G", "T" };
+	int i = 0;
+	while (fabs(v) >= 1000 && i < 4) {
+		v /= 1000;
+		i++;
+	}
+	snprintf(buf, len, "%.3g%s", v, suffix[i]);
+}
+
+/* The largest value, and the smallest above 0. */
+static double series_range(const struct plot_panel *pn, size_t n, double *min_pos)
+{
+	double m = 0;
+	*min_pos = INFINITY;
+	for (size_t s = 0; s < pn->nseries; s++)
+		for (size_t i = 0; i < n; i++) {
+			double v = pn->series[s].y[i];
+			if (isfinite(v) && v > m)
+				m = v;
+			if (isfinite(v) && v > 0 && v < *min_pos)
+				*min_pos = v;
+		}
+	return m;
+}
+
+/* Where a value lies on the y axis, 0 (bottom) to 1 (top). */
+static double y_frac(const struct plot_panel *pn, double v, double lo, double hi)
+{
+	if (pn->log_y)
+		return v > 0 ? (log10(v) - lo) / (hi - lo) : 0;
+	return v / hi;
+}
+
+static void panel(FILE *out, const struct plot *p, const struct plot_panel *pn, double y0, double h,
+		  double xmin, double xspan, double xscale, const char *x_unit, bool x_labels)
+{
+	double plot_w = W - LEFT - RIGHT;
+	double min_pos, ymax = series_range(pn, p->npoints, &min_pos);
+	double ystep = plot_nice_step(ymax > 0 ? ymax : 1, 5);
+	double ytop = ceil((ymax > 0 ? ymax : 1) / ystep) * ystep, ylo = 0;
+	if (pn->log_y) {
+		/* decades around the values */
+		ylo = isfinite(min_pos) ? floor(log10(min_pos)) : 0;
+		ytop = ymax > 0 ? ceil(log10(ymax)) : ylo + 1;
+		if (ytop <= ylo)
+			ytop = ylo + 1;
+		ystep = 1;
+	}
+	char buf[32];
+
+	/* grid and y ticks */
+	fprintf(out, "<g class=\"axis y\">\n");
+	for (double v = ylo; v <= ytop + ystep / 2; v += ystep) {
+		double y = y0 + h - (pn->log_y ? (v - ylo) / (ytop - ylo) : v / ytop) * h;
+		si(pn->log_y ? pow(10, v) : v, buf, sizeof(buf));
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e6e6e6\"/>\n", LEFT, y,
+			LEFT + plot_w, y);
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\" class=\"tick\">%s</text>\n", LEFT - 8,
+			y + 4, buf);
+	}
+	fprintf(out, "<text transform=\"translate(%.1f,%.1f) rotate(-90)\" text-anchor=\"middle\" class=\"label\">",
+		22.0, y0 + h / 2);
+	esc(out, pn->y_label);
+	fputs("</text>\n</g>\n", out);
+
+	/* x ticks */
+	double xstep = plot_nice_step(xspan / xscale > 0 ? xspan / xscale : 1, 8);
+	fprintf(out, "<g class=\"axis x\">\n");
+	for (double v = 0; v <= xspan / xscale + xstep / 1000; v += xstep) {
+		double x = LEFT + v * xscale / (xspan > 0 ? xspan : 1) * plot_w;
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#f0f0f0\"/>\n", x, y0, x,
+			y0 + h);
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>\n", x, y0 + h, x,
+			y0 + h + 5);
+		if (x_labels)
+			fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"tick\">%g</text>\n", x,
+				y0 + h + 20, v);
+	}
+	fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#888\"/>\n", LEFT, y0 + h,
+		LEFT + plot_w, y0 + h);
+	if (x_labels) {
+		fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" class=\"label\">", LEFT + plot_w / 2,
+			y0 + h + 42);
+		esc(out, p->x_label);
+		fprintf(out, " (%s)</text>\n", x_unit);
+	}
+	fputs("</g>\n", out);
+
+	/* the series: a polyline per run of points without a gap */
+	for (size_t s = 0; s < pn->nseries; s++) {
+		const struct plot_series *se = &pn->series[s];
+		const char *color = se->dashed ? "#8c8c8c" : palette[s % 10];
+		fputs("<g class=\"series\" data-name=\"", out);
+		esc(out, se->name);
+		fprintf(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\"%s>\n", color,
+			se->dashed ? " stroke-dasharray=\"6 4\"" : "");
+		bool open = false;
+		for (size_t i = 0; i < p->npoints; i++) {
+			if (!isfinite(se->y[i]) || (pn->log_y && se->y[i] <= 0)) {
+				if (open)
+					fputs("\"/>\n", out);
+				open = false;
+				continue;
+			}
+			double x = LEFT + (p->x[i] - xmin) / (xspan > 0 ? xspan : 1) * plot_w;
+			double y = y0 + h - y_frac(pn, se->y[i], ylo, ytop) * h;
+			fprintf(out, "%s%.1f,%.1f", open ? " " : "<polyline points=\"", x, y);
+			open = true;
+		}
+		if (open)
+			fputs("\"/>\n", out);
+		fputs("</g>\n", out);
+		/* legend entry */
+		double ly = y0 + 8 + (double)s * 22;
+		fprintf(out, "<g class=\"legend\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+			     "stroke-width=\"3\"%s/><text x=\"%.1f\" y=\"%.1f\" class=\"legend\">",
+			W - RIGHT + 18, ly, W - RIGHT + 42, ly, color, se->dashed ? " stroke-dasharray=\"6 4\"" : "",
+			W - RIGHT + 50, ly + 4);
+		esc(out, se->name);
+		fputs("</text></g>\n", out);
+	}
+}
+
+int plot_svg(FILE *out, const struct plot *p)
+{
+	double xmin = p->npoints ? p->x[0] : 0, xmax = p->npoints ? p->x[p->npoints - 1] : 1;
+	double xspan = xmax - xmin;
+	/* minutes for long recordings, ms or µs for short traces */
+	double xscale = xspan > 1200 ? 60 : xspan >= 2 ? 1 : xspan >= 2e-3 ? 1e-3 : 1e-6;
+	const char *x_unit = xscale > 1 ? "min" : xscale == 1 ? "s" : xscale == 1e-3 ? "ms" : "µs";
+	double h = TOP + PANEL_H + BOTTOM + (p->npanels > 1 ? GAP + PANEL2_H : 0);
+
+	fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		     "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" viewBox=\"0 0 %.0f %.0f\" "
+		     "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n"
+		     "<style>.title{font-size:19px;font-weight:bold;fill:#222}.subtitle{font-size:12px;fill:#666}"
+		     ".tick{font-size:11px;fill:#555}.label{font-size:13px;fill:#333}.legend{font-size:12px;fill:#333}"
+		     "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+		W, h, W, h);
+	fprintf(out, "<text x=\"%.1f\" y=\"30\" class=\"title\">", LEFT);
+	esc(out, p->title);
+	fprintf(out, "</text>\n<text x=\"%.1f\" y=\"52\" class=\"subtitle\">", LEFT);
+	esc(out, p->subtitle);
+	fputs("</text>\n", out);
+	for (size_t i = 0; i < p->npanels; i++) {
+		double y0 = i ? TOP + PANEL_H + GAP : TOP;
+		panel(out, p, &p->panels[i], y0, i ? PANEL2_H : PANEL_H, xmin, xspan, xscale, x_unit,
+		      i + 1 == p->npanels);
+	}
+	fputs("</svg>\n", out);
+	return fflush(out) || ferror(out) ? -EIO : 0;
+}
