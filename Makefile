@@ -27,11 +27,12 @@ Q = @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c
+LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c \
+	src/prom.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
 	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
 	src/plot.c src/cmd_plot.c
-UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render
+UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render test_prom
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
 GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o \
@@ -76,9 +77,13 @@ $(O)/kvmexitgen: $(GEN_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS) $(STATIC_OBJS)
+# serve's HTTP side; the static build takes src/serve_none.c instead
+SERVE_OBJ ?= $(O)/obj/serve.o
+HTTP_LIBS ?= -lmicrohttpd
+
+$(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS) $(SERVE_OBJ) $(STATIC_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(STORE_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(STORE_LIBS) $(HTTP_LIBS) $(LDLIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
 	$(call msg,CC,$@)
@@ -125,6 +130,7 @@ check-asan:
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
+		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= \
 		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when

@@ -4,6 +4,7 @@
  * rates), then the totals. Sources: the kvm_exit/kvm_entry tracepoints
  * (bpf_source), KVM's vCPU statistics (stats_source), or both. */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -19,7 +20,9 @@
 #include "commands.h"
 #include "hostcpu.h"
 #include "numparse.h"
+#include "prom.h"
 #include "render.h"
+#include "serve.h"
 #include "store.h"
 #include "vm_names.h"
 
@@ -58,6 +61,22 @@ void cmd_live_usage(FILE *out)
 	      out);
 }
 
+void cmd_serve_usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat serve [--listen ADDR:PORT] [--vcpu-label] [OPTIONS] [INTERVAL]\n"
+	      "Export live exit statistics in Prometheus's text format at http://ADDR:PORT/metrics\n"
+	      "(default 127.0.0.1:9541: loopback unless told otherwise), read every INTERVAL seconds\n"
+	      "(default 1): kvm_exits_total, kvm_exit_handling_seconds, kvm_vcpu_stat_total,\n"
+	      "kvm_vcpu_stat_seconds_total and the collector's own kvmexitstat_* metrics.\n"
+	      "\n"
+	      "      --listen ADDR:PORT  where to listen ([::1]:PORT for IPv6, 0.0.0.0:PORT for all)\n"
+	      "      --vcpu-label        a vcpu label on the per-VM series (more series)\n"
+	      "  -p, --pid PID, -n, --name NAME, -s, --source WHAT, --count-only, --bpf KIND\n"
+	      "                          as for live statistics (kvmexitstat --help)\n"
+	      "  -h, --help\n",
+	      out);
+}
+
 void cmd_record_usage(FILE *out)
 {
 	fputs("Usage: kvmexitstat record -o FILE.db [OPTIONS] [INTERVAL [COUNT]]\n"
@@ -77,6 +96,12 @@ void cmd_record_usage(FILE *out)
 	      out);
 }
 
+enum live_mode {
+	MODE_LIVE,   /* reports on stdout */
+	MODE_RECORD, /* intervals into the record store */
+	MODE_SERVE,  /* Prometheus metrics over HTTP */
+};
+
 struct live {
 	struct render_opts ro;
 	bool latency;
@@ -89,9 +114,13 @@ struct live {
 	size_t nnames;
 	uint32_t pids[MAX_PIDS];
 	size_t npids;
-	bool record;                  /* kvmexitstat record: intervals go to the store */
-	const char *store_path;
+	enum live_mode mode;          /* where the numbers go */
+	const char *store_path;       /* record */
 	struct store *store;
+	char listen_addr[64];         /* serve */
+	uint16_t listen_port;
+	bool vcpu_label;
+	struct http_server *http;
 };
 
 static void now_hms(char *buf, size_t len)
@@ -318,6 +347,70 @@ static int report(struct live *l, const struct snapshot *s, double seconds, bool
 	return render_interval(stdout, s, &l->ro, &m);
 }
 
+typedef void (*usage_fn)(FILE *out);
+
+static usage_fn usage_of(enum live_mode mode)
+{
+	return mode == MODE_RECORD ? cmd_record_usage : mode == MODE_SERVE ? cmd_serve_usage : cmd_live_usage;
+}
+
+#define DEFAULT_LISTEN "127.0.0.1:9541"
+
+/* "127.0.0.1:9541", "[::1]:9541", ":9541" (loopback) into addr and port.
+ * NULL, or the message for a value that is not one. */
+static const char *parse_listen(const char *arg, char *addr, size_t addrlen, uint16_t *port)
+{
+	static const char *bad = "--listen: expected ADDR:PORT, [IPv6]:PORT or :PORT";
+	const char *colon = strrchr(arg, ':');
+	uint64_t p;
+	if (!colon || parse_u64(colon + 1, &p) || p == 0 || p > 65535)
+		return bad;
+	size_t n = (size_t)(colon - arg);
+	const char *a = arg;
+	if (n >= 2 && a[0] == '[' && a[n - 1] == ']')
+		a++, n -= 2;
+	if (n == 0)
+		a = "127.0.0.1", n = strlen(a);
+	if (n >= addrlen)
+		return bad;
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	*port = (uint16_t)p;
+	unsigned char ip[16];
+	if (inet_pton(AF_INET, addr, ip) != 1 && inet_pton(AF_INET6, addr, ip) != 1)
+		return "--listen: expected an IPv4 or IPv6 address (not a host name) and a port";
+	return NULL;
+}
+
+
+static int start_serving(struct live *l, char *msg, size_t len)
+{
+	if (!l->listen_port)
+		parse_listen(DEFAULT_LISTEN, l->listen_addr, sizeof(l->listen_addr), &l->listen_port);
+	return http_server_start(&l->http, l->listen_addr, l->listen_port, msg, len);
+}
+
+/* The metrics of the VMs running now (an ended VM's series end with it). */
+static int publish(struct live *l, uint64_t readings)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return -ENOMEM;
+	struct bpf_health bh = { 0 };
+	if (l->src)
+		bpf_source_health(l->src, &bh);
+	struct prom_health h = { l->describe, bh.keys_full, bh.unpaired, (double)real_ns() / 1e9, readings };
+	int err = prom_render(f, &l->cur, l->vcpu_label, &h);
+	if (fclose(f) || !buf)
+		err = -ENOMEM;
+	if (!err)
+		err = http_server_publish(l->http, buf, len);
+	free(buf);
+	return err;
+}
+
 enum { SRC_AUTO = 0, SRC_TRACEPOINT = 1, SRC_STATS = 2 };
 
 static const char *parse_sources(const char *arg, int *sources)
@@ -352,6 +445,7 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 		{ "sort", required_argument, NULL, 'S' }, { "source", required_argument, NULL, 's' },
 		{ "latency", no_argument, NULL, 'l' },
 		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
+		{ "listen", required_argument, NULL, 'L' }, { "vcpu-label", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -376,7 +470,7 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 				l->names_wanted[l->nnames++] = optarg;
 			break;
 		case 'o':
-			if (l->record) {
+			if (l->mode == MODE_RECORD) {
 				l->store_path = optarg;
 				break;
 			}
@@ -396,6 +490,12 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 		case 'C':
 			*count_only = true;
 			break;
+		case 'L':
+			bad = parse_listen(optarg, l->listen_addr, sizeof(l->listen_addr), &l->listen_port);
+			break;
+		case 'V':
+			l->vcpu_label = true;
+			break;
 		case 'B':
 			if (!strcmp(optarg, "btf"))
 				*flavour = FLAVOUR_BTF;
@@ -405,15 +505,21 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 				bad = "--bpf: expected btf or classic";
 			break;
 		case 'h':
-			(l->record ? cmd_record_usage : cmd_live_usage)(stdout);
+			usage_of(l->mode)(stdout);
 			exit(EXIT_OK);
 		default:
-			(l->record ? cmd_record_usage : cmd_live_usage)(stderr);
+			usage_of(l->mode)(stderr);
 			return EXIT_USAGE;
 		}
-		if (l->record && (c == 'b' || c == 'S' || c == 'l')) {
-			fprintf(stderr, "kvmexitstat record: -%c is for what is shown; the store keeps every VM, "
-					"vCPU and reason with its handling time\n", c);
+		if (l->mode != MODE_LIVE && (c == 'b' || c == 'S' || c == 'l' || (c == 'o' && l->mode == MODE_SERVE))) {
+			fprintf(stderr, "kvmexitstat %s: -%c is for what live statistics show; %s\n",
+				l->mode == MODE_RECORD ? "record" : "serve", c,
+				l->mode == MODE_RECORD ? "the store keeps every VM, vCPU and reason with its handling time"
+						       : "the metrics have every VM and reason with its handling time");
+			return EXIT_USAGE;
+		}
+		if ((c == 'L' || c == 'V') && l->mode != MODE_SERVE) {
+			fprintf(stderr, "kvmexitstat: --%s is for kvmexitstat serve\n", c == 'L' ? "listen" : "vcpu-label");
 			return EXIT_USAGE;
 		}
 		if (bad) {
@@ -443,7 +549,7 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 		fprintf(stderr, "kvmexitstat: unexpected argument '%s'\n", argv[optind]);
 		return EXIT_USAGE;
 	}
-	if (l->record && !l->store_path) {
+	if (l->mode == MODE_RECORD && !l->store_path) {
 		fprintf(stderr, "kvmexitstat record: no store: give -o FILE.db\n");
 		return EXIT_USAGE;
 	}
@@ -459,14 +565,15 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 	return 0;
 }
 
-static int live_main(int argc, char **argv, bool record)
+static int live_main(int argc, char **argv, enum live_mode mode)
 {
-	/* record keeps ended VMs' totals only per reason: it prints none */
-	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT }, .record = record };
+	/* record and serve keep ended VMs' totals only per reason: they print none */
+	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT }, .mode = mode };
+	bool record = mode == MODE_RECORD;
 	bool count_only = false;
 	enum bpf_flavour flavour = FLAVOUR_AUTO;
 	int sources = SRC_AUTO;
-	double interval = record ? 1 : 0;
+	double interval = mode != MODE_LIVE ? 1 : 0;
 	uint64_t count = 0;
 	char msg[512];
 	int status = EXIT_FAIL, err;
@@ -545,17 +652,32 @@ static int live_main(int argc, char **argv, bool record)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	if (record)
+	if (mode == MODE_SERVE && start_serving(&l, msg, sizeof(msg))) {
+		fprintf(stderr, "kvmexitstat serve: %s\n", msg);
+		bpf_source_close(l.src);
+		stats_source_close(l.stats);
+		return EXIT_FAIL;
+	}
+	if (mode == MODE_SERVE)
+		fprintf(stderr, "kvmexitstat: serving VM exit metrics from %s at http://%s%s%s:%u/metrics, read every %g s\n",
+			l.describe, strchr(l.listen_addr, ':') ? "[" : "", l.listen_addr, strchr(l.listen_addr, ':') ? "]" : "",
+			l.listen_port, interval);
+	else if (record)
 		fprintf(stderr, "kvmexitstat: recording VM exits with %s into %s, every %g s\n", l.describe,
 			l.store_path, interval);
 	else
 		fprintf(stderr, "kvmexitstat: counting VM exits with %s%s\n", l.describe,
 			interval > 0 ? "" : "; Ctrl-C prints the totals");
+	/* the first scrape finds the VMs already running */
+	if (mode == MODE_SERVE && (read_sources(&l) || (name_vms(&l, &l.cur), publish(&l, 0)))) {
+		fprintf(stderr, "kvmexitstat serve: the first reading failed\n");
+		goto out;
+	}
 
 	/* Wake at least every second, to name VMs while their processes are
 	 * there and to notice VMs that ended; print only at the interval. */
 	double start = mono_s(), last = start;
-	uint64_t done = 0;
+	uint64_t done = 0, readings = 0;
 	bool first = true;
 	while (!stop && !(count && done >= count)) {
 		double due = interval > 0 ? last + interval : INFINITY;
@@ -582,7 +704,12 @@ static int live_main(int argc, char **argv, bool record)
 		snapshot_clear(&l.delta);
 		if (snapshot_diff(&l.delta, &l.cur, &l.prev))
 			goto out;
-		if (record) {
+		if (mode == MODE_SERVE) {
+			if (publish(&l, ++readings)) {
+				err_msg = "out of memory";
+				goto out;
+			}
+		} else if (record) {
 			uint64_t now_ns = real_ns();
 			if (store_append(l.store, last_ns, now_ns, &l.delta, msg, sizeof(msg))) {
 				err_msg = msg;
@@ -603,6 +730,15 @@ static int live_main(int argc, char **argv, bool record)
 		done++;
 	}
 
+	if (mode == MODE_SERVE) {
+		uint64_t served, refused;
+		http_server_counts(l.http, &served, &refused);
+		fprintf(stderr, "kvmexitstat serve: %llu requests answered, %llu refused\n", (unsigned long long)served,
+			(unsigned long long)refused);
+		status = EXIT_OK;
+		err_msg = NULL;
+		goto out;
+	}
 	if (record) {
 		/* stopped (not killed): the interval in progress too */
 		uint64_t nint, nrows, now_ns = real_ns();
@@ -652,6 +788,7 @@ out:
 	bpf_source_close(l.src);
 	stats_source_close(l.stats);
 	store_close(l.store);
+	http_server_stop(l.http);
 	snapshot_free(&l.stats_last);
 	snapshot_free(&l.prev);
 	snapshot_free(&l.cur);
@@ -663,10 +800,15 @@ out:
 
 int cmd_live(int argc, char **argv)
 {
-	return live_main(argc, argv, false);
+	return live_main(argc, argv, MODE_LIVE);
 }
 
 int cmd_record_live(int argc, char **argv)
 {
-	return live_main(argc, argv, true);
+	return live_main(argc, argv, MODE_RECORD);
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	return live_main(argc, argv, MODE_SERVE);
 }

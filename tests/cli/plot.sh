@@ -11,7 +11,9 @@ run "plot a trace (stdout)" 0 "$KVMEXITSTAT" plot "$T"
 cp "$TMP/out" "$TMP/trace.svg"
 sqlite3 -separator ' ' "$TMP/t.db" 'SELECT start_ns, end_ns FROM intervals ORDER BY start_ns' >"$TMP/intervals"
 TAP_START=$_n python3 - "$TMP" >"$TMP/check" <<'PY'
-import csv, os, sys, xml.etree.ElementTree as ET
+import csv, sys, xml.etree.ElementTree as ET
+sys.path.insert(0, "tests/cli")
+from tapcheck import check, done
 d = sys.argv[1]
 # a point per stored interval, and where intervals without exits were left
 # out, points at 0 from the end of the first missing one to the next start
@@ -20,11 +22,6 @@ nint = len(iv)
 for (s0, e0), (s1, e1) in zip(iv, iv[1:]):
     if s1 > e0 + (e1 - s1) // 100:
         nint += 1 + (e0 + (e1 - s1) < s1)
-n = int(os.environ["TAP_START"]); fails = 0
-def check(name, good, detail=""):
-    global n, fails
-    n += 1; fails += not good
-    print(("ok" if good else "not ok") + f" {n} - {name}" + ("" if good else f"\n#   {detail}"))
 NS = "{http://www.w3.org/2000/svg}"
 def series(path):
     root = ET.parse(path).getroot()
@@ -40,7 +37,7 @@ try:
     root, s = series(f"{d}/t.svg")
     check("the store's SVG parses as XML", True)
 except ET.ParseError as e:
-    check("the store's SVG parses as XML", False, str(e)); sys.exit(1)
+    check("the store's SVG parses as XML", False, str(e)); done()
 want = [r["reason"] for r in rows[:3]] + [f"other ({len(rows) - 3})"]
 rate = [k for k in s if "handling time" not in k]
 check("one series per top reason, the rest as other, in order of count", rate == want, f"{rate} vs {want}")
@@ -57,7 +54,7 @@ try:
           pts and len({v for v in pts.values()}) == 1 and next(iter(pts.values()))[0] > 13, str(s2))
 except ET.ParseError as e:
     check("a trace plotted directly parses", False, str(e))
-sys.exit(1 if fails else 0)
+done()
 PY
 cat "$TMP/check"
 _n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))

@@ -88,11 +88,9 @@ for w in all:"" before:"--to @$mark" after:"--from @$mark"; do
 done
 TAP_START=$_n python3 - "$TMP" >"$TMP/check" <<'PY'
 import json, os, sys
-d = sys.argv[1]; n = int(os.environ["TAP_START"]); fails = 0
-def check(name, good, detail=""):
-    global n, fails
-    n += 1; fails += not good
-    print(("ok" if good else "not ok") + f" {n} - {name}" + ("" if good else f"\n#   {detail}"))
+sys.path.insert(0, "tests/cli")
+from tapcheck import check, done
+d = sys.argv[1]
 gen = {}
 for k in "ab":
     try:
@@ -100,7 +98,7 @@ for k in "ab":
     except ValueError:
         check(f"kvmexitgen of VM {k} ran", False, open(f"{d}/{k}.json.err").read()[:300])
 if len(gen) < 2:
-    sys.exit(1)
+    done()
 def exits(rep, g):
     return sum(r["count"] for r in rep["rows"] if r.get("pid") == g["pid"] and r["reason"] == "exits")
 want = {k: g["vcpu"][0]["stats"]["exits"] for k, g in gen.items()}
@@ -118,7 +116,7 @@ for w, has in (("all", "ab"), ("before", "a"), ("after", "b")):
     if w == "all":
         check("the report says what was recorded", rep.get("recorded", {}).get("intervals", 0) >= 10 and
               rep["source"] == "record", str(rep.get("recorded")))
-sys.exit(1 if fails else 0)
+done()
 PY
 cat "$TMP/check"
 _n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))

@@ -91,11 +91,10 @@ st=$?
 if [ $st -eq 0 ]; then ok "live: kvmexitstat -s stats ran and ended (exit 0)"; else not_ok "live: exit $st" "$(cat "$TMP/live.err")"; fi
 TAP_START=$_n python3 - "$TMP/live.json" "$TMP/long.json" >"$TMP/check" <<'PY'
 import json, os, statistics, sys
-n = int(os.environ["TAP_START"]); fails = 0
-def check(name, good, detail=""):
-    global n, fails
-    n += 1; fails += not good
-    print(("ok" if good else "not ok") + f" {n} - live: {name}" + ("" if good else f"\n#   {detail}"))
+sys.path.insert(0, "tests/cli")
+from tapcheck import check, done
+def check_live(name, good, detail=""):
+    check(f"live: {name}", good, detail)
 ivs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 gen = json.load(open(sys.argv[2]))
 pid = gen["pid"]
@@ -103,28 +102,28 @@ def exits(iv):
     return sum(r["count"] for r in iv["rows"] if r.get("pid") == pid and r["reason"] == "exits")
 per = [exits(iv) for iv in ivs if iv["time"] != "total"]
 rates = [exits(iv) / iv["interval_s"] for iv in ivs if iv["time"] != "total" and exits(iv)]
-check("the VM is absent before it started", per and per[0] == 0, str(per))
+check_live("the VM is absent before it started", per and per[0] == 0, str(per))
 busy = [i for i, c in enumerate(per) if c]
-check("its exits rise over several intervals", len(busy) >= 3, str(per))
+check_live("its exits rise over several intervals", len(busy) >= 3, str(per))
 want = gen["vcpu"][0]["ops"]["cpuid"]["guest"] / (gen["wall_ns"] / 1e9)
 inner = rates[1:-1] or rates
 got = statistics.median(inner) if inner else 0
-check(f"at the rate kvmexitgen reports ({want:.0f}/s), within 25 %", abs(got - want) <= 0.25 * want,
+check_live(f"at the rate kvmexitgen reports ({want:.0f}/s), within 25 %", abs(got - want) <= 0.25 * want,
       f"(median rate of full intervals {got:.0f}/s)")
-check("gone after it ended", busy and all(c == 0 for c in per[busy[-1] + 1:]) and len(per) > busy[-1] + 1, str(per))
+check_live("gone after it ended", busy and all(c == 0 for c in per[busy[-1] + 1:]) and len(per) > busy[-1] + 1, str(per))
 total = [iv for iv in ivs if iv["time"] == "total"]
 t = exits(total[0]) if total else 0
 exact = "not its last moments" not in ivs[0]["source"]
 gexits = gen["vcpu"][0]["stats"]["exits"]
 if exact:
-    check("the totals hold all its exits (the release hook)", t == gexits, f"({t} vs {gexits})")
+    check_live("the totals hold all its exits (the release hook)", t == gexits, f"({t} vs {gexits})")
 else:
     # without the release hook, the exits after the last reading before the
     # VM ended are not seen: at most one reading period (0.25 s) of them,
     # with as much again for the reading's own delay
-    check("the totals hold its exits but those of its last moments (at most 0.5 s of them)",
+    check_live("the totals hold its exits but those of its last moments (at most 0.5 s of them)",
           gexits - 0.5 * want <= t <= gexits, f"({t} vs {gexits}, {want:.0f} exits/s)")
-sys.exit(1 if fails else 0)
+done()
 PY
 cat "$TMP/check"
 _n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))
