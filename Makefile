@@ -17,7 +17,7 @@ CFLAGS ?= -O2 -g
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Isrc $(CFLAGS)
 LDLIBS = -lm -pthread
 BPF_LIBS = -lbpf -lelf -lz
-STORE_LIBS = -lsqlite3
+STORE_LIBS = -lsqlite3 -lncursesw
 
 ifeq ($(V),1)
 Q =
@@ -31,7 +31,7 @@ LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/import
 	src/prom.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
 	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
-	src/plot.c src/cmd_plot.c
+	src/plot.c src/cmd_plot.c src/top.c
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render test_prom
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
@@ -130,7 +130,7 @@ check-asan:
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
-		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= \
+		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
 		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when

@@ -13,15 +13,15 @@ DURATION=${DURATION:-600}
 make --no-print-directory -s "$O/kvmexitstat" "$O/kvmexitgen" O="$O"
 dir=$(mktemp -d)
 trap 'kill $G1 $G2 $R 2>/dev/null; rm -rf "$dir"' EXIT
-nice -n 19 "$O/kvmexitgen" --cpuid 2000000000 >/dev/null 2>&1 & G1=$!
-nice -n 19 "$O/kvmexitgen" --cpuid 2000000000 >/dev/null 2>&1 & G2=$!
+nice -n 19 "$O/kvmexitgen" --timeout 0 --cpuid 2000000000 >/dev/null 2>&1 & G1=$!
+nice -n 19 "$O/kvmexitgen" --timeout 0 --cpuid 2000000000 >/dev/null 2>&1 & G2=$!
 sleep 0.5
 "$O/kvmexitstat" record -o "$dir/r.db" 1 2>"$dir/err" & R=$!
 sleep 1.5
 first=$(du -b "$dir/r.db" | cut -f1)
 sleep "$DURATION"
 kill -INT $R; wait $R || { cat "$dir/err"; exit 1; }
-kill $G1 $G2; wait $G1 $G2 2>/dev/null || true
+kill $G1 $G2 2>/dev/null; wait $G1 $G2 2>/dev/null || true
 bytes=$(du -b "$dir/r.db" | cut -f1) # the WAL is checkpointed into it when record ends
 read -r intervals rows vms <<<"$(sqlite3 -separator ' ' "$dir/r.db" \
 	"SELECT (SELECT count(*) FROM intervals), (SELECT count(*) FROM exits), (SELECT count(DISTINCT pid) FROM exits)")"

@@ -24,6 +24,7 @@
 #include "render.h"
 #include "serve.h"
 #include "store.h"
+#include "top.h"
 #include "vm_names.h"
 
 #define MAX_PIDS 64
@@ -57,6 +58,20 @@ void cmd_live_usage(FILE *out)
 	      "      --count-only       attach kvm_exit alone: counts, no handling time, lowest cost\n"
 	      "      --bpf KIND         btf or classic: force the BPF program kind (default: btf when\n"
 	      "                         KVM's module has BTF, else the classic tracepoint)\n"
+	      "  -h, --help\n",
+	      out);
+}
+
+void cmd_top_usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat top [OPTIONS] [INTERVAL]\n"
+	      "An interactive view of the running VMs' exits, refreshed every INTERVAL seconds\n"
+	      "(default 1): VMs with their exit rate, total and average handling time; Enter goes\n"
+	      "into a VM's vCPUs and a vCPU's reasons, r shows the reasons over every VM, s sorts,\n"
+	      "f filters, p pauses, x resets the totals, h helps, q quits. Fits 80x24.\n"
+	      "\n"
+	      "  -p, --pid PID, -n, --name NAME, -s, --source WHAT, --count-only, --bpf KIND\n"
+	      "                          as for live statistics (kvmexitstat --help)\n"
 	      "  -h, --help\n",
 	      out);
 }
@@ -100,6 +115,7 @@ enum live_mode {
 	MODE_LIVE,   /* reports on stdout */
 	MODE_RECORD, /* intervals into the record store */
 	MODE_SERVE,  /* Prometheus metrics over HTTP */
+	MODE_TOP,    /* the ncurses view */
 };
 
 struct live {
@@ -121,6 +137,7 @@ struct live {
 	uint16_t listen_port;
 	bool vcpu_label;
 	struct http_server *http;
+	struct top *top;              /* top */
 };
 
 static void now_hms(char *buf, size_t len)
@@ -351,7 +368,10 @@ typedef void (*usage_fn)(FILE *out);
 
 static usage_fn usage_of(enum live_mode mode)
 {
-	return mode == MODE_RECORD ? cmd_record_usage : mode == MODE_SERVE ? cmd_serve_usage : cmd_live_usage;
+	return mode == MODE_RECORD ? cmd_record_usage
+	       : mode == MODE_SERVE ? cmd_serve_usage
+	       : mode == MODE_TOP   ? cmd_top_usage
+				    : cmd_live_usage;
 }
 
 #define DEFAULT_LISTEN "127.0.0.1:9541"
@@ -511,11 +531,12 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 			usage_of(l->mode)(stderr);
 			return EXIT_USAGE;
 		}
-		if (l->mode != MODE_LIVE && (c == 'b' || c == 'S' || c == 'l' || (c == 'o' && l->mode == MODE_SERVE))) {
+		if (l->mode != MODE_LIVE && (c == 'b' || c == 'S' || c == 'l' || (c == 'o' && l->mode != MODE_RECORD))) {
 			fprintf(stderr, "kvmexitstat %s: -%c is for what live statistics show; %s\n",
-				l->mode == MODE_RECORD ? "record" : "serve", c,
+				l->mode == MODE_RECORD ? "record" : l->mode == MODE_SERVE ? "serve" : "top", c,
 				l->mode == MODE_RECORD ? "the store keeps every VM, vCPU and reason with its handling time"
-						       : "the metrics have every VM and reason with its handling time");
+				: l->mode == MODE_SERVE ? "the metrics have every VM and reason with its handling time"
+							: "top has keys for sorting and drilling down");
 			return EXIT_USAGE;
 		}
 		if ((c == 'L' || c == 'V') && l->mode != MODE_SERVE) {
@@ -668,6 +689,11 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 	else
 		fprintf(stderr, "kvmexitstat: counting VM exits with %s%s\n", l.describe,
 			interval > 0 ? "" : "; Ctrl-C prints the totals");
+	if (mode == MODE_TOP) {
+		if (!(l.top = top_open(l.describe)) || read_sources(&l) ||
+		    (name_vms(&l, &l.cur), top_update(l.top, &l.cur, 0)))
+			goto out;
+	}
 	/* the first scrape finds the VMs already running */
 	if (mode == MODE_SERVE && (read_sources(&l) || (name_vms(&l, &l.cur), publish(&l, 0)))) {
 		fprintf(stderr, "kvmexitstat serve: the first reading failed\n");
@@ -683,6 +709,12 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 		double due = interval > 0 ? last + interval : INFINITY;
 		double wake = fmin(due, mono_s() + 1.0);
 		for (double left; !stop && (left = wake - mono_s()) > 0;) {
+			if (l.top) {
+				/* keys are answered between readings */
+				if (!top_keys(l.top, (int)(left * 1000) + 1))
+					stop = 1;
+				continue;
+			}
 			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };
 			nanosleep(&ts, NULL); /* a signal ends it early */
 		}
@@ -709,6 +741,9 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 				err_msg = "out of memory";
 				goto out;
 			}
+		} else if (mode == MODE_TOP) {
+			if (top_update(l.top, &l.cur, t - last))
+				goto out;
 		} else if (record) {
 			uint64_t now_ns = real_ns();
 			if (store_append(l.store, last_ns, now_ns, &l.delta, msg, sizeof(msg))) {
@@ -730,6 +765,11 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 		done++;
 	}
 
+	if (mode == MODE_TOP) {
+		status = EXIT_OK;
+		err_msg = NULL;
+		goto out;
+	}
 	if (mode == MODE_SERVE) {
 		uint64_t served, refused;
 		http_server_counts(l.http, &served, &refused);
@@ -789,6 +829,7 @@ out:
 	stats_source_close(l.stats);
 	store_close(l.store);
 	http_server_stop(l.http);
+	top_close(l.top); /* before the message below reaches the terminal */
 	snapshot_free(&l.stats_last);
 	snapshot_free(&l.prev);
 	snapshot_free(&l.cur);
@@ -811,4 +852,9 @@ int cmd_record_live(int argc, char **argv)
 int cmd_serve(int argc, char **argv)
 {
 	return live_main(argc, argv, MODE_SERVE);
+}
+
+int cmd_top(int argc, char **argv)
+{
+	return live_main(argc, argv, MODE_TOP);
 }

@@ -22,6 +22,8 @@ int cmd_record_live(int argc, char **argv);
 void cmd_record_usage(FILE *out);
 int cmd_plot(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+void cmd_top_usage(FILE *out);
 void cmd_serve_usage(FILE *out);
 /* A text trace into a record store, in intervals of its own clock
  * (cmd_record.c; plot uses it for traces). Returns an exit status. */

@@ -17,6 +17,7 @@ static void usage(FILE *out)
 	      "                             interval at a time (or --from-trace TRACE)\n"
 	      "  plot FILE.db|TRACE -o F.svg exit rate over time as an SVG chart\n"
 	      "  serve [--listen ADDR:PORT] Prometheus metrics over HTTP (loopback by default)\n"
+	      "  top [INTERVAL]             an interactive view of the running VMs (ncurses)\n"
 	      "  reasons [vmx|svm]          the exit-reason decode tables\n"
 	      "\n"
 	      "Options:\n"
@@ -47,6 +48,8 @@ int main(int argc, char **argv)
 		return cmd_plot(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(argc - 1, argv + 1);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(argc - 1, argv + 1);
 	/* no command: the live collector, with its options and INTERVAL [COUNT] */
 	return cmd_live(argc, argv);
 }

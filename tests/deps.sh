@@ -5,7 +5,7 @@ set -euo pipefail
 #   tests/deps.sh         that, and what the tests need: cmocka, clang (ASan),
 #                         and the nested-SVM testbed (tests/vm): QEMU, Debian's
 #                         kernel with its kvm/kvm-amd modules, busybox, cpio
-pkgs=(gcc make binutils clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libmicrohttpd-dev)
+pkgs=(gcc make binutils clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libmicrohttpd-dev libncurses-dev)
 if [ "${1:-all}" != build ]; then
 	pkgs+=(pkg-config libcmocka-dev python3 util-linux
 		qemu-system-x86 linux-image-amd64 busybox-static cpio sqlite3 prometheus curl tmux librsvg2-bin)

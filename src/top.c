@@ -1,0 +1,429 @@
+/* The ncurses view of kvmexitstat top. Levels: VMs, a VM's vCPUs, a vCPU's
+ * reasons; 'r' shows the reasons over every VM shown. Rows are the running
+ * VMs' counts since the start (or the last reset) and their rate over the
+ * last reading. */
+#define _GNU_SOURCE
+#include "top.h"
+
+#include <ctype.h>
+#include <curses.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "render.h"
+
+enum level { L_VMS, L_VCPUS, L_REASONS, L_ALL_REASONS };
+enum sort { S_RATE, S_TOTAL, S_AVG, S_NAME, S_COUNT };
+static const char *sort_names[] = { "rate", "total", "avg", "name" };
+
+struct row {
+	struct exit_key key;
+	struct exit_stat st; /* since the start or the reset */
+	uint64_t delta;      /* in the last reading */
+	char name[96];
+};
+
+struct top {
+	char source[256];
+	struct snapshot cur, last, base; /* latest, previous reading, reset baseline */
+	double seconds;                  /* between the last two readings */
+	bool have_last;
+	enum level level;
+	uint32_t pid;                    /* the VM drilled into */
+	int32_t vcpu;
+	enum sort sort;
+	char filter[64];
+	bool paused, help;
+	int cursor;
+	struct row *rows;
+	size_t nrows;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct top *top_open(const char *source)
+{
+	struct top *t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	snprintf(t->source, sizeof(t->source), "%s", source);
+	snapshot_init(&t->cur);
+	snapshot_init(&t->last);
+	snapshot_init(&t->base);
+	if (!newterm(NULL, stdout, stdin)) {
+		fprintf(stderr, "kvmexitstat top: cannot use this terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		free(t);
+		return NULL;
+	}
+	cbreak();
+	noecho();
+	keypad(stdscr, TRUE);
+	curs_set(0);
+	set_escdelay(50);
+	return t;
+}
+
+void top_close(struct top *t)
+{
+	if (!t)
+		return;
+	endwin();
+	snapshot_free(&t->cur);
+	snapshot_free(&t->last);
+	snapshot_free(&t->base);
+	free(t->rows);
+	free(t);
+}
+
+/* Does the VM pass the filter (a name or pid substring)? */
+static bool wanted(const struct top *t, const struct snapshot *s, uint32_t pid)
+{
+	if (!t->filter[0])
+		return true;
+	char ps[16];
+	snprintf(ps, sizeof(ps), "%" PRIu32, pid);
+	const char *n = snapshot_name(s, pid);
+	return strstr(ps, t->filter) || (n && strcasestr(n, t->filter));
+}
+
+/* The row a key counts in at this level, or false when it is not shown.
+ * VM and vCPU rows count exits only (KVM's categories overlap). */
+static bool project(const struct top *t, const struct snapshot *s, const struct exit_key *k, struct exit_key *out)
+{
+	if (!wanted(t, s, k->pid))
+		return false;
+	*out = (struct exit_key){ k->pid, VCPU_ALL, 0, 0, 0 };
+	switch (t->level) {
+	case L_VMS:
+		return reason_in_total((enum isa)k->isa, k->reason);
+	case L_VCPUS:
+		out->vcpu = k->vcpu;
+		out->tid = k->tid;
+		return k->pid == t->pid && reason_in_total((enum isa)k->isa, k->reason);
+	case L_REASONS:
+		if (k->pid != t->pid || k->vcpu != t->vcpu)
+			return false;
+		break;
+	case L_ALL_REASONS:
+		out->pid = PID_ALL;
+		break;
+	}
+	out->isa = k->isa;
+	out->reason = k->reason;
+	return true;
+}
+
+static struct row *row_of(struct top *t, const struct exit_key *k)
+{
+	for (size_t i = 0; i < t->nrows; i++)
+		if (!memcmp(&t->rows[i].key, k, sizeof(*k)))
+			return &t->rows[i];
+	struct row *v = realloc(t->rows, (t->nrows + 1) * sizeof(*v));
+	if (!v)
+		return NULL;
+	t->rows = v;
+	struct row *r = &v[t->nrows++];
+	memset(r, 0, sizeof(*r));
+	r->key = *k;
+	return r;
+}
+
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct row *x = a, *y = b;
+	enum sort s = *(const enum sort *)arg;
+	double ax = x->st.timed ? (double)x->st.sum_ns / (double)x->st.timed : 0;
+	double ay = y->st.timed ? (double)y->st.sum_ns / (double)y->st.timed : 0;
+	switch (s) {
+	case S_RATE:
+		if (x->delta != y->delta)
+			return x->delta < y->delta ? 1 : -1;
+		break;
+	case S_TOTAL:
+		break;
+	case S_AVG:
+		if (ax != ay)
+			return ax < ay ? 1 : -1;
+		break;
+	case S_NAME:
+	case S_COUNT:
+		return strcmp(x->name, y->name);
+	}
+	if (x->st.count != y->st.count)
+		return x->st.count < y->st.count ? 1 : -1;
+	return strcmp(x->name, y->name);
+}
+
+/* Rows of the current level from cur - base, rates from cur - last. */
+static int build_rows(struct top *t)
+{
+	t->nrows = 0;
+	for (size_t i = 0; i < t->cur.cap; i++) {
+		const struct snap_entry *e = &t->cur.slots[i];
+		struct exit_key k;
+		if (!e->used || !project(t, &t->cur, &e->key, &k))
+			continue;
+		struct row *r = row_of(t, &k);
+		if (!r)
+			return -ENOMEM;
+		struct exit_stat st = e->st;
+		const struct exit_stat *b = snapshot_find(&t->base, &e->key);
+		const struct exit_stat *l = t->have_last ? snapshot_find(&t->last, &e->key) : NULL;
+		if (b && b->count <= st.count) {
+			st.count -= b->count;
+			st.timed -= b->timed <= st.timed ? b->timed : st.timed;
+			st.sum_ns -= b->sum_ns <= st.sum_ns ? b->sum_ns : st.sum_ns;
+		}
+		stat_merge(&r->st, &st);
+		if (t->have_last)
+			r->delta += e->st.count - (l && l->count <= e->st.count ? l->count : 0);
+	}
+	for (size_t i = 0; i < t->nrows; i++) {
+		struct row *r = &t->rows[i];
+		const char *n = snapshot_name(&t->cur, r->key.pid);
+		if (t->level == L_VMS)
+			snprintf(r->name, sizeof(r->name), "%s", n ? n : "?");
+		else if (t->level == L_VCPUS && r->key.vcpu >= 0)
+			snprintf(r->name, sizeof(r->name), "vCPU %" PRId32, r->key.vcpu);
+		else if (t->level == L_VCPUS)
+			snprintf(r->name, sizeof(r->name), "thread %" PRIu32, r->key.tid);
+		else
+			reason_format((enum isa)r->key.isa, r->key.reason, r->name, sizeof(r->name));
+	}
+	qsort_r(t->rows, t->nrows, sizeof(*t->rows), cmp_rows, &t->sort);
+	if (t->cursor >= (int)t->nrows)
+		t->cursor = t->nrows ? (int)t->nrows - 1 : 0;
+	return 0;
+}
+
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+	if (ns <= 0)
+		snprintf(buf, len, "-");
+	else
+		format_ns((uint64_t)ns, buf, len);
+}
+
+static void draw_help(void)
+{
+	static const char *lines[] = {
+		"kvmexitstat top: keys",
+		"",
+		"  Up/Down, j/k   move",
+		"  Enter, Right   into the VM (its vCPUs), the vCPU (its reasons)",
+		"  Esc, Left, BS  back up",
+		"  r              reasons over every VM shown / back to VMs",
+		"  s              sort: rate, total, avg, name",
+		"  f              filter VMs by name or pid (empty: all)",
+		"  p, Space       pause / go on",
+		"  x              reset: count from now",
+		"  h, ?           this help (any key closes it)",
+		"  q              quit",
+	};
+	int n = (int)(sizeof(lines) / sizeof(lines[0])), w = 66;
+	int y0 = (LINES - n - 2) / 2, x0 = (COLS - w) / 2;
+	if (y0 < 0)
+		y0 = 0;
+	if (x0 < 0)
+		x0 = 0;
+	for (int i = 0; i < n + 2; i++) {
+		move(y0 + i, x0);
+		for (int j = 0; j < w && x0 + j < COLS; j++)
+			addch(i == 0 || i == n + 1 ? '-' : j == 0 || j == w - 1 ? '|' : ' ');
+		if (i > 0 && i <= n)
+			mvaddnstr(y0 + i, x0 + 2, lines[i - 1], w - 4);
+	}
+}
+
+static void draw(struct top *t)
+{
+	char title[160], avg[16], p99[16];
+	static const char *what[] = { "VMs", "vCPUs", "reasons", "reasons, every VM" };
+	erase();
+	attron(A_BOLD);
+	mvaddnstr(0, 0, "kvmexitstat top", COLS);
+	attroff(A_BOLD);
+	mvaddnstr(0, 16, "- ", 2);
+	mvaddnstr(0, 18, t->source, COLS - 18 > 0 ? COLS - 18 : 0);
+	double total_rate = 0;
+	for (size_t i = 0; i < t->nrows; i++)
+		total_rate += t->seconds > 0 ? (double)t->rows[i].delta / t->seconds : 0;
+	if (t->level == L_VCPUS || t->level == L_REASONS) {
+		const char *n = snapshot_name(&t->cur, t->pid);
+		snprintf(title, sizeof(title), "%s (pid %" PRIu32 ")%s", n ? n : "?", t->pid, t->level == L_REASONS ? "" : "");
+		if (t->level == L_REASONS)
+			snprintf(title + strlen(title), sizeof(title) - strlen(title), ", vCPU %" PRId32, t->vcpu);
+	} else {
+		snprintf(title, sizeof(title), "all VMs%s%s%s", t->filter[0] ? " matching \"" : "", t->filter,
+			 t->filter[0] ? "\"" : "");
+	}
+	mvprintw(1, 0, "%s: %s | %zu rows | %.0f/s | sort %s%s", what[t->level], title, t->nrows, total_rate,
+		 sort_names[t->sort], t->paused ? " | PAUSED" : "");
+	attron(A_REVERSE);
+	if (t->level == L_VMS)
+		mvprintw(3, 0, "%-28s %8s %11s %14s %9s %-4s", "VM", "PID", "EXITS/S", "TOTAL", "AVG", "");
+	else if (t->level == L_VCPUS)
+		mvprintw(3, 0, "%-28s %8s %11s %14s %9s %-4s", "VCPU", "", "EXITS/S", "TOTAL", "AVG", "");
+	else
+		mvprintw(3, 0, "%-22s %-4s %10s %12s %6s %9s %9s", "REASON", "ISA", "EXITS/S", "TOTAL", "%EXITS", "AVG", "P99");
+	attroff(A_REVERSE);
+	/* shares of the exits (KVM's categories overlap: of its "exits") */
+	uint64_t sum = 0;
+	for (size_t i = 0; i < t->nrows; i++)
+		if (reason_in_total((enum isa)t->rows[i].key.isa, t->rows[i].key.reason))
+			sum += t->rows[i].st.count;
+	int top_row = 4, room = LINES - top_row - 1;
+	int first = t->cursor >= room ? t->cursor - room + 1 : 0;
+	for (int i = first; i < (int)t->nrows && i - first < room; i++) {
+		const struct row *r = &t->rows[i];
+		double rate = t->seconds > 0 ? (double)r->delta / t->seconds : 0;
+		fmt_ns(r->st.timed ? (double)r->st.sum_ns / (double)r->st.timed : 0, avg, sizeof(avg));
+		if (i == t->cursor)
+			attron(A_BOLD | A_REVERSE);
+		move(top_row + i - first, 0);
+		if (t->level == L_VMS)
+			printw("%-28.28s %8" PRIu32 " %11.0f %14" PRIu64 " %9s", r->name, r->key.pid, rate, r->st.count, avg);
+		else if (t->level == L_VCPUS)
+			printw("%-28.28s %8s %11.0f %14" PRIu64 " %9s", r->name, "", rate, r->st.count, avg);
+		else {
+			fmt_ns(r->st.timed ? (double)stat_percentile(&r->st, 99) : 0, p99, sizeof(p99));
+			printw("%-22.22s %-4s %10.0f %12" PRIu64 " %5.1f%% %9s %9s", r->name,
+			       isa_name((enum isa)r->key.isa), rate, r->st.count,
+			       sum ? 100.0 * (double)r->st.count / (double)sum : 0.0, avg, p99);
+		}
+		if (i == t->cursor)
+			attroff(A_BOLD | A_REVERSE);
+	}
+	if (!t->nrows)
+		mvaddnstr(top_row, 0, t->level == L_VMS ? "(no VM is running)" : "(nothing counted yet)", COLS);
+	mvaddnstr(LINES - 1, 0, "Enter:into Esc:back r:reasons s:sort f:filter p:pause x:reset h:help q:quit", COLS);
+	if (t->help)
+		draw_help();
+	refresh();
+}
+
+int top_update(struct top *t, const struct snapshot *cur, double seconds)
+{
+	(void)seconds;
+	static double last_time;
+	if (t->paused)
+		return 0;
+	double now = now_s();
+	snapshot_free(&t->last);
+	t->last = t->cur;
+	t->have_last = t->cur.len > 0 || last_time > 0;
+	t->seconds = last_time > 0 ? now - last_time : 0;
+	last_time = now;
+	snapshot_init(&t->cur);
+	if (snapshot_merge(&t->cur, cur))
+		return -ENOMEM;
+	if (build_rows(t))
+		return -ENOMEM;
+	draw(t);
+	return 0;
+}
+
+static void prompt_filter(struct top *t)
+{
+	char buf[64] = "";
+	move(LINES - 1, 0);
+	clrtoeol();
+	addstr("filter VMs (name or pid; empty: all): ");
+	echo();
+	curs_set(1);
+	timeout(-1);
+	getnstr(buf, (int)sizeof(buf) - 1);
+	noecho();
+	curs_set(0);
+	size_t n = strlen(buf);
+	while (n && isspace((unsigned char)buf[n - 1]))
+		buf[--n] = '\0';
+	snprintf(t->filter, sizeof(t->filter), "%s", buf);
+	t->cursor = 0;
+}
+
+bool top_keys(struct top *t, int ms)
+{
+	timeout(ms);
+	int c = getch();
+	if (c == ERR)
+		return true;
+	if (t->help) {
+		t->help = false;
+	} else {
+		switch (c) {
+		case 'q':
+		case 'Q':
+			return false;
+		case KEY_UP:
+		case 'k':
+			if (t->cursor > 0)
+				t->cursor--;
+			break;
+		case KEY_DOWN:
+		case 'j':
+			if (t->cursor + 1 < (int)t->nrows)
+				t->cursor++;
+			break;
+		case '\n':
+		case '\r':
+		case KEY_ENTER:
+		case KEY_RIGHT:
+			if (t->cursor < (int)t->nrows && t->level == L_VMS) {
+				t->pid = t->rows[t->cursor].key.pid;
+				t->level = L_VCPUS;
+				t->cursor = 0;
+			} else if (t->cursor < (int)t->nrows && t->level == L_VCPUS) {
+				t->vcpu = t->rows[t->cursor].key.vcpu;
+				t->level = L_REASONS;
+				t->cursor = 0;
+			}
+			break;
+		case 27:
+		case KEY_LEFT:
+		case KEY_BACKSPACE:
+		case 127:
+			t->level = t->level == L_REASONS ? L_VCPUS : L_VMS;
+			t->cursor = 0;
+			break;
+		case 'r':
+			t->level = t->level == L_ALL_REASONS ? L_VMS : L_ALL_REASONS;
+			t->cursor = 0;
+			break;
+		case 's':
+			t->sort = (enum sort)((t->sort + 1) % S_COUNT);
+			break;
+		case 'f':
+			prompt_filter(t);
+			break;
+		case 'p':
+		case ' ':
+			t->paused = !t->paused;
+			break;
+		case 'x':
+			snapshot_clear(&t->base);
+			if (snapshot_merge(&t->base, &t->cur))
+				return false;
+			break;
+		case 'h':
+		case '?':
+			t->help = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (build_rows(t))
+		return false;
+	draw(t);
+	return true;
+}

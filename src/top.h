@@ -1,0 +1,22 @@
+/* kvmexitstat top: an ncurses view of the live numbers, in the spirit of
+ * kvm_stat. The collector (cmd_live.c) hands it every reading; it draws and
+ * answers keys between readings. */
+#ifndef KVMEXITSTAT_TOP_H
+#define KVMEXITSTAT_TOP_H
+
+#include <stdbool.h>
+
+#include "stats.h"
+
+struct top;
+
+/* Start curses on the terminal. NULL (message printed) when it cannot. */
+struct top *top_open(const char *source);
+/* A reading: cur holds every running VM's cumulative counts, seconds is the
+ * time since the previous reading. Redraws. 0 or -ENOMEM. */
+int top_update(struct top *t, const struct snapshot *cur, double seconds);
+/* Wait up to ms for keys and act on them; false when the user quit. */
+bool top_keys(struct top *t, int ms);
+void top_close(struct top *t);
+
+#endif
