@@ -11,6 +11,8 @@
 O ?= build
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 CFLAGS ?= -O2 -g
 # Flags the code needs; CFLAGS (optimisation, sanitizers) may be set on the command line.
@@ -160,10 +162,13 @@ $(O)/bench/counter_contention: bench/counter_contention.c
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< -pthread
 
-install: $(O)/kvmexitstat $(O)/kvmexitgen $(O)/kvmexitgen
-	install -d $(DESTDIR)$(BINDIR)
+install: $(O)/kvmexitstat $(O)/kvmexitgen
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONSDIR)
 	install -m 0755 $(O)/kvmexitstat $(DESTDIR)$(BINDIR)/kvmexitstat
 	install -m 0755 $(O)/kvmexitgen $(DESTDIR)$(BINDIR)/kvmexitgen
+	install -m 0644 docs/man/kvmexitstat.1 docs/man/kvmexitgen.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 completions/kvmexitstat.bash $(DESTDIR)$(COMPLETIONSDIR)/kvmexitstat
+	ln -sf kvmexitstat $(DESTDIR)$(COMPLETIONSDIR)/kvmexitgen
 
 clean:
 	rm -rf $(O)
