@@ -34,6 +34,7 @@ LIB_SRCS := src/reasons.c src/numparse.c src/stats.c src/trace_line.c src/import
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
 	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
 	src/plot.c src/cmd_plot.c src/top.c
+FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http
 UNIT_TESTS := test_reasons test_numparse test_stats test_trace_line test_importer test_render test_prom
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
@@ -44,7 +45,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
-.PHONY: bench-kernel all check check-asan check-vm test deps run bench bench-live install clean static vm-image kernel
+.PHONY: fuzz check-fuzz bench-kernel all check check-asan check-vm test deps run bench bench-live install clean static vm-image kernel
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 # BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by src/bpf_source.c.
@@ -102,8 +103,8 @@ $(O)/helpers/%: tests/helpers/%.c | $(O)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
-test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image kernel
-	$(Q)O=$(O) RUN_VM=1 tests/run.sh
+test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image kernel $(FUZZ_TARGETS:%=$(O)/fuzz/%)
+	$(Q)O=$(O) RUN_VM=1 FUZZ_REPLAY=1 tests/run.sh
 
 # KVM's modules rebuilt from Debian's linux-source-6.1: stock, and with the
 # patch series in kernel/patches (kernel/build.sh).
@@ -124,7 +125,7 @@ check: deps
 
 check-asan:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan CC=clang \
-		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all -Werror" \
 		LDFLAGS="-fsanitize=address,undefined" $(O)/asan/kvmexitstat $(O)/asan/kvmexitgen $(O)/asan/helpers/deny \
 		$(UNIT_TESTS:%=$(O)/asan/tests/%)
 	$(Q)O=$(O)/asan SUITE=asan tests/run.sh
@@ -145,6 +146,29 @@ bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 	bench/report_bench.sh
 	O=$(O) bench/exitgen_bench.sh
 	O=$(O) bench/stats_cost.sh
+
+# libFuzzer targets (tests/fuzz/README.md): make fuzz runs each for
+# FUZZ_TIME seconds on a corpus in $(O)/fuzz; check-fuzz (in make check)
+# replays the seeds and the inputs that once crashed.
+FUZZ_TIME ?= 600
+FUZZ_SRCS := $(LIB_SRCS) src/store.c src/serve.c
+
+$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard src/*.h)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)clang $(ALL_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(FUZZ_SRCS) \
+		-o $@ -lsqlite3 -lmicrohttpd $(LDLIBS)
+
+fuzz: deps $(FUZZ_TARGETS:%=$(O)/fuzz/%)
+	$(Q)for t in $(FUZZ_TARGETS); do \
+		mkdir -p $(O)/fuzz/corpus-$$t $(O)/fuzz/crash-$$t; \
+		echo "== $$t: $(FUZZ_TIME) s"; \
+		$(O)/fuzz/$$t -max_total_time=$(FUZZ_TIME) -print_final_stats=1 -artifact_prefix=$(O)/fuzz/crash-$$t/ \
+			$(O)/fuzz/corpus-$$t tests/fuzz/corpus/$$t 2>&1 | tee $(O)/fuzz/$$t.log | grep -E "^(#[0-9]+ +DONE|stat::|==[0-9]+==ERROR)"; \
+	done
+
+check-fuzz: $(FUZZ_TARGETS:%=$(O)/fuzz/%)
+	$(Q)O=$(O) tests/fuzz/replay.sh $(FUZZ_TARGETS)
 
 # What the live collector costs each exit, against perf kvm stat and tracefs.
 bench-live: vm-image

@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int print_if_debug(enum libbpf_print_level level, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static int print_if_debug(enum libbpf_print_level level, const char *fmt,
+							     va_list ap)
 {
 	if (level == LIBBPF_WARN && getenv("KVMEXITSTAT_DEBUG"))
 		return vfprintf(stderr, fmt, ap);

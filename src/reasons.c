@@ -557,7 +557,10 @@ int reason_lookup(const char *text, size_t len, enum isa *isa, uint64_t *code)
 
 	/* A VMX name followed by flags, as the tracepoint prints a failed
 	 * entry: "INVALID_STATE FAILED_VMENTRY" (or joined with '|'). */
-	size_t first = strcspn(text, " |");
+	/* (text is len bytes, not NUL-terminated: no strcspn) */
+	size_t first = 0;
+	while (first < len && text[first] != ' ' && text[first] != '|')
+		first++;
 	if (first >= len)
 		return -ENOENT;
 	enum isa vmx = ISA_VMX;

@@ -127,6 +127,12 @@ int http_server_publish(struct http_server *s, const char *body, size_t len)
 	return 0;
 }
 
+uint16_t http_server_port(struct http_server *s)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	return i ? i->port : 0;
+}
+
 void http_server_counts(struct http_server *s, uint64_t *served, uint64_t *refused)
 {
 	*served = __atomic_load_n(&s->served, __ATOMIC_RELAXED);

@@ -17,6 +17,8 @@ int http_server_start(struct http_server **out, const char *addr, uint16_t port,
 /* The body /metrics answers from now on (copied). 0 or -ENOMEM. */
 int http_server_publish(struct http_server *s, const char *body, size_t len);
 void http_server_stop(struct http_server *s);
+/* The port it listens on (the one the system chose for port 0). */
+uint16_t http_server_port(struct http_server *s);
 /* Requests answered, and refused (wrong path, method or too large). */
 void http_server_counts(struct http_server *s, uint64_t *served, uint64_t *refused);
 

@@ -28,6 +28,12 @@ void http_server_stop(struct http_server *s)
 	(void)s;
 }
 
+uint16_t http_server_port(struct http_server *s)
+{
+	(void)s;
+	return 0;
+}
+
 void http_server_counts(struct http_server *s, uint64_t *served, uint64_t *refused)
 {
 	(void)s;

@@ -63,7 +63,7 @@ struct store {
 	uint64_t intervals, rows;
 };
 
-static void say(char *err, size_t len, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void say(char *err, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

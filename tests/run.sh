@@ -37,6 +37,8 @@ for t in "$O"/tests/test_*; do
 done
 vm_tests=
 [ -n "${RUN_VM:-}" ] && vm_tests=$(ls tests/vm/test_*.sh)
+# the fuzz targets' seeds and past crashes (make test builds them)
+[ -n "${FUZZ_REPLAY:-}" ] && [ $unit_and_cli = 1 ] && vm_tests="tests/fuzz/replay.sh $vm_tests"
 cli_tests=
 [ $unit_and_cli = 1 ] && cli_tests=$(ls tests/cli/*.sh)
 for t in $cli_tests $vm_tests; do

@@ -66,7 +66,7 @@ static char *render(struct importer *im, enum out_format fmt, enum aggregate_by 
 	FILE *f = open_memstream(&buf, &len);
 	struct render_opts o = { fmt, by, SORT_COUNT };
 	const char *in[] = { "x" };
-	struct report_meta m = { "trace", in, 1, 3, 3, 2, 0, 0, 0 };
+	struct report_meta m = { .source = "trace", .inputs = in, .ninputs = 1, .lines = 3, .exits = 3, .paired = 2 };
 	assert_int_equal(render_report(f, im, &o, &m), 0);
 	fclose(f);
 	return buf;
