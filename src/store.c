@@ -110,8 +110,33 @@ static int hist_parse(const char *s, struct exit_stat *st)
 	return 0;
 }
 
+/* Whether path (or, for a new file, its directory) can be written: a
+ * read-only file system or a missing directory is said plainly rather
+ * than as SQLite's "unable to open database file". */
+static int writable(const char *path, char *err, size_t errlen)
+{
+	if (access(path, F_OK) == 0) {
+		if (access(path, W_OK) == 0)
+			return 0;
+	} else {
+		char *dir = strdup(path);
+		if (!dir)
+			return 0;
+		char *slash = strrchr(dir, '/');
+		int ok = access(slash ? (slash == dir ? "/" : (*slash = '\0', dir)) : ".", W_OK) == 0;
+		free(dir);
+		if (ok)
+			return 0;
+	}
+	say(err, errlen, "%s: cannot write the store: %s", path, strerror(errno));
+	return -errno;
+}
+
 int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen)
 {
+	int w = writable(path, err, errlen);
+	if (w)
+		return w;
 	struct store *st = calloc(1, sizeof(*st));
 	if (!st) {
 		say(err, errlen, "out of memory");
@@ -123,9 +148,12 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 		rc = sqlite3_busy_timeout(st->db, 2000);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, schema, NULL, NULL, NULL);
-	/* an application crash loses nothing committed with WAL and NORMAL */
+	/* an application crash loses nothing committed with WAL and NORMAL;
+	 * each interval rewrites a few pages, so the log is folded into the
+	 * store every 64 pages and kept under 1 MiB rather than SQLite's 4 MiB */
 	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		rc = sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=64;"
+					  "PRAGMA journal_size_limit=1048576", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
 		goto fail;
 	sqlite3_stmt *q;
@@ -317,6 +345,25 @@ const char *store_window_option(int letter, const char *arg, struct store_window
 
 /* ---- reading ----------------------------------------------------------- */
 
+/* A store on read-only media: WAL mode needs a shared-memory file next to
+ * the store, which cannot be made there; opened as immutable, SQLite reads
+ * it without one (nothing can change it meanwhile). */
+static int open_immutable(const char *path, sqlite3 **db)
+{
+	size_t n = strlen(path);
+	char *uri = malloc(n * 3 + 32), *u = uri;
+	if (!uri)
+		return SQLITE_NOMEM;
+	u += sprintf(u, "file:");
+	for (const char *p = path; *p; p++)
+		u += (*p == '%' || *p == '?' || *p == '#') ? sprintf(u, "%%%02X", (unsigned char)*p) : sprintf(u, "%c", *p);
+	strcpy(u, "?immutable=1");
+	sqlite3_close(*db);
+	int rc = sqlite3_open_v2(uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	return rc;
+}
+
 static int open_read(const char *path, sqlite3 **db, char *err, size_t errlen)
 {
 	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
@@ -324,6 +371,9 @@ static int open_read(const char *path, sqlite3 **db, char *err, size_t errlen)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(*db, 2000);
 	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(*db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
+	if (rc == SQLITE_CANTOPEN && access(path, R_OK) == 0 && access(path, W_OK) && errno == EROFS &&
+	    open_immutable(path, db) == SQLITE_OK)
 		rc = sqlite3_prepare_v2(*db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
 	if (rc != SQLITE_OK) {
 		say(err, errlen, "%s: not a kvmexitstat record store (%s)", path, sqlite3_errmsg(*db));
