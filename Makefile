@@ -103,6 +103,10 @@ $(O)/helpers/%: tests/helpers/%.c | $(O)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@
 
+$(O)/helpers/bpfprogs: tests/helpers/bpfprogs.c | $(O)/helpers
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@ $(BPF_LIBS)
+
 test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image kernel $(FUZZ_TARGETS:%=$(O)/fuzz/%)
 	$(Q)O=$(O) RUN_VM=1 FUZZ_REPLAY=1 tests/run.sh
 
@@ -134,7 +138,7 @@ check-asan:
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
 		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
-		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo
+		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo $(O)/static/helpers/bpfprogs
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when
 # it has VMX/SVM, else inside the nested-SVM testbed), kvmexitgen as workload.

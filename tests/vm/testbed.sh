@@ -40,7 +40,7 @@ build() {
 		# strip debug info: the modules load faster and the image stays small
 		strip --strip-debug -o "$root/lib/modules/$(basename "$f")" "$f"
 	done
-	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo; do
+	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo helpers/bpfprogs; do
 		[ -x "$O/static/$b" ] || die "missing $O/static/$b (make static)"
 		cp "$O/static/$b" "$root/usr/bin/$(basename "$b")"
 	done
