@@ -42,9 +42,11 @@ expect_in "read-only store: says the file system is read-only" "$TMP/err" "$TMP/
 expect_in "read-only store: it still reads back" "$TMP/ro.report" "Recorded: 1 interval"
 
 # what needs root says so
-for c in "" record top serve; do
-	run "kvmexitstat $c as a user" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" $c \
-		$([ "$c" = record ] && echo "-o $TMP/u.db")
+for c in live record top serve; do
+	args=()
+	[ $c = live ] || args=("$c")
+	[ $c = record ] && args+=(-o "$TMP/u.db")
+	run "kvmexitstat $c as a user" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" "${args[@]}"
 	expect_in "kvmexitstat $c as a user: says it needs root" "$TMP/err" "run as root"
 done
 run "report as a user (needs nothing)" 0 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" report \
