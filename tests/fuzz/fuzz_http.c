@@ -33,6 +33,8 @@ static bool is_metrics_request(const uint8_t *d, size_t n)
 	if (!((m == 3 && !memcmp(d, "GET", 3)) || (m == 4 && !memcmp(d, "HEAD", 4))))
 		return false;
 	const uint8_t *p = sp + 1, *end = d + n;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++; /* servers accept more than one space there */
 	char path[16];
 	size_t k = 0;
 	while (p < end && *p != ' ' && *p != '?' && *p != '\r' && *p != '\n' && k < sizeof(path) - 1) {
