@@ -31,6 +31,7 @@ struct top {
 	char source[256];
 	struct snapshot cur, last, base; /* latest, previous reading, reset baseline */
 	double seconds;                  /* between the last two readings */
+	double last_time;                /* of the last reading shown */
 	bool have_last;
 	enum level level;
 	uint32_t pid;                    /* the VM drilled into */
@@ -313,16 +314,17 @@ static void draw(struct top *t)
 
 int top_update(struct top *t, const struct snapshot *cur, double seconds)
 {
+	/* the time since the last reading shown, not since the last one
+	 * taken: a pause leaves readings out */
 	(void)seconds;
-	static double last_time;
 	if (t->paused)
 		return 0;
 	double now = now_s();
 	snapshot_free(&t->last);
 	t->last = t->cur;
-	t->have_last = t->cur.len > 0 || last_time > 0;
-	t->seconds = last_time > 0 ? now - last_time : 0;
-	last_time = now;
+	t->have_last = t->cur.len > 0 || t->last_time > 0;
+	t->seconds = t->last_time > 0 ? now - t->last_time : 0;
+	t->last_time = now;
 	snapshot_init(&t->cur);
 	if (snapshot_merge(&t->cur, cur))
 		return -ENOMEM;
