@@ -1,7 +1,9 @@
 /* libFuzzer: the HTTP request path of kvmexitstat serve. The server runs
  * in this process on a loopback port; each input is sent as one request
  * and the answer read. The property checked: only GET or HEAD of /metrics
- * (after percent-decoding, before any query) is ever answered 200. */
+ * (after percent-decoding, before any query) is ever answered 200. As
+ * libmicrohttpd reads the method and the path as C strings, a NUL ends
+ * them here too ("GET\0... /metrics\0..." is a GET of /metrics). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -29,7 +31,8 @@ static bool is_metrics_request(const uint8_t *d, size_t n)
 	const uint8_t *sp = memchr(d, ' ', n);
 	if (!sp)
 		return false;
-	size_t m = (size_t)(sp - d);
+	const uint8_t *nul = memchr(d, '\0', (size_t)(sp - d));
+	size_t m = (size_t)((nul ? nul : sp) - d);
 	if (!((m == 3 && !memcmp(d, "GET", 3)) || (m == 4 && !memcmp(d, "HEAD", 4))))
 		return false;
 	const uint8_t *p = sp + 1, *end = d + n;
@@ -37,7 +40,7 @@ static bool is_metrics_request(const uint8_t *d, size_t n)
 		p++; /* servers accept more than one space there */
 	char path[16];
 	size_t k = 0;
-	while (p < end && *p != ' ' && *p != '?' && *p != '\r' && *p != '\n' && k < sizeof(path) - 1) {
+	while (p < end && *p != ' ' && *p != '?' && *p != '\r' && *p != '\n' && *p && k < sizeof(path) - 1) {
 		if (*p == '%' && end - p >= 3 && isxdigit(p[1]) && isxdigit(p[2])) {
 			char hex[3] = { (char)p[1], (char)p[2], 0 };
 			path[k++] = (char)strtol(hex, NULL, 16);
