@@ -11,7 +11,7 @@ WORKLOAD='while :; do kvmexitgen --vcpus 2 --cpuid 3000 --io-out 300 --io-in 200
 if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -c /dev/kvm ]; then
 	export PATH=$PWD/$O:$PATH
 	pid=
-	if ! ls -l /proc/[0-9]*/fd 2>/dev/null | grep -q 'anon_inode:kvm-vm'; then
+	if ! ls -l /proc/[0-9]*/fd 2>/dev/null | grep 'anon_inode:kvm-vm' >/dev/null; then
 		echo "run-live: no VM running here: kvmexitgen is the workload"
 		sh -c "$WORKLOAD" &
 		pid=$!

@@ -27,7 +27,9 @@ die() { echo "testbed: $*" >&2; exit 3; }
 
 build() {
 	[ -n "$KVER" ] && [ -r "$KERNEL" ] || die "no Debian kernel (linux-image-amd64) in /boot; run tests/deps.sh"
-	[ -x /bin/busybox ] && /bin/busybox --list | grep -qx insmod || die "no busybox-static; run tests/deps.sh"
+	# (grep reads the whole list: with -q it could exit first, and busybox
+	# killed by SIGPIPE would fail the pipeline under pipefail)
+	[ -x /bin/busybox ] && /bin/busybox --list | grep -x insmod >/dev/null || die "no busybox-static; run tests/deps.sh"
 	local root=$VMDIR/root mods=/lib/modules/$KVER/kernel
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,usr/bin,lib/modules,proc,sys,dev,tmp}
