@@ -1,9 +1,9 @@
 /* libFuzzer: the HTTP request path of kvmexitstat serve. The server runs
  * in this process on a loopback port; each input is sent as one request
  * and the answer read. The property checked: only GET or HEAD of /metrics
- * (after percent-decoding, before any query) is ever answered 200. As
- * libmicrohttpd reads the method and the path as C strings, a NUL ends
- * them here too ("GET\0... /metrics\0..." is a GET of /metrics). */
+ * (after percent-decoding, before any query) is ever answered 200: some
+ * request line of the input must be one, read as libmicrohttpd reads it
+ * (method and path are C strings, so a NUL ends them). */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -24,20 +24,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct http_server *server;
 static uint16_t port;
 
-static bool is_metrics_request(const uint8_t *d, size_t n)
+/* One request line: METHOD PATH..., the way libmicrohttpd reads it (NULs
+ * end strings, leading NULs and spaces skipped, several spaces allowed). */
+static bool metrics_line(const uint8_t *p, const uint8_t *end)
 {
-	while (n && (*d == '\r' || *d == '\n'))
-		d++, n--; /* empty lines before a request are allowed */
-	const uint8_t *sp = memchr(d, ' ', n);
-	if (!sp)
+	while (p < end && (*p == '\0' || *p == ' ' || *p == '\r'))
+		p++;
+	const uint8_t *m = p;
+	while (p < end && *p && *p != ' ')
+		p++;
+	size_t mlen = (size_t)(p - m);
+	if (!((mlen == 3 && !memcmp(m, "GET", 3)) || (mlen == 4 && !memcmp(m, "HEAD", 4))))
 		return false;
-	const uint8_t *nul = memchr(d, '\0', (size_t)(sp - d));
-	size_t m = (size_t)((nul ? nul : sp) - d);
-	if (!((m == 3 && !memcmp(d, "GET", 3)) || (m == 4 && !memcmp(d, "HEAD", 4))))
-		return false;
-	const uint8_t *p = sp + 1, *end = d + n;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++; /* servers accept more than one space there */
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\0'))
+		p++;
 	char path[16];
 	size_t k = 0;
 	while (p < end && *p != ' ' && *p != '?' && *p != '\r' && *p != '\n' && *p && k < sizeof(path) - 1) {
@@ -51,6 +51,20 @@ static bool is_metrics_request(const uint8_t *d, size_t n)
 	}
 	path[k] = '\0';
 	return !strcmp(path, "/metrics");
+}
+
+/* Whether some line of the input is a GET or HEAD of /metrics (a 200 may
+ * answer any request of a pipelined input; empty lines between are skipped). */
+static bool is_metrics_request(const uint8_t *d, size_t n)
+{
+	const uint8_t *p = d, *end = d + n;
+	while (p < end) {
+		const uint8_t *nl = memchr(p, '\n', (size_t)(end - p));
+		if (metrics_line(p, nl ? nl : end))
+			return true;
+		p = nl ? nl + 1 : end;
+	}
+	return false;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
