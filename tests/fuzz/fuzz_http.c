@@ -34,6 +34,8 @@ static bool metrics_line(const uint8_t *p, const uint8_t *end)
 	while (p < end && *p && *p != ' ')
 		p++;
 	size_t mlen = (size_t)(p - m);
+	while (p < end && *p != ' ')
+		p++; /* the token goes on to the space; its C string ended at a NUL */
 	if (!((mlen == 3 && !memcmp(m, "GET", 3)) || (mlen == 4 && !memcmp(m, "HEAD", 4))))
 		return false;
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\0'))
