@@ -356,6 +356,22 @@ static uint64_t real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* record: what the reading in l->cur adds to l->prev, stored as the
+ * interval from *last_ns to now (an empty stretch of no time is not). */
+static int store_interval(struct live *l, uint64_t *last_ns, char *msg, size_t len)
+{
+	uint64_t now_ns = real_ns();
+	snapshot_clear(&l->delta);
+	if (snapshot_diff(&l->delta, &l->cur, &l->prev))
+		return -ENOMEM;
+	if (now_ns <= *last_ns)
+		return 0;
+	int err = store_append(l->store, *last_ns, now_ns, &l->delta, msg, len);
+	if (!err)
+		*last_ns = now_ns;
+	return err;
+}
+
 static int report(struct live *l, const struct snapshot *s, double seconds, bool total, bool first)
 {
 	char when[16];
@@ -733,9 +749,7 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 				goto out;
 			continue;
 		}
-		snapshot_clear(&l.delta);
-		if (snapshot_diff(&l.delta, &l.cur, &l.prev))
-			goto out;
+		/* serve and top show the cumulative counts; the others the interval's */
 		if (mode == MODE_SERVE) {
 			if (publish(&l, ++readings)) {
 				err_msg = "out of memory";
@@ -745,12 +759,12 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 			if (top_update(l.top, &l.cur, t - last))
 				goto out;
 		} else if (record) {
-			uint64_t now_ns = real_ns();
-			if (store_append(l.store, last_ns, now_ns, &l.delta, msg, sizeof(msg))) {
-				err_msg = msg;
+			if ((err = store_interval(&l, &last_ns, msg, sizeof(msg)))) {
+				err_msg = err == -ENOMEM ? "out of memory" : msg;
 				goto out;
 			}
-			last_ns = now_ns;
+		} else if (snapshot_clear(&l.delta), snapshot_diff(&l.delta, &l.cur, &l.prev)) {
+			goto out;
 		} else if (report(&l, &l.delta, t - last, false, first)) {
 			err_msg = "writing the report failed";
 			goto out;
@@ -781,17 +795,14 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 	}
 	if (record) {
 		/* stopped (not killed): the interval in progress too */
-		uint64_t nint, nrows, now_ns = real_ns();
+		uint64_t nint, nrows;
 		if (read_sources(&l)) {
 			err_msg = "reading the BPF maps failed";
 			goto out;
 		}
 		name_vms(&l, &l.cur);
-		snapshot_clear(&l.delta);
-		if (snapshot_diff(&l.delta, &l.cur, &l.prev))
-			goto out;
-		if (now_ns > last_ns && store_append(l.store, last_ns, now_ns, &l.delta, msg, sizeof(msg))) {
-			err_msg = msg;
+		if ((err = store_interval(&l, &last_ns, msg, sizeof(msg)))) {
+			err_msg = err == -ENOMEM ? "out of memory" : msg;
 			goto out;
 		}
 		store_counts(l.store, &nint, &nrows);
