@@ -707,7 +707,7 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 			interval > 0 ? "" : "; Ctrl-C prints the totals");
 	if (mode == MODE_TOP) {
 		if (!(l.top = top_open(l.describe)) || read_sources(&l) ||
-		    (name_vms(&l, &l.cur), top_update(l.top, &l.cur, 0)))
+		    (name_vms(&l, &l.cur), top_update(l.top, &l.cur)))
 			goto out;
 	}
 	/* the first scrape finds the VMs already running */
@@ -756,7 +756,7 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 				goto out;
 			}
 		} else if (mode == MODE_TOP) {
-			if (top_update(l.top, &l.cur, t - last))
+			if (top_update(l.top, &l.cur))
 				goto out;
 		} else if (record) {
 			if ((err = store_interval(&l, &last_ns, msg, sizeof(msg)))) {

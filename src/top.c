@@ -312,11 +312,10 @@ static void draw(struct top *t)
 	refresh();
 }
 
-int top_update(struct top *t, const struct snapshot *cur, double seconds)
+int top_update(struct top *t, const struct snapshot *cur)
 {
 	/* the time since the last reading shown, not since the last one
 	 * taken: a pause leaves readings out */
-	(void)seconds;
 	if (t->paused)
 		return 0;
 	double now = now_s();

@@ -12,9 +12,9 @@ struct top;
 
 /* Start curses on the terminal. NULL (message printed) when it cannot. */
 struct top *top_open(const char *source);
-/* A reading: cur holds every running VM's cumulative counts, seconds is the
- * time since the previous reading. Redraws. 0 or -ENOMEM. */
-int top_update(struct top *t, const struct snapshot *cur, double seconds);
+/* A reading: cur holds every running VM's cumulative counts (rates are
+ * over the time since the last reading shown). Redraws. 0 or -ENOMEM. */
+int top_update(struct top *t, const struct snapshot *cur);
 /* Wait up to ms for keys and act on them; false when the user quit. */
 bool top_keys(struct top *t, int ms);
 void top_close(struct top *t);
