@@ -123,9 +123,9 @@ check-vm: deps
 	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image kernel
 	$(Q)O=$(O) RUN_VM=only tests/run.sh
 
+# every stage runs even when one fails; one summary of all ends it
 check: deps
-	$(Q)$(MAKE) --no-print-directory check-asan
-	$(Q)$(MAKE) --no-print-directory test
+	$(Q)MAKE="$(MAKE)" O=$(O) tests/check.sh
 
 check-asan:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/asan CC=clang \

@@ -21,7 +21,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "tests/deps.sh: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 || {
-	apt-get update -qq
-	apt-get install -y -qq "${missing[@]}"
+# another apt-get or dpkg may hold the lock (a machine's own updates at boot):
+# wait for it, up to 5 minutes, rather than fail
+apt_opts=(-y -qq -o DPkg::Lock::Timeout=300)
+apt-get install "${apt_opts[@]}" "${missing[@]}" >/dev/null 2>&1 || {
+	apt-get update -qq -o DPkg::Lock::Timeout=300
+	apt-get install "${apt_opts[@]}" "${missing[@]}"
 }

@@ -64,7 +64,7 @@ fi
 # a watched VM killed with SIGKILL
 "$KVMEXITSTAT" -s stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
 L=$!
-"$GEN" --hold --json --cpuid 20000 >"$TMP/g.json" 2>"$TMP/g.err" &
+"$GEN" --hold --json --io-out 20000 >"$TMP/g.json" 2>"$TMP/g.err" &
 G=$!
 for _ in $(seq 100); do grep -q "holding the VM open" "$TMP/g.err" 2>/dev/null && break; sleep 0.1; done
 sleep 0.6
