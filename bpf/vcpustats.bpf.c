@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The vCPU stats source's kernel side: a task_file iterator that finds
- * every open kvm-vcpu file of every process and copies the vCPU's KVM
+ * every open vCPU file of every process and copies the vCPU's KVM
  * statistics (struct kvm_vcpu_stat). KVM keeps them on every host, also
  * on those whose KVM never fires kvm_exit; the user side decodes them
  * with the descriptors of KVM's binary stats interface. */
@@ -36,7 +36,14 @@ struct {
 	__type(value, struct buf);
 } released SEC(".maps");
 
-static const char prefix[] = "kvm-vcpu:";
+/* A file is a vCPU when its file_operations are KVM's vCPU fops: a name
+ * ("kvm-vcpu:N") anyone can give a FIFO, and reading private_data of such
+ * a file as a struct kvm_vcpu would show kernel memory. The fops' address
+ * is learnt from a vCPU the user side made itself (self_tgid, self_fd):
+ * the first pass notes it; no file is read before. */
+const volatile __u32 self_tgid = 0;
+const volatile __u32 self_fd = 0;
+__u64 vcpu_fops = 0;
 
 /* rec and stat of a vCPU into b; false when the stats cannot be read. */
 static __always_inline bool fill(struct buf *b, struct kvm_vcpu *vcpu, __u32 tgid, __u32 fd)
@@ -57,16 +64,15 @@ int dump_vcpus(struct bpf_iter__task_file *ctx)
 	struct seq_file *seq = ctx->meta->seq;
 	struct task_struct *task = ctx->task;
 	struct file *file = ctx->file;
-	char name[sizeof(prefix)] = {};
 	__u32 zero = 0;
 
 	if (!task || !file)
 		return 0;
-	/* KVM names a vCPU's anonymous inode file "kvm-vcpu:N" */
-	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(file, f_path.dentry, d_name.name));
-	for (int i = 0; i < (int)sizeof(prefix) - 1; i++)
-		if (name[i] != prefix[i])
-			return 0;
+	__u64 fops = (__u64)BPF_CORE_READ(file, f_op);
+	if (!vcpu_fops && task->tgid == self_tgid && ctx->fd == self_fd)
+		vcpu_fops = fops; /* the user side's own vCPU */
+	if (!fops || fops != vcpu_fops)
+		return 0;
 	struct buf *b = bpf_map_lookup_elem(&scratch, &zero);
 	if (!b)
 		return 0;

@@ -28,11 +28,14 @@ struct stats_source {
 	char *buf;             /* one read of the iterator */
 	size_t cap;
 	struct vcpustats_buf *rel; /* one value of the released map */
+	int ref_vm, ref_vcpu;  /* a vCPU of our own: what a vCPU file is (its fops) */
 	char describe[160];
 };
 
 /* The layout of struct kvm_vcpu_stat, as KVM_GET_STATS_FD describes it for
- * a vCPU of a VM made for the purpose (every vCPU of this KVM has it). */
+ * a vCPU of a VM made for the purpose (every vCPU of this KVM has it). The
+ * VM and vCPU stay open in s->ref_vm, s->ref_vcpu: the iterator learns
+ * from that file what a vCPU file is. */
 static int learn_layout(struct stats_source *s, char *msg, size_t len)
 {
 	int kvm = -1, vm = -1, vcpu = -1, fd = -1, err;
@@ -63,13 +66,22 @@ static int learn_layout(struct stats_source *s, char *msg, size_t len)
 out:
 	if (fd >= 0)
 		close(fd);
-	if (vcpu >= 0)
-		close(vcpu);
-	if (vm >= 0)
-		close(vm);
+	s->ref_vcpu = vcpu;
+	s->ref_vm = vm;
 	close(kvm);
 	return err;
 }
+
+static void close_ref(struct stats_source *s)
+{
+	if (s->ref_vcpu >= 0)
+		close(s->ref_vcpu);
+	if (s->ref_vm >= 0)
+		close(s->ref_vm);
+	s->ref_vcpu = s->ref_vm = -1;
+}
+
+static ssize_t iterate(struct stats_source *s);
 
 /* The counters shown: cumulative single values (not instant values, peaks
  * or histograms, whose deltas mean nothing or repeat a counter). */
@@ -104,6 +116,7 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 	*out = NULL;
 	if (!s)
 		return -ENOMEM;
+	s->ref_vm = s->ref_vcpu = -1;
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		err = -errno;
 		snprintf(msg, len, "the stats source needs the kernel's BTF, and /sys/kernel/btf/vmlinux is missing "
@@ -140,6 +153,8 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 			goto fail;
 		}
 		s->skel->rodata->stat_bytes = s->bytes;
+		s->skel->rodata->self_tgid = (__u32)getpid();
+		s->skel->rodata->self_fd = (__u32)s->ref_vcpu;
 		bpf_program__set_autoload(s->skel->progs.vcpu_released, with_release);
 		if (!(err = vcpustats_bpf__load(s->skel)))
 			break;
@@ -156,14 +171,24 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 				 strerror(-err));
 		goto fail;
 	}
-	if (bpf_program__autoload(s->skel->progs.vcpu_released))
-		s->skel->links.vcpu_released = bpf_program__attach(s->skel->progs.vcpu_released);
 	s->link = bpf_program__attach_iter(s->skel->progs.dump_vcpus, NULL);
 	if (!s->link) {
 		err = -errno;
 		snprintf(msg, len, "attaching the stats iterator failed: %s", strerror(errno));
 		goto fail;
 	}
+	/* a first pass finds our own vCPU's file and notes its fops */
+	ssize_t n = iterate(s);
+	if (n < 0 || !s->skel->bss->vcpu_fops) {
+		err = n < 0 ? (int)n : -ENOENT;
+		snprintf(msg, len, "the stats iterator did not find kvmexitstat's own vCPU file%s%s",
+			 n < 0 ? ": " : "", n < 0 ? strerror((int)-n) : "");
+		goto fail;
+	}
+	close_ref(s);
+	/* after our own vCPU is gone: its release is no VM's */
+	if (bpf_program__autoload(s->skel->progs.vcpu_released))
+		s->skel->links.vcpu_released = bpf_program__attach(s->skel->progs.vcpu_released);
 	snprintf(s->describe, sizeof(s->describe),
 		 "KVM vCPU stats (KVM's categories, not hardware exit reasons; %zu counters, each VM's since it "
 		 "started%s)", s->ncounters, s->skel->links.vcpu_released ? "" : "; not its last moments");
@@ -311,6 +336,7 @@ void stats_source_close(struct stats_source *s)
 {
 	if (!s)
 		return;
+	close_ref(s);
 	bpf_link__destroy(s->link);
 	vcpustats_bpf__destroy(s->skel);
 	free(s->descs);

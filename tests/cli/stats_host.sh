@@ -66,6 +66,31 @@ run "-n other" 0 "$KVMEXITSTAT" -s stats -o csv --by vm -n other 0.2 1
 expect_not_in "-n other: no VM shown" "$TMP/out" "kvmexitgen"
 release
 
+# A file is a vCPU by what it is, not by its name: a user (not root) who
+# holds FIFOs named kvm-vcpu:0..3 open must not have them read as vCPUs
+# (that read kernel memory behind the FIFO and showed it as counters), and
+# the real VM beside them is still counted exactly.
+FORGE=$(mktemp -d /tmp/kvmexitstat-forge.XXXXXX) && chmod 777 "$FORGE"
+setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '
+	cd "$1" && for i in 0 1 2 3; do mkfifo "kvm-vcpu:$i"; done
+	exec 3<>kvm-vcpu:0 4<>kvm-vcpu:1 5<>kvm-vcpu:2 6<>kvm-vcpu:3; echo ready >ready; exec sleep 60' sh "$FORGE" &
+FORGER=$!
+for _ in $(seq 50); do [ -e "$FORGE/ready" ] && break; sleep 0.1; done
+n=$(ls -l /proc/$FORGER/fd 2>/dev/null | grep -c 'kvm-vcpu:')
+[ "$n" -eq 4 ] && ok "forged: an unprivileged process holds 4 FIFOs named kvm-vcpu:N" ||
+	not_ok "forged: $n FIFOs open"
+hold "$TMP/e.json" --cpuid 200 --io-out 60
+run "forged: kvmexitstat -s stats beside them" 0 "$KVMEXITSTAT" -s stats -o csv --by vcpu 0.2 1
+cp "$TMP/out" "$TMP/forged.csv"
+expect_not_in "forged: the FIFOs' holder is not shown as a VM" "$TMP/forged.csv" ",$FORGER,"
+grep -v ",$FORGER," "$TMP/forged.csv" | grep -E "^(time|total)," | grep -E "^time|,$(json_pid "$TMP/e.json")," >"$TMP/real.csv"
+CPUID_EXITS=$cpuid_exits TAP_START=$_n python3 "$(dirname "$0")/stats_check.py" "$TMP/real.csv" "$TMP/e.json" >"$TMP/check"
+cat "$TMP/check"
+_n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))
+kill $FORGER 2>/dev/null
+rm -rf "$FORGE"
+release
+
 # Errors: each says why and what to do.
 DENY=$(dirname "$KVMEXITSTAT")/helpers/deny
 run "-s stats without /dev/kvm" 1 unshare -m sh -c "mount -t tmpfs none /dev && exec '$KVMEXITSTAT' -s stats 0.1 1"
