@@ -602,6 +602,14 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 	return 0;
 }
 
+/* A signal made loading fail (the verifier gives up with EAGAIN when one
+ * is pending): the user asked to stop, so this is no error. */
+static int stopped_while_loading(void)
+{
+	fprintf(stderr, "kvmexitstat: stopped while loading its BPF programs; nothing was counted\n");
+	return EXIT_OK;
+}
+
 static int live_main(int argc, char **argv, enum live_mode mode)
 {
 	/* record and serve keep ended VMs' totals only per reason: they print none */
@@ -618,6 +626,18 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 
 	if ((err = parse(argc, argv, &l, &count_only, &flavour, &sources, &interval, &count)))
 		return err;
+	if (mode == MODE_TOP && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "kvmexitstat top: needs a terminal on stdin and stdout; for a file or a pipe, "
+				"use kvmexitstat -o json or -o csv\n");
+		return EXIT_FAIL;
+	}
+	/* before loading anything: a Ctrl-C while the programs load (which
+	 * can take seconds on a busy or emulated host) ends the run */
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	if (geteuid() != 0) {
 		fprintf(stderr, "kvmexitstat: live statistics load BPF programs: run as root (or with CAP_BPF, "
 				"CAP_PERFMON and CAP_SYS_RESOURCE)\n");
@@ -648,14 +668,18 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 		struct bpf_source_opts so = { .with_time = !count_only, .flavour = flavour, .tgids = l.pids,
 					      .ntgids = l.npids, .names = l.names_wanted, .nnames = l.nnames };
 		if ((err = bpf_source_open(&l.src, &so, msg, sizeof(msg)))) {
+			if (stop)
+				return stopped_while_loading();
 			fprintf(stderr, "kvmexitstat: %s\n", msg);
 			return EXIT_FAIL;
 		}
 	}
 	if (sources & SRC_STATS) {
 		if ((err = stats_source_open(&l.stats, msg, sizeof(msg)))) {
-			fprintf(stderr, "kvmexitstat: %s\n", msg);
 			bpf_source_close(l.src);
+			if (stop)
+				return stopped_while_loading();
+			fprintf(stderr, "kvmexitstat: %s\n", msg);
 			return EXIT_FAIL;
 		}
 		/* both sources: the tracepoint's exits make the totals, KVM's
@@ -684,11 +708,6 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 	if (l.nnames && l.src)
 		resolve_names(&l);
 
-	struct sigaction sa = { .sa_handler = on_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	if (mode == MODE_SERVE && start_serving(&l, msg, sizeof(msg))) {
 		fprintf(stderr, "kvmexitstat serve: %s\n", msg);
 		bpf_source_close(l.src);

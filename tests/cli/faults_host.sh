@@ -61,6 +61,32 @@ if [ ! -c /dev/kvm ]; then
 	echo "ok - a watched VM killed # SKIP no /dev/kvm on this machine"
 	exit 0
 fi
+# top without a terminal: a message at once, not a spinning loop
+start=$(date +%s%N)
+run "top without a terminal" 1 timeout 5 "$KVMEXITSTAT" top </dev/null
+took=$((($(date +%s%N) - start) / 1000000))
+expect_in "top without a terminal: says it needs one" "$TMP/err" "needs a terminal"
+[ $took -lt 1000 ] && ok "top without a terminal: ends at once (${took} ms)" || not_ok "top without a terminal took ${took} ms"
+
+# A SIGINT while the programs are still loading ends the run (a shell
+# starts a background job with SIGINT ignored: kvmexitstat must take it
+# over before it loads anything, ~40 ms here). Sent at several moments.
+for ms in 5 10 20 30; do
+	"$KVMEXITSTAT" -s stats >"$TMP/early.out" 2>"$TMP/early.err" &
+	E=$!
+	sleep "0.0$(printf %02d $ms)"
+	kill -INT $E
+	for _ in $(seq 30); do kill -0 $E 2>/dev/null || break; sleep 0.1; done
+	if kill -0 $E 2>/dev/null; then
+		kill -KILL $E; wait $E 2>/dev/null
+		not_ok "SIGINT ${ms} ms after start (while loading): still running 3 s later"
+	else
+		wait $E; st=$?
+		[ $st -eq 0 ] && ok "SIGINT ${ms} ms after start (while loading): ends, status 0" ||
+			not_ok "SIGINT ${ms} ms after start: status $st" "$(cat "$TMP/early.err")"
+	fi
+done
+
 # a watched VM killed with SIGKILL
 "$KVMEXITSTAT" -s stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
 L=$!
