@@ -132,6 +132,39 @@ static int writable(const char *path, char *err, size_t errlen)
 	return -errno;
 }
 
+/* What the database at path is: 1 an empty one (a new file), 0 a store of
+ * this schema, else -EINVAL with a message. Only reads: a database that is
+ * not ours is refused before anything is written to it. */
+static int store_identity(sqlite3 *db, const char *path, char *err, size_t errlen)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW && sqlite3_column_int64(q, 0) == 0) {
+		sqlite3_finalize(q);
+		return 1;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
+	if (rc != SQLITE_ROW && rc != SQLITE_OK) {
+		say(err, errlen, "%s: not a kvmexitstat record store (%s)", path,
+		    rc == SQLITE_ERROR ? "no meta table: another application's database" : sqlite3_errmsg(db));
+		sqlite3_finalize(q);
+		return -EINVAL;
+	}
+	rc = sqlite3_step(q);
+	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+	if (!v)
+		say(err, errlen, "%s: not a kvmexitstat record store (its meta table has no schema row)", path);
+	else if (strcmp(v, SCHEMA_VERSION))
+		say(err, errlen, "%s: a store of another schema version (%.16s; this kvmexitstat writes %s)", path, v,
+		    SCHEMA_VERSION);
+	int res = v && !strcmp(v, SCHEMA_VERSION) ? 0 : -EINVAL;
+	sqlite3_finalize(q); /* v is the statement's */
+	return res;
+}
+
 int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen)
 {
 	int w = writable(path, err, errlen);
@@ -146,6 +179,13 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 	int rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(st->db, 2000);
+	if (rc == SQLITE_OK) {
+		int id = store_identity(st->db, path, err, errlen);
+		if (id < 0) {
+			store_close(st);
+			return id;
+		}
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, schema, NULL, NULL, NULL);
 	/* an application crash loses nothing committed with WAL and NORMAL;
@@ -157,16 +197,6 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 	if (rc != SQLITE_OK)
 		goto fail;
 	sqlite3_stmt *q;
-	rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
-	if (rc != SQLITE_OK)
-		goto fail;
-	bool ours = sqlite3_step(q) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION);
-	sqlite3_finalize(q);
-	if (!ours) {
-		say(err, errlen, "%s: a store of another schema version", path);
-		store_close(st);
-		return -EINVAL;
-	}
 	rc = sqlite3_prepare_v2(st->db, "INSERT INTO runs(started_ns, host, source, interval_s, command) VALUES(?,?,?,?,?)",
 				-1, &q, NULL);
 	if (rc != SQLITE_OK)
@@ -319,28 +349,36 @@ static const char *parse_time(const char *arg, bool *abs, double *s, uint64_t *n
 	if (arg[0] == '@') {
 		errno = 0;
 		double v = strtod(arg + 1, &end);
-		if (!arg[1] || *end || errno || !(v >= 0 && v < 1e10))
-			return "expected @ and Unix seconds";
+		/* nanoseconds are kept in 64 signed bits: up to the year 2262 */
+		if (!arg[1] || *end || errno || !(v >= 0 && v < 9e9))
+			return "expected @ and Unix seconds from 0 to 9e9 (the year 2255)";
 		*abs = true;
 		*ns = (uint64_t)(v * 1e9 + 0.5);
 		return NULL;
 	}
 	errno = 0;
 	*s = strtod(arg, &end);
-	if (!*arg || *end || errno || *s < 0 || *s > 1e12)
-		return "expected seconds from the start of the recording, or @ and Unix seconds";
+	if (!*arg || *end || errno || !(*s >= 0 && *s <= 1e9))
+		return "expected seconds from the start of the recording (0 to 1e9, about 31 years), or @ and Unix "
+		       "seconds";
 	*abs = false;
 	return NULL;
 }
 
 const char *store_window_option(int letter, const char *arg, struct store_window *w)
 {
+	const char *bad;
 	if (letter == 'F') {
 		w->has_from = true;
-		return parse_time(arg, &w->from_abs, &w->from_s, &w->from_ns);
+		bad = parse_time(arg, &w->from_abs, &w->from_s, &w->from_ns);
+	} else {
+		w->has_to = true;
+		bad = parse_time(arg, &w->to_abs, &w->to_s, &w->to_ns);
 	}
-	w->has_to = true;
-	return parse_time(arg, &w->to_abs, &w->to_s, &w->to_ns);
+	if (!bad && w->has_from && w->has_to && w->from_abs == w->to_abs &&
+	    (w->from_abs ? w->from_ns > w->to_ns : w->from_s > w->to_s))
+		bad = "the window ends before it starts (--from is after --to)";
+	return bad;
 }
 
 /* ---- reading ----------------------------------------------------------- */
@@ -371,20 +409,20 @@ static int open_read(const char *path, sqlite3 **db, char *err, size_t errlen)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(*db, 2000);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(*db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
+		rc = sqlite3_prepare_v2(*db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
 	if (rc == SQLITE_CANTOPEN && access(path, R_OK) == 0 && access(path, W_OK) && errno == EROFS &&
 	    open_immutable(path, db) == SQLITE_OK)
-		rc = sqlite3_prepare_v2(*db, "SELECT value FROM meta WHERE key = 'schema'", -1, &q, NULL);
+		rc = sqlite3_prepare_v2(*db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
+	sqlite3_finalize(q);
 	if (rc != SQLITE_OK) {
 		say(err, errlen, "%s: not a kvmexitstat record store (%s)", path, sqlite3_errmsg(*db));
-		sqlite3_finalize(q);
 		sqlite3_close(*db);
 		return -EINVAL;
 	}
-	bool ours = sqlite3_step(q) == SQLITE_ROW && !strcmp((const char *)sqlite3_column_text(q, 0), SCHEMA_VERSION);
-	sqlite3_finalize(q);
-	if (!ours) {
-		say(err, errlen, "%s: a store of another schema version", path);
+	int id = store_identity(*db, path, err, errlen);
+	if (id == 1)
+		say(err, errlen, "%s: not a kvmexitstat record store (an empty database)", path);
+	if (id) {
 		sqlite3_close(*db);
 		return -EINVAL;
 	}
@@ -433,6 +471,12 @@ static int load_kvm_names(sqlite3 *db)
 	return err;
 }
 
+static int64_t sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+	return __builtin_add_overflow(a, b, &r) ? (b > 0 ? INT64_MAX : INT64_MIN) : r;
+}
+
 /* The window in absolute ns, from the store's first interval. */
 static void window_bounds(sqlite3 *db, const struct store_window *w, int64_t *from, int64_t *to)
 {
@@ -445,10 +489,11 @@ static void window_bounds(sqlite3 *db, const struct store_window *w, int64_t *fr
 	}
 	*from = INT64_MIN;
 	*to = INT64_MAX;
+	/* the options keep both within 63 bits; a sum past them saturates */
 	if (w && w->has_from)
-		*from = w->from_abs ? (int64_t)w->from_ns : first + (int64_t)(w->from_s * 1e9 + 0.5);
+		*from = w->from_abs ? (int64_t)w->from_ns : sat_add(first, (int64_t)(w->from_s * 1e9 + 0.5));
 	if (w && w->has_to)
-		*to = w->to_abs ? (int64_t)w->to_ns : first + (int64_t)(w->to_s * 1e9 + 0.5);
+		*to = w->to_abs ? (int64_t)w->to_ns : sat_add(first, (int64_t)(w->to_s * 1e9 + 0.5));
 }
 
 static void add_info_text(char *dst, size_t len, const char *s)

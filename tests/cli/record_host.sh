@@ -24,6 +24,28 @@ run "report --from with a trace" 1 "$KVMEXITSTAT" report --from 1 tests/data/tra
 expect_in "report --from with a trace: says it is for stores" "$TMP/err" "apply to record stores, not traces"
 run "report --from with a bad time" 2 "$KVMEXITSTAT" report --from yesterday "$TMP/other.db"
 
+# another application's database is refused before anything is written to
+# it: byte for byte unchanged, no -wal/-shm left, no table added
+T0=tests/data/traces/trace_kiszka_nested_io_loop.txt
+sqlite3 "$TMP/app.db" "CREATE TABLE users(id INTEGER PRIMARY KEY, name TEXT); INSERT INTO users VALUES(1,'ann');"
+sqlite3 "$TMP/meta.db" "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT); INSERT INTO meta VALUES('owner','app');"
+for f in app meta; do
+	cp "$TMP/$f.db" "$TMP/$f.orig"
+	run "record -o another application's database ($f)" 1 "$KVMEXITSTAT" record -o "$TMP/$f.db" --from-trace "$T0"
+	expect_in "record -o another application's database ($f): says so" "$TMP/err" "not a kvmexitstat record store"
+	if cmp -s "$TMP/$f.db" "$TMP/$f.orig" && [ ! -e "$TMP/$f.db-wal" ]; then
+		ok "record -o another application's database ($f): left byte for byte unchanged"
+	else not_ok "record -o another application's database ($f): changed" "$(sqlite3 "$TMP/$f.db" .tables)"; fi
+	run "report of another application's database ($f)" 1 "$KVMEXITSTAT" report "$TMP/$f.db"
+done
+# windows out of range: refused with a message, never every interval or none
+for w in "--from 1e11" "--to 1e11" "--from @1e10" "--from -1"; do
+	run "report $w (out of range)" 2 "$KVMEXITSTAT" report $w "$TMP/other.db"
+	expect_in "report $w: says what range it takes" "$TMP/err" "expected"
+done
+run "report --from 20 --to 10" 2 "$KVMEXITSTAT" report --from 20 --to 10 "$TMP/other.db"
+expect_in "report --from 20 --to 10: says the window ends before it starts" "$TMP/err" "ends before it starts"
+
 # --from-trace: the store's report equals the trace's, interval by interval
 T=tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt
 run "record --from-trace" 0 "$KVMEXITSTAT" record -o "$TMP/trace.db" --from-trace "$T" 0.0001
