@@ -125,6 +125,8 @@ struct live {
 	struct stats_source *stats;   /* the vCPU stats source, or NULL */
 	struct snapshot prev, cur, delta, retired, names;
 	struct snapshot stats_last;   /* the stats source's last reading */
+	struct snapshot stats_base;   /* live, record: the stats source's first reading */
+	bool baselined;
 	char describe[256];
 	const char *names_wanted[MAX_PIDS];
 	size_t nnames;
@@ -269,8 +271,24 @@ static int read_stats(struct live *l)
 			goto out;
 		*st = e->st;
 	}
-	if (snapshot_merge(&l->cur, &fresh))
+	/* KVM counts since each VM started. Live reports and the record store
+	 * count from the first reading: the history of a VM already running
+	 * then is no interval's (it would show as one interval's rate). serve
+	 * and top show KVM's counts as they are: counters since the VM started,
+	 * whose rates they take between readings. */
+	if (l->mode == MODE_LIVE || l->mode == MODE_RECORD) {
+		struct snapshot since;
+		snapshot_init(&since);
+		if ((!l->baselined && snapshot_merge(&l->stats_base, &fresh)) ||
+		    snapshot_diff(&since, &fresh, &l->stats_base) || snapshot_merge(&l->cur, &since)) {
+			snapshot_free(&since);
+			goto out;
+		}
+		snapshot_free(&since);
+		l->baselined = true;
+	} else if (snapshot_merge(&l->cur, &fresh)) {
 		goto out;
+	}
 	snapshot_free(&l->stats_last);
 	l->stats_last = fresh;
 	snapshot_init(&fresh);
@@ -345,7 +363,7 @@ static int retire_ended(struct live *l)
 	snapshot_free(&l->cur);
 	l->cur = keep;
 	if (l->stats)
-		return drop_vms(&l->stats_last, gone, ngone);
+		return drop_vms(&l->stats_last, gone, ngone) || drop_vms(&l->stats_base, gone, ngone) ? -ENOMEM : 0;
 	return 0;
 }
 
@@ -626,11 +644,6 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 
 	if ((err = parse(argc, argv, &l, &count_only, &flavour, &sources, &interval, &count)))
 		return err;
-	if (mode == MODE_TOP && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "kvmexitstat top: needs a terminal on stdin and stdout; for a file or a pipe, "
-				"use kvmexitstat -o json or -o csv\n");
-		return EXIT_FAIL;
-	}
 	/* before loading anything: a Ctrl-C while the programs load (which
 	 * can take seconds on a busy or emulated host) ends the run */
 	struct sigaction sa = { .sa_handler = on_signal };
@@ -641,6 +654,11 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 	if (geteuid() != 0) {
 		fprintf(stderr, "kvmexitstat: live statistics load BPF programs: run as root (or with CAP_BPF, "
 				"CAP_PERFMON and CAP_SYS_RESOURCE)\n");
+		return EXIT_FAIL;
+	}
+	if (mode == MODE_TOP && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "kvmexitstat top: needs a terminal on stdin and stdout; for a file or a pipe, "
+				"use kvmexitstat -o json or -o csv\n");
 		return EXIT_FAIL;
 	}
 	bool vmx_svm = host_cpu_has_vmx_or_svm();
@@ -687,8 +705,10 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 		if (l.src)
 			reasons_set_kvm_stats_total(false);
 	}
-	snprintf(l.describe, sizeof(l.describe), "%s%s%s", l.src ? bpf_source_describe(l.src) : "",
-		 l.src && l.stats ? " + " : "", l.stats ? stats_source_describe(l.stats) : "");
+	snprintf(l.describe, sizeof(l.describe), "%s%s%s%s", l.src ? bpf_source_describe(l.src) : "",
+		 l.src && l.stats ? " + " : "", l.stats ? stats_source_describe(l.stats) : "",
+		 !l.stats ? "" : mode == MODE_LIVE || mode == MODE_RECORD ? "; from the first reading on"
+								 : "; each VM's since it started");
 	uint64_t last_ns = real_ns();
 	if (record) {
 		struct store_run run = { l.describe, interval, last_ns, argc, argv };
@@ -705,6 +725,15 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 	snapshot_init(&l.retired);
 	snapshot_init(&l.names);
 	snapshot_init(&l.stats_last);
+	snapshot_init(&l.stats_base);
+	/* the baseline of the VMs running now (see read_stats) */
+	if (l.stats && (mode == MODE_LIVE || mode == MODE_RECORD)) {
+		if (read_stats(&l)) {
+			fprintf(stderr, "kvmexitstat: reading KVM's vCPU statistics failed\n");
+			goto out;
+		}
+		snapshot_clear(&l.cur);
+	}
 	if (l.nnames && l.src)
 		resolve_names(&l);
 
@@ -861,6 +890,7 @@ out:
 	http_server_stop(l.http);
 	top_close(l.top); /* before the message below reaches the terminal */
 	snapshot_free(&l.stats_last);
+	snapshot_free(&l.stats_base);
 	snapshot_free(&l.prev);
 	snapshot_free(&l.cur);
 	snapshot_free(&l.delta);

@@ -190,8 +190,8 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 	if (bpf_program__autoload(s->skel->progs.vcpu_released))
 		s->skel->links.vcpu_released = bpf_program__attach(s->skel->progs.vcpu_released);
 	snprintf(s->describe, sizeof(s->describe),
-		 "KVM vCPU stats (KVM's categories, not hardware exit reasons; %zu counters, each VM's since it "
-		 "started%s)", s->ncounters, s->skel->links.vcpu_released ? "" : "; not its last moments");
+		 "KVM vCPU stats (KVM's categories, not hardware exit reasons; %zu counters%s)", s->ncounters,
+		 s->skel->links.vcpu_released ? "" : "; not a VM's last moments");
 	*out = s;
 	return 0;
 fail:

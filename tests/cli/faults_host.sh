@@ -90,6 +90,8 @@ done
 # a watched VM killed with SIGKILL
 "$KVMEXITSTAT" -s stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
 L=$!
+# (the VM starts once kvmexitstat counts: VMs running before are its baseline)
+for _ in $(seq 100); do grep -q "counting VM exits" "$TMP/live.err" 2>/dev/null && break; sleep 0.05; done
 "$GEN" --hold --json --io-out 20000 >"$TMP/g.json" 2>"$TMP/g.err" &
 G=$!
 for _ in $(seq 100); do grep -q "holding the VM open" "$TMP/g.err" 2>/dev/null && break; sleep 0.1; done

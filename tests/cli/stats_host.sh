@@ -9,33 +9,56 @@ if [ ! -c /dev/kvm ]; then
 	exit 0
 fi
 
-# hold VM: start kvmexitgen --hold with ARGS, wait until it holds; sets HELD
-hold() {
-	local out=$1
+# start_gen OUT ARGS...: kvmexitgen --hold --json ARGS, held back until
+# go_gen so that its pid (GEN_PID) is known before its VM exists
+start_gen() {
+	GEN_OUT=$1
 	shift
-	"$GEN" --hold --json "$@" >"$out" 2>"$out.err" &
-	local pid=$!
+	rm -f "$TMP/go"
+	sh -c 'while [ ! -e "$1" ]; do sleep 0.02; done; shift; exec "$@"' sh "$TMP/go" \
+		"$GEN" --hold --json "$@" >"$GEN_OUT" 2>"$GEN_OUT.err" &
+	GEN_PID=$!
+	GEN_ARGS="$*"
+	HELD="$HELD $GEN_PID"
+}
+go_gen() { # and wait until it holds its VM, its exits made
+	touch "$TMP/go"
 	for _ in $(seq 100); do
-		grep -q "holding the VM open" "$out.err" 2>/dev/null && break
-		kill -0 "$pid" 2>/dev/null || break
+		grep -q "holding the VM open" "$GEN_OUT.err" 2>/dev/null && break
+		kill -0 "$GEN_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	if [ -s "$out" ]; then ok "kvmexitgen $* holds its VM"; else not_ok "kvmexitgen $* did not start" "$(cat "$out.err")"; fi
-	HELD="$HELD $pid"
+	if [ -s "$GEN_OUT" ]; then ok "kvmexitgen $GEN_ARGS holds its VM"
+	else not_ok "kvmexitgen $GEN_ARGS did not start" "$(cat "$GEN_OUT.err")"; fi
 }
+hold() { start_gen "$@"; go_gen; }
 release() {
 	# shellcheck disable=SC2086
 	kill -TERM $HELD 2>/dev/null
-	wait 2>/dev/null
+	wait $HELD 2>/dev/null
 	HELD=
 }
-compare() { # name, gen JSON files...
-	local name=$1
+# watch NAME ARGS...: kvmexitstat -s stats -o csv --by vcpu ARGS counting in
+# the background until compare stops it. Started before the VMs it is to
+# count: the VMs running when it starts are its baseline.
+watch() {
+	WATCH_NAME=$1
 	shift
-	run "$name: kvmexitstat -s stats" 0 "$KVMEXITSTAT" -s stats -o csv --by vcpu -p "$(json_pid "$1")" \
-		$(for f in "${@:2}"; do printf -- '-p %s ' "$(json_pid "$f")"; done) 0.2 1
-	cp "$TMP/out" "$TMP/$name.csv"
-	CPUID_EXITS=$cpuid_exits TAP_START=$_n python3 "$(dirname "$0")/stats_check.py" "$TMP/$name.csv" "$@" >"$TMP/check"
+	"$KVMEXITSTAT" -s stats -o csv --by vcpu "$@" >"$TMP/$WATCH_NAME.csv" 2>"$TMP/$WATCH_NAME.err" &
+	WATCH=$!
+	for _ in $(seq 100); do grep -q "counting VM exits" "$TMP/$WATCH_NAME.err" 2>/dev/null && break; sleep 0.05; done
+}
+stop_watch() {
+	sleep 0.1
+	kill -INT $WATCH
+	wait $WATCH
+	local st=$?
+	[ $st -eq 0 ] && ok "$WATCH_NAME: kvmexitstat -s stats counted and ended (exit 0)" ||
+		not_ok "$WATCH_NAME: kvmexitstat exit $st" "$(cat "$TMP/$WATCH_NAME.err")"
+}
+compare() { # gen JSON files...: the watch's totals against each VM's own counters
+	stop_watch
+	CPUID_EXITS=$cpuid_exits TAP_START=$_n python3 "$(dirname "$0")/stats_check.py" "$TMP/$WATCH_NAME.csv" "$@" >"$TMP/check"
 	cat "$TMP/check"
 	_n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))
 }
@@ -43,33 +66,49 @@ json_pid() { sed 's/^{"pid":\([0-9]*\).*/\1/' "$1"; }
 
 HELD=
 cpuid_exits=$(exits_per cpuid)
+watch one_vcpu
 hold "$TMP/a.json" --cpuid 1000 --io-out 50 --io-in 20
-compare one_vcpu "$TMP/a.json"
-expect_in "one_vcpu: the source is named" "$TMP/err" "counting VM exits with KVM vCPU stats"
+compare "$TMP/a.json"
+expect_in "one_vcpu: the source is named" "$TMP/one_vcpu.err" "counting VM exits with KVM vCPU stats"
 release
 
+watch two_vcpus
 hold "$TMP/b.json" --vcpus 2 --cpuid 700 --io-out 30 --mmio-read 10
-compare two_vcpus "$TMP/b.json"
+compare "$TMP/b.json"
 release
 
+# two VMs; -p picks the one asked for, and only it
+start_gen "$TMP/c.json" --vcpus 2 --cpuid 300 --io-in 40
+watch two_vms -p "$GEN_PID"
+go_gen
+hold "$TMP/d.json" --cpuid 900 --io-out 5 --mmio-write 4
+compare "$TMP/c.json"
+expect_not_in "two_vms: -p, the other VM not shown" "$TMP/two_vms.csv" ",$(json_pid "$TMP/d.json"),"
+release
+# without -p: every VM of the host
+watch all_vms
 hold "$TMP/c.json" --vcpus 2 --cpuid 300 --io-in 40
 hold "$TMP/d.json" --cpuid 900 --io-out 5 --mmio-write 4
-compare two_vms "$TMP/c.json" "$TMP/d.json"
-# without -p: every VM of the host, these two among them
-run "two_vms: without -p" 0 "$KVMEXITSTAT" -s stats -o csv --by vm 0.2 1
-expect_in "two_vms: without -p, the first VM shown" "$TMP/out" ",$(json_pid "$TMP/c.json"),"
-expect_in "two_vms: without -p, the second VM shown" "$TMP/out" ",$(json_pid "$TMP/d.json"),"
+compare "$TMP/c.json" "$TMP/d.json"
+release
 # -n: by process name
-run "-n kvmexitgen" 0 "$KVMEXITSTAT" -s stats -o csv --by vm -n kvmexitgen 0.2 1
-expect_in "-n kvmexitgen: its VMs shown" "$TMP/out" "kvmexitgen,$(json_pid "$TMP/d.json"),"
-run "-n other" 0 "$KVMEXITSTAT" -s stats -o csv --by vm -n other 0.2 1
-expect_not_in "-n other: no VM shown" "$TMP/out" "kvmexitgen"
+watch n_match -n kvmexitgen
+hold "$TMP/d.json" --io-out 5
+stop_watch
+expect_in "-n kvmexitgen: its VM shown" "$TMP/n_match.csv" "kvmexitgen,$(json_pid "$TMP/d.json"),"
+release
+watch n_other -n other
+hold "$TMP/d.json" --io-out 5
+stop_watch
+expect_not_in "-n other: no VM shown" "$TMP/n_other.csv" "kvmexitgen"
 release
 
 # A file is a vCPU by what it is, not by its name: a user (not root) who
 # holds FIFOs named kvm-vcpu:0..3 open must not have them read as vCPUs
 # (that read kernel memory behind the FIFO and showed it as counters), and
 # the real VM beside them is still counted exactly.
+# (the FIFOs come after kvmexitstat started, not into its baseline)
+watch forged
 FORGE=$(mktemp -d /tmp/kvmexitstat-forge.XXXXXX) && chmod 777 "$FORGE"
 setpriv --reuid=65534 --regid=65534 --clear-groups sh -c '
 	cd "$1" && for i in 0 1 2 3; do mkfifo "kvm-vcpu:$i"; done
@@ -80,8 +119,7 @@ n=$(ls -l /proc/$FORGER/fd 2>/dev/null | grep -c 'kvm-vcpu:')
 [ "$n" -eq 4 ] && ok "forged: an unprivileged process holds 4 FIFOs named kvm-vcpu:N" ||
 	not_ok "forged: $n FIFOs open"
 hold "$TMP/e.json" --cpuid 200 --io-out 60
-run "forged: kvmexitstat -s stats beside them" 0 "$KVMEXITSTAT" -s stats -o csv --by vcpu 0.2 1
-cp "$TMP/out" "$TMP/forged.csv"
+stop_watch
 expect_not_in "forged: the FIFOs' holder is not shown as a VM" "$TMP/forged.csv" ",$FORGER,"
 grep -v ",$FORGER," "$TMP/forged.csv" | grep -E "^(time|total)," | grep -E "^time|,$(json_pid "$TMP/e.json")," >"$TMP/real.csv"
 CPUID_EXITS=$cpuid_exits TAP_START=$_n python3 "$(dirname "$0")/stats_check.py" "$TMP/real.csv" "$TMP/e.json" >"$TMP/check"
@@ -89,6 +127,24 @@ cat "$TMP/check"
 _n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))
 kill $FORGER 2>/dev/null
 rm -rf "$FORGE"
+release
+
+# A VM already running when kvmexitstat starts: its history is the
+# baseline, no interval's rate; what it does afterwards is counted. The
+# held VM below made 3000 port I/O exits, then idles; -p picks it alone.
+hold "$TMP/f.json" --io-out 3000
+run "baseline: kvmexitstat -s stats on a VM already running" 0 "$KVMEXITSTAT" -s stats -o json --by vm \
+	-p "$(json_pid "$TMP/f.json")" 0.2 3
+python3 - "$TMP/out" "$(json_pid "$TMP/f.json")" <<'PY' >"$TMP/check"
+import json, sys
+ivs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+pid = int(sys.argv[2])
+ex = [sum(r["count"] for r in iv["rows"] if r.get("pid") == pid and r["reason"] == "exits") for iv in ivs]
+print(ex, ivs[0]["source"])
+sys.exit(0 if len(ex) == 4 and max(ex) < 100 and "from the first reading on" in ivs[0]["source"] else 1)
+PY
+[ $? -eq 0 ] && ok "baseline: its 3000 earlier exits are in no interval nor the totals ($(cat "$TMP/check"))" ||
+	not_ok "baseline: a VM's history shown as counted" "$(cat "$TMP/check")"
 release
 
 # Errors: each says why and what to do.
@@ -139,7 +195,7 @@ check_live(f"at the rate kvmexitgen reports ({want:.0f}/s), within 25 %", abs(go
 check_live("gone after it ended", busy and all(c == 0 for c in per[busy[-1] + 1:]) and len(per) > busy[-1] + 1, str(per))
 total = [iv for iv in ivs if iv["time"] == "total"]
 t = exits(total[0]) if total else 0
-exact = "not its last moments" not in ivs[0]["source"]
+exact = "not a VM's last moments" not in ivs[0]["source"]
 gexits = gen["vcpu"][0]["stats"]["exits"]
 if exact:
     check_live("the totals hold all its exits (the release hook)", t == gexits, f"({t} vs {gexits})")

@@ -97,7 +97,7 @@ check high_rate
 check count_only --count-only --source "tp_btf (SVM, counting only)"
 check overflow
 check by_reason --by-reason
-check both --with-stats --source "tp_btf (SVM, exit->entry timing) + KVM vCPU stats (KVM's categories, not hardware exit reasons; 40 counters, each VM's since it started)"
+check both --with-stats --source "tp_btf (SVM, exit->entry timing) + KVM vCPU stats (KVM's categories, not hardware exit reasons; 40 counters); from the first reading on"
 check both_ended --with-stats
 grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
 exit $fail
