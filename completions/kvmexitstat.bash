@@ -54,7 +54,7 @@ _kvmexitgen()
 	--mode) COMPREPLY=($(compgen -W "auto supervisor user" -- "$cur")); return ;;
 	esac
 	COMPREPLY=($(compgen -W "--cpuid --io-out --io-in --mmio-read --mmio-write --hlt --msr-read --msr-write
-		--vmcall --ud2 --cpuid-query --vcpus --mode --json --hold --bench --bench-exits --rounds --timeout
+		--vmcall --ud2 --cpuid-query --vcpus --mode --json --hold --bench --bench-exits --rounds --timeout -name
 		-V --version -h --help" -- "$cur"))
 }
 complete -F _kvmexitgen kvmexitgen

@@ -87,6 +87,7 @@ static void usage(FILE *out)
 	      "  --bench          cost per exit of each operation, ns and TSC cycles (median of rounds)\n"
 	      "  --bench-exits N  exits per round (default 20000)   --rounds R  rounds (default 5)\n"
 	      "  --timeout S      fail when the guest has not finished after S seconds (default 300, 0: never)\n"
+	      "  -name NAME       a name for the VM, in QEMU's spelling (kvmexitstat shows it)\n"
 	      "  -V, --version    -h, --help\n",
 	      out);
 }
@@ -122,6 +123,19 @@ static int parse_args(int argc, char **argv, struct options *o)
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	/* QEMU's "-name NAME": kvmexitstat names this VM from it as it names a
+	 * QEMU guest. Left in the command line (that is where it is read) and
+	 * taken out of what getopt sees. */
+	int kept = 1;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-name") && i + 1 < argc) {
+			i++;
+			continue;
+		}
+		argv[kept++] = argv[i];
+	}
+	argc = kept;
 
 	memset(o, 0, sizeof(*o));
 	o->vcpus = 1;

@@ -1,10 +1,12 @@
 /* SVG line charts, written by hand: the output is a few hundred lines of
  * text, and Debian's plotting libraries would bring a toolkit with them. */
 #include "plot.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define W 960.0
@@ -28,9 +30,11 @@ double plot_nice_step(double span, int n)
 	return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-static void esc(FILE *out, const char *s)
+static void esc(FILE *out, const char *text)
 {
-	for (; s && *s; s++) {
+	/* XML wants valid UTF-8 and no control characters, even escaped */
+	char *safe = text_safe_dup(text ? text : "");
+	for (const char *s = safe; s && *s; s++) {
 		switch (*s) {
 		case '&': fputs("&amp;", out); break;
 		case '<': fputs("&lt;", out); break;
@@ -39,6 +43,7 @@ static void esc(FILE *out, const char *s)
 		default: fputc(*s, out);
 		}
 	}
+	free(safe);
 }
 
 /* 1500 -> "1.5k", 2000000 -> "2M" */

@@ -1,6 +1,7 @@
 /* Prometheus text exposition of the statistics model. */
 #define _GNU_SOURCE
 #include "prom.h"
+#include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -52,8 +53,11 @@ uint64_t prom_process_start(uint32_t pid)
 	return boot_time() + strtoull(p + 1, NULL, 10) / (uint64_t)(hz > 0 ? hz : 100);
 }
 
-static void label(FILE *out, const char *s)
+static void label(FILE *out, const char *text)
 {
+	/* Prometheus drops a whole exposition with a label that is not UTF-8 */
+	char *safe = text_safe_dup(text ? text : "");
+	const char *s = safe;
 	fputc('"', out);
 	for (; s && *s; s++) {
 		if (*s == '\\' || *s == '"')
@@ -64,6 +68,7 @@ static void label(FILE *out, const char *s)
 			fputc(*s, out);
 	}
 	fputc('"', out);
+	free(safe);
 }
 
 /* {vm="..",pid="..",vm_start="..",[vcpu=".."]} without the closing brace */

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "render.h"
+#include "text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -95,40 +96,40 @@ char *format_ns(uint64_t ns, char *buf, size_t len)
 
 /* ---- escaping ---------------------------------------------------------- */
 
-void json_string(FILE *out, const char *s)
+void json_string(FILE *out, const char *text)
 {
+	/* valid UTF-8 whatever came in (a file name, a name): a strict parser
+	 * refuses a string that is not */
+	char *safe = text_safe_dup(text);
+	const char *s = safe ? safe : "";
 	fputc('"', out);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		if (*p == '"' || *p == '\\')
 			fprintf(out, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p == '\t')
-			fputs("\\t", out);
-		else if (*p == '\r')
-			fputs("\\r", out);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(out, "\\u%04x", *p);
 		else
-			fputc(*p, out);
+			fputc(*p, out); /* no control character is left */
 	}
 	fputc('"', out);
+	free(safe);
 }
 
 /* RFC 4180: quote a field holding a comma, quote, CR or LF; double quotes. */
-void csv_field(FILE *out, const char *s)
+void csv_field(FILE *out, const char *text)
 {
+	char *safe = text_safe_dup(text);
+	const char *s = safe ? safe : "";
 	if (!strpbrk(s, ",\"\r\n")) {
 		fputs(s, out);
-		return;
+	} else {
+		fputc('"', out);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', out);
+			fputc(*s, out);
+		}
+		fputc('"', out);
 	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
+	free(safe);
 }
 
 /* ---- rows -------------------------------------------------------------- */
@@ -674,7 +675,7 @@ static const char *vm_or_all(const struct snapshot *s, const struct exit_key *k,
 static void interval_table(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct render_opts *o,
 			   const struct interval_meta *m, const struct exit_stat *total)
 {
-	char vm[96], vc[16], b1[16], b2[16], b3[16], b4[16];
+	char vm[96], col[128], vc[16], b1[16], b2[16], b3[16], b4[16];
 	const char *title = m->total ? "Total" : m->when;
 	bool show_vm = o->by != BY_REASON, show_vcpu = o->by == BY_VCPU;
 
@@ -695,7 +696,7 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 		const struct exit_key *k = r->key;
 		fprintf(out, "%-9s", title);
 		if (show_vm)
-			fprintf(out, " %-24s", vm_or_all(agg, k, vm, sizeof(vm)));
+			fprintf(out, " %s", text_fit(col, sizeof(col), vm_or_all(agg, k, vm, sizeof(vm)), 24, false));
 		if (show_vcpu) {
 			snprintf(vc, sizeof(vc), "%" PRId32, k->vcpu);
 			fprintf(out, " %5s", vc);

@@ -1,4 +1,5 @@
 #include "stats.h"
+#include "text.h"
 
 #include <errno.h>
 #include <math.h>
@@ -324,7 +325,7 @@ int snapshot_set_name(struct snapshot *s, uint32_t pid, const char *name)
 		v = &s->names[s->nnames++];
 		v->pid = pid;
 	}
-	snprintf(v->name, sizeof(v->name), "%s", name);
+	text_safe(v->name, sizeof(v->name), name); /* names are data: see text.h */
 	return 0;
 }
 

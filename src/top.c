@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <curses.h>
 #include <errno.h>
+#include <locale.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "render.h"
+#include "text.h"
 
 enum level { L_VMS, L_VCPUS, L_REASONS, L_ALL_REASONS };
 enum sort { S_RATE, S_TOTAL, S_AVG, S_NAME, S_COUNT };
@@ -60,6 +62,8 @@ struct top *top_open(const char *source)
 	snapshot_init(&t->cur);
 	snapshot_init(&t->last);
 	snapshot_init(&t->base);
+	/* names in the terminal's own character set (UTF-8 ones shown as such) */
+	setlocale(LC_CTYPE, "");
 	if (!newterm(NULL, stdout, stdin)) {
 		fprintf(stderr, "kvmexitstat top: cannot use this terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
 		free(t);
@@ -282,6 +286,7 @@ static void draw(struct top *t)
 	for (size_t i = 0; i < t->nrows; i++)
 		if (reason_in_total((enum isa)t->rows[i].key.isa, t->rows[i].key.reason))
 			sum += t->rows[i].st.count;
+	char col[160];
 	int top_row = 4, room = LINES - top_row - 1;
 	int first = t->cursor >= room ? t->cursor - room + 1 : 0;
 	for (int i = first; i < (int)t->nrows && i - first < room; i++) {
@@ -292,12 +297,14 @@ static void draw(struct top *t)
 			attron(A_BOLD | A_REVERSE);
 		move(top_row + i - first, 0);
 		if (t->level == L_VMS)
-			printw("%-28.28s %8" PRIu32 " %11.0f %14" PRIu64 " %9s", r->name, r->key.pid, rate, r->st.count, avg);
+			printw("%s %8" PRIu32 " %11.0f %14" PRIu64 " %9s", text_fit(col, sizeof(col), r->name, 28, true),
+			       r->key.pid, rate, r->st.count, avg);
 		else if (t->level == L_VCPUS)
-			printw("%-28.28s %8s %11.0f %14" PRIu64 " %9s", r->name, "", rate, r->st.count, avg);
+			printw("%s %8s %11.0f %14" PRIu64 " %9s", text_fit(col, sizeof(col), r->name, 28, true), "", rate,
+			       r->st.count, avg);
 		else {
 			fmt_ns(r->st.timed ? (double)stat_percentile(&r->st, 99) : 0, p99, sizeof(p99));
-			printw("%-22.22s %-4s %10.0f %12" PRIu64 " %5.1f%% %9s %9s", r->name,
+			printw("%s %-4s %10.0f %12" PRIu64 " %5.1f%% %9s %9s", text_fit(col, sizeof(col), r->name, 22, true),
 			       isa_name((enum isa)r->key.isa), rate, r->st.count,
 			       sum ? 100.0 * (double)r->st.count / (double)sum : 0.0, avg, p99);
 		}

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "numparse.h"
+#include "text.h"
 
 bool vm_alive(uint32_t pid)
 {
@@ -24,8 +25,7 @@ static void qemu_name(const char *arg, char *buf, size_t len)
 	size_t n = strcspn(v, ",");
 	if (g == NULL && strchr(arg, '='))
 		n = 0; /* only options, no name */
-	if (n >= len)
-		n = len - 1;
+	n = text_cut(v, n, len - 1); /* on a character boundary */
 	memcpy(buf, v, n);
 	buf[n] = '\0';
 }

@@ -26,8 +26,13 @@ static char *capture(void (*escape)(FILE *, const char *), const char *s)
 static void json_escaping(void **state)
 {
 	(void)state;
-	char *s = capture(json_string, "CPU 0/KVM \"x\"\\\n\t\x01\x7f");
-	assert_string_equal(s, "\"CPU 0/KVM \\\"x\\\"\\\\\\n\\t\\u0001\\u007f\"");
+	char *s = capture(json_string, "CPU 0/KVM \"x\"\\");
+	assert_string_equal(s, "\"CPU 0/KVM \\\"x\\\"\\\\\"");
+	free(s);
+	/* control characters and bytes that are not UTF-8 come as text (src/text.h),
+	 * whose backslash JSON escapes: valid UTF-8 for a strict parser */
+	s = capture(json_string, "a\n\t\x01\x7f\xff");
+	assert_string_equal(s, "\"a\\\\x0a\\\\x09\\\\x01\\\\x7f\\\\xff\"");
 	free(s);
 }
 
@@ -43,8 +48,8 @@ static void csv_quoting(void **state)
 	s = capture(csv_field, "say \"hi\"");
 	assert_string_equal(s, "\"say \"\"hi\"\"\"");
 	free(s);
-	s = capture(csv_field, "two\nlines");
-	assert_string_equal(s, "\"two\nlines\"");
+	s = capture(csv_field, "two\nlines"); /* a newline comes as text: no row is forged */
+	assert_string_equal(s, "two\\x0alines");
 	free(s);
 }
 
