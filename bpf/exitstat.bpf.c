@@ -36,7 +36,7 @@ const volatile bool has_isa = true;
  * plain array (a plain array's lookup is inlined by the JIT, a hash's is a
  * helper call that hashes the key); a key's slot is picked by a
  * multiplicative hash. A key whose slot another key holds goes to the
- * per-CPU hash below. The user side sizes the array (CPUs x slots) and maps
+ * shared hash below. The user side sizes the array (CPUs x slots) and maps
  * it to read it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -46,8 +46,12 @@ struct {
 	__type(value, struct exitstat_slot);
 } slots SEC(".maps");
 
+/* The overflow: one hash for all CPUs, its counters added atomically. A
+ * per-CPU hash would hold a copy of every key for every possible CPU: 1.2 GB
+ * of kernel memory on a host with 128 of them. A key is one vCPU's, and a
+ * vCPU exits on one CPU at a time, so the adds hardly ever meet. */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EXITSTAT_MAX_KEYS);
 	__type(key, struct exitstat_key);
 	__type(value, struct exitstat_val);
@@ -108,6 +112,8 @@ struct {
 	__type(value, struct pending);
 } pending_tid SEC(".maps");
 
+#define EEXIST 17 /* (vmlinux.h has no errno) */
+
 static __always_inline void health_inc(__u32 what)
 {
 	__u64 *v = bpf_map_lookup_elem(&health, &what);
@@ -140,7 +146,10 @@ static __always_inline bool wanted(__u32 tgid)
 		}
 		verdict = same;
 	}
-	bpf_map_update_elem(&allowed_tgids, &tgid, &verdict, BPF_NOEXIST);
+	/* (EEXIST: another CPU decided meanwhile, the same way) */
+	long err = bpf_map_update_elem(&allowed_tgids, &tgid, &verdict, BPF_NOEXIST);
+	if (err && err != -EEXIST)
+		health_inc(HEALTH_FILTER_FULL);
 	return verdict;
 }
 
@@ -183,8 +192,9 @@ static __always_inline __u32 slot_of(const struct exitstat_key *k)
 	return slot_bits ? h >> ((32 - slot_bits) & 31) : 0;
 }
 
-static __always_inline struct exitstat_val *get_val(struct exitstat_key *key)
+static __always_inline struct exitstat_val *get_val(struct exitstat_key *key, bool *shared)
 {
+	*shared = false;
 	__u32 idx = bpf_get_smp_processor_id() * EXITSTAT_CPU_SLOTS + slot_of(key);
 	struct exitstat_slot *sl = bpf_map_lookup_elem(&slots, &idx);
 
@@ -207,44 +217,60 @@ static __always_inline struct exitstat_val *get_val(struct exitstat_key *key)
 	/* the slot is another key's: the hash */
 	struct exitstat_val *v = bpf_map_lookup_elem(&exits, key);
 	if (!v) {
-		/* BPF_NOEXIST: if another CPU inserted the key meanwhile, this
-		 * CPU's copy is there too (zeroed) and the lookup finds it */
+		/* BPF_NOEXIST: if another CPU inserted the key meanwhile, the
+		 * lookup finds that one */
 		bpf_map_update_elem(&exits, key, &zero_val, BPF_NOEXIST);
 		note_comm(key->tgid);
 		v = bpf_map_lookup_elem(&exits, key);
-		if (!v)
-			health_inc(HEALTH_KEYS_FULL);
 	}
-	return v;
+	*shared = true;
+	return v; /* NULL: the hash is full (the caller says what was lost) */
 }
 
-static __always_inline void add_time(struct exitstat_val *v, __u64 d)
+/* Adds to a value: plain in a CPU's own slot, atomic in the shared hash
+ * (min and max are plain there: two CPUs timing one key at once, which the
+ * classic tracepoint without vcpu_id allows, may keep the other's bound) */
+static __always_inline void add(__u64 *c, __u64 n, bool shared)
+{
+	if (shared)
+		__sync_fetch_and_add(c, n);
+	else
+		*c += n;
+}
+
+static __always_inline void add_time(struct exitstat_val *v, __u64 d, bool shared)
 {
 	if (!v->timed || d < v->min_ns)
 		v->min_ns = d;
 	if (d > v->max_ns)
 		v->max_ns = d;
-	v->timed++;
-	v->sum_ns += d;
+	add(&v->timed, 1, shared);
+	add(&v->sum_ns, d, shared);
 	__u32 s = log2_slot(d);
 	if (s < EXITSTAT_HIST_SLOTS)
-		v->hist[s]++;
+		add(&v->hist[s], 1, shared);
 }
 
 /* Count this exit; account the thread's previous exit->entry pair; arm p. */
 static __always_inline void on_exit(struct exitstat_key *key, struct pending *p)
 {
-	struct exitstat_val *v = get_val(key);
+	bool shared = false;
+	struct exitstat_val *v = get_val(key, &shared);
 
 	if (v)
-		v->count++;
+		add(&v->count, 1, shared);
+	else
+		health_inc(HEALTH_KEYS_FULL);
 	if (!p)
 		return;
 	if (p->state == PAIR_ENTERED) {
 		__u64 d = p->entry_ts - p->exit_ts;
-		struct exitstat_val *pv = same_key(key, &p->key) ? v : get_val(&p->key);
+		bool pshared = shared;
+		struct exitstat_val *pv = same_key(key, &p->key) ? v : get_val(&p->key, &pshared);
 		if (pv)
-			add_time(pv, d);
+			add_time(pv, d, pshared);
+		else
+			health_inc(HEALTH_PAIRS_LOST); /* its key had no room */
 	} else if (p->state == PAIR_EXITED) {
 		health_inc(HEALTH_UNPAIRED);
 	}
@@ -365,6 +391,8 @@ int kvm_exit_tp(void *ctx)
 			struct pending fresh = {};
 			bpf_map_update_elem(&pending_tid, &tid, &fresh, BPF_NOEXIST);
 			p = bpf_map_lookup_elem(&pending_tid, &tid);
+			if (!p)
+				health_inc(HEALTH_PAIRS_LOST); /* the pairing hash is full */
 		}
 	}
 	on_exit(&key, p);

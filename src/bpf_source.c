@@ -21,7 +21,6 @@ struct bpf_source {
 	enum bpf_flavour flavour;
 	enum isa isa;
 	int ncpus;
-	struct exitstat_val *values; /* one per possible CPU, for reading */
 	struct exitstat_slot *slots; /* the slot array, mapped */
 	size_t nslots, slots_bytes;
 	char describe[64];
@@ -95,6 +94,28 @@ static int read_format(const char *path, int *off_reason, int *off_isa, int *off
 	return 0;
 }
 
+/* For tests: KVMEXITSTAT_MAP_ENTRIES="exits=1,pending_tid=1" makes maps
+ * small enough to fill, so that each loss can be forced and seen. */
+static int map_entries_knob(struct bpf_object *obj, char *msg, size_t len)
+{
+	const char *knob = getenv("KVMEXITSTAT_MAP_ENTRIES");
+	char buf[256], *save = NULL;
+
+	if (!knob)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", knob);
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(w, '=');
+		unsigned long n = eq ? strtoul(eq + 1, NULL, 10) : 0;
+		struct bpf_map *m = eq ? (*eq = '\0', bpf_object__find_map_by_name(obj, w)) : NULL;
+		if (!m || !n || n > UINT32_MAX || bpf_map__set_max_entries(m, (__u32)n)) {
+			snprintf(msg, len, "KVMEXITSTAT_MAP_ENTRIES: '%s' is not MAP=ENTRIES of one of its maps", w);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_flavour flavour,
 		const char *format, char *msg, size_t len)
 {
@@ -111,6 +132,8 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		strncpy((char *)skel->rodata->names[k], o->names[k], EXITSTAT_COMM_LEN - 1);
 	skel->rodata->n_names = (__u32)(o->nnames < EXITSTAT_MAX_NAMES ? o->nnames : EXITSTAT_MAX_NAMES);
 	skel->rodata->isa_running = (__u32)s->isa;
+	if ((err = map_entries_knob(skel->obj, msg, len)))
+		goto fail;
 	/* for tests: KVMEXITSTAT_CPU_SLOTS=1 sends all but one key per CPU to
 	 * the overflow hash */
 	const char *cs = getenv("KVMEXITSTAT_CPU_SLOTS");
@@ -211,10 +234,11 @@ int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, ch
 	}
 	s->isa = kvm_isa();
 	s->ncpus = libbpf_num_possible_cpus();
-	s->values = calloc((size_t)(s->ncpus > 0 ? s->ncpus : 1), sizeof(*s->values));
-	if (!s->values) {
+	if (s->ncpus <= 0) {
+		err = s->ncpus ? s->ncpus : -EINVAL;
+		snprintf(msg, len, "cannot tell how many CPUs this host may have: %s", strerror(-err));
 		free(s);
-		return -ENOMEM;
+		return err;
 	}
 
 	enum bpf_flavour flavour = o->flavour;
@@ -237,7 +261,6 @@ int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, ch
 	*out = s;
 	return 0;
 fail:
-	free(s->values);
 	free(s);
 	return err;
 }
@@ -267,6 +290,7 @@ int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
 	int fd = bpf_map__fd(s->skel->maps.exits);
 	struct exitstat_key key, next;
 	struct exitstat_key *prev = NULL;
+	struct exitstat_val val;
 	struct exit_stat one;
 
 	snapshot_clear(snap);
@@ -292,15 +316,13 @@ int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, s->values))
+		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue; /* deleted meanwhile */
 		struct exit_stat *st = stat_of(snap, &key);
 		if (!st)
 			return -ENOMEM;
-		for (int c = 0; c < s->ncpus; c++) {
-			to_stat(&one, &s->values[c]);
-			stat_merge(st, &one);
-		}
+		to_stat(&one, &val);
+		stat_merge(st, &one);
 	}
 	return 0;
 }
@@ -341,7 +363,7 @@ bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, char *buf, size_t len)
 	return true;
 }
 
-void bpf_source_health(struct bpf_source *s, struct bpf_health *h)
+void bpf_source_health(struct bpf_source *s, struct health *h)
 {
 	int fd = bpf_map__fd(s->skel->maps.health);
 	uint64_t *v = calloc((size_t)s->ncpus, sizeof(*v));
@@ -352,8 +374,10 @@ void bpf_source_health(struct bpf_source *s, struct bpf_health *h)
 			for (int c = 0; c < s->ncpus; c++)
 				sums[k] += v[c];
 	free(v);
-	h->keys_full = sums[HEALTH_KEYS_FULL];
-	h->unpaired = sums[HEALTH_UNPAIRED];
+	h->n[H_EXITS_LOST] += sums[HEALTH_KEYS_FULL];
+	h->n[H_PAIRS_LOST] += sums[HEALTH_PAIRS_LOST];
+	h->n[H_FILTER_FULL] += sums[HEALTH_FILTER_FULL];
+	h->n[H_UNPAIRED] += sums[HEALTH_UNPAIRED];
 }
 
 const char *bpf_source_describe(const struct bpf_source *s)
@@ -368,7 +392,6 @@ void bpf_source_close(struct bpf_source *s)
 	if (s->slots)
 		munmap(s->slots, s->slots_bytes);
 	exitstat_bpf__destroy(s->skel);
-	free(s->values);
 	free(s);
 }
 

@@ -18,6 +18,7 @@ VMDIR=$O/vm
 KVER=${KVER:-$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -1)}
 KERNEL=/boot/vmlinuz-$KVER
 SMP=${TESTBED_SMP:-2}
+APPEND=${TESTBED_APPEND:-} # more kernel parameters
 # TESTBED_QEMU_ARGS: more QEMU options (the cost benchmark adds -icount);
 # TESTBED_EXTRA_CPIO: one more archive to append to the image (such as perf).
 QEMU_ARGS=${TESTBED_QEMU_ARGS:-}
@@ -42,10 +43,13 @@ build() {
 		# strip debug info: the modules load faster and the image stays small
 		strip --strip-debug -o "$root/lib/modules/$(basename "$f")" "$f"
 	done
-	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo helpers/bpfprogs; do
+	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo helpers/bpfprogs helpers/pty; do
 		[ -x "$O/static/$b" ] || die "missing $O/static/$b (make static)"
 		cp "$O/static/$b" "$root/usr/bin/$(basename "$b")"
 	done
+	# top's terminal (tests drive it on a pseudo-terminal with helpers/pty)
+	mkdir -p "$root/lib/terminfo/x"
+	cp /lib/terminfo/x/xterm "$root/lib/terminfo/x/xterm"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$VMDIR/base.cpio"
 	echo "$KVER" >"$VMDIR/kernel-version"
 }
@@ -76,7 +80,7 @@ run() {
 		-nodefaults -no-user-config -display none -serial "file:$log" -serial "file:$klog" -no-reboot \
 		-monitor "unix:$work/monitor,server=on,wait=off" \
 		-kernel "$KERNEL" -initrd "$work/initrd.cpio" \
-		-append "console=ttyS1 loglevel=7 panic=-1 nokaslr" </dev/null >"$work/qemu.out" 2>&1 &
+		-append "console=ttyS1 loglevel=7 panic=-1 nokaslr $APPEND" </dev/null >"$work/qemu.out" 2>&1 &
 	local qemu=$! waited=0
 	while kill -0 "$qemu" 2>/dev/null && [ "$waited" -lt "$((timeout * 10))" ]; do
 		sleep 0.1
