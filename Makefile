@@ -29,7 +29,7 @@ Q = @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-LIB_SRCS := src/reasons.c src/numparse.c src/text.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c \
+LIB_SRCS := src/reasons.c src/numparse.c src/text.c src/health.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c \
 	src/prom.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
 	src/hostcpu.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
@@ -138,7 +138,8 @@ check-asan:
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
 		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
-		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo $(O)/static/helpers/bpfprogs
+		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo $(O)/static/helpers/bpfprogs \
+		$(O)/static/helpers/pty
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when
 # it has VMX/SVM, else inside the nested-SVM testbed), kvmexitgen as workload.

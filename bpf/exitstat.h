@@ -53,6 +53,7 @@ enum exitstat_health {
 	HEALTH_KEYS_FULL,    /* an exit not counted: the key map was full */
 	HEALTH_UNPAIRED,     /* an exit followed by another exit, not an entry */
 	HEALTH_PAIRS_LOST,   /* an exit->entry pair dropped: the pairing hash was full */
+	HEALTH_FILTER_FULL,  /* a VM's filter verdict not kept: allowed_tgids was full */
 	HEALTH_COUNT,
 };
 

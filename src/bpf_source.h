@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "health.h"
 #include "stats.h"
 
 enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
@@ -21,10 +22,6 @@ struct bpf_source_opts {
 	size_t nnames;
 };
 
-struct bpf_health {
-	uint64_t keys_full;       /* exits not counted: the key map was full */
-	uint64_t unpaired;        /* exits followed by another exit rather than an entry */
-};
 
 struct bpf_source;
 
@@ -39,7 +36,9 @@ int bpf_source_allow(struct bpf_source *s, uint32_t tgid);
 void bpf_source_forget(struct bpf_source *s, uint32_t tgid);
 /* The VM process's name as the kernel saw it at its first exit. */
 bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, char *buf, size_t len);
-void bpf_source_health(struct bpf_source *s, struct bpf_health *h);
+/* Add what the programs could not do so far (exits, pairs, filter verdicts
+ * lost; unpaired exits) to h. */
+void bpf_source_health(struct bpf_source *s, struct health *h);
 /* "tp_btf (SVM)" or "tracepoint (classic)". */
 const char *bpf_source_describe(const struct bpf_source *s);
 void bpf_source_close(struct bpf_source *s);

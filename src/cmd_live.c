@@ -140,6 +140,11 @@ struct live {
 	bool vcpu_label;
 	struct http_server *http;
 	struct top *top;              /* top */
+	struct health lost_here;      /* losses this side counts (the BPF side's are in its map) */
+	struct health warned;         /* the losses when they were last said */
+	struct health at_interval;    /* the losses at the last interval's end */
+	uint32_t refused[64];         /* VMs the filter map had no room for (counted once) */
+	size_t nrefused;
 };
 
 static void now_hms(char *buf, size_t len)
@@ -157,6 +162,14 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static bool in_list(const uint32_t *pids, size_t n, uint32_t pid)
+{
+	for (size_t k = 0; k < n; k++)
+		if (pids[k] == pid)
+			return true;
+	return false;
+}
+
 /* -n NAME: the VM processes of that name now (new ones join the filter). */
 static void resolve_names(struct live *l)
 {
@@ -167,8 +180,13 @@ static void resolve_names(struct live *l)
 		if (!vm_name(vms[i], name, sizeof(name)))
 			continue;
 		for (size_t k = 0; k < l->nnames; k++)
-			if (!strcmp(name, l->names_wanted[k]))
-				bpf_source_allow(l->src, vms[i]);
+			if (!strcmp(name, l->names_wanted[k]) && bpf_source_allow(l->src, vms[i]) &&
+			    !in_list(l->refused, l->nrefused, vms[i])) {
+				/* the filter map is full: this VM is not counted */
+				l->lost_here.n[H_FILTER_FULL]++;
+				if (l->nrefused < sizeof(l->refused) / sizeof(l->refused[0]))
+					l->refused[l->nrefused++] = vms[i];
+			}
 	}
 }
 
@@ -184,21 +202,15 @@ static void name_vms(struct live *l, struct snapshot *s)
 		char name[64];
 		if (!known) {
 			if (!vm_name(pid, name, sizeof(name)) &&
-			    !(l->src && bpf_source_comm(l->src, pid, name, sizeof(name))))
+			    !(l->src && bpf_source_comm(l->src, pid, name, sizeof(name)))) {
 				strcpy(name, "(ended)");
+				l->lost_here.n[H_UNNAMED]++;
+			}
 			snapshot_set_name(&l->names, pid, name);
 			known = name;
 		}
 		snapshot_set_name(s, pid, known);
 	}
-}
-
-static bool in_list(const uint32_t *pids, size_t n, uint32_t pid)
-{
-	for (size_t k = 0; k < n; k++)
-		if (pids[k] == pid)
-			return true;
-	return false;
 }
 
 /* s without the keys of the given VM processes. 0 or -ENOMEM. */
@@ -374,6 +386,37 @@ static uint64_t real_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* What the collector lost so far: this side's count and the programs'. */
+static void losses(struct live *l, struct health *h)
+{
+	*h = l->lost_here;
+	if (l->src)
+		bpf_source_health(l->src, h);
+}
+
+/* Say a loss when it happens, not only at the end (top marks it on its
+ * screen instead). */
+static void warn_losses(struct live *l)
+{
+	struct health now, rose;
+	char what[512], when[16];
+	losses(l, &now);
+	if (l->mode != MODE_TOP && health_diff(&rose, &now, &l->warned) && health_describe(what, sizeof(what), &rose)) {
+		now_hms(when, sizeof(when));
+		fprintf(stderr, "kvmexitstat: %s: %s\n", when, what);
+	}
+	l->warned = now;
+}
+
+/* The losses since the last interval's end (and that end moved to now). */
+static void interval_losses(struct live *l, struct health *d)
+{
+	struct health now;
+	losses(l, &now);
+	health_diff(d, &now, &l->at_interval);
+	l->at_interval = now;
+}
+
 /* record: what the reading in l->cur adds to l->prev, stored as the
  * interval from *last_ns to now (an empty stretch of no time is not). */
 static int store_interval(struct live *l, uint64_t *last_ns, char *msg, size_t len)
@@ -384,7 +427,9 @@ static int store_interval(struct live *l, uint64_t *last_ns, char *msg, size_t l
 		return -ENOMEM;
 	if (now_ns <= *last_ns)
 		return 0;
-	int err = store_append(l->store, *last_ns, now_ns, &l->delta, msg, len);
+	struct health lost;
+	interval_losses(l, &lost);
+	int err = store_append(l->store, *last_ns, now_ns, &l->delta, &lost, msg, len);
 	if (!err)
 		*last_ns = now_ns;
 	return err;
@@ -393,8 +438,13 @@ static int store_interval(struct live *l, uint64_t *last_ns, char *msg, size_t l
 static int report(struct live *l, const struct snapshot *s, double seconds, bool total, bool first)
 {
 	char when[16];
+	struct health lost;
 	now_hms(when, sizeof(when));
-	struct interval_meta m = { when, seconds, l->describe, total, l->latency, first };
+	if (total)
+		losses(l, &lost);
+	else
+		interval_losses(l, &lost);
+	struct interval_meta m = { when, seconds, l->describe, total, l->latency, first, &lost };
 	return render_interval(stdout, s, &l->ro, &m);
 }
 
@@ -452,10 +502,8 @@ static int publish(struct live *l, uint64_t readings)
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
 		return -ENOMEM;
-	struct bpf_health bh = { 0 };
-	if (l->src)
-		bpf_source_health(l->src, &bh);
-	struct prom_health h = { l->describe, bh.keys_full, bh.unpaired, (double)real_ns() / 1e9, readings };
+	struct prom_health h = { .source = l->describe, .last_update = (double)real_ns() / 1e9, .readings = readings };
+	losses(l, &h.lost);
 	int err = prom_render(f, &l->cur, l->vcpu_label, &h);
 	if (fclose(f) || !buf)
 		err = -ENOMEM;
@@ -755,7 +803,7 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 			interval > 0 ? "" : "; Ctrl-C prints the totals");
 	if (mode == MODE_TOP) {
 		if (!(l.top = top_open(l.describe)) || read_sources(&l) ||
-		    (name_vms(&l, &l.cur), top_update(l.top, &l.cur)))
+		    (name_vms(&l, &l.cur), top_update(l.top, &l.cur, &l.lost_here)))
 			goto out;
 	}
 	/* the first scrape finds the VMs already running */
@@ -792,6 +840,7 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 			goto out;
 		}
 		name_vms(&l, &l.cur);
+		warn_losses(&l);
 		if (t + 1e-3 < due) {
 			if (interval == 0 && retire_ended(&l))
 				goto out;
@@ -804,7 +853,9 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 				goto out;
 			}
 		} else if (mode == MODE_TOP) {
-			if (top_update(l.top, &l.cur))
+			struct health lost;
+			losses(&l, &lost);
+			if (top_update(l.top, &l.cur, &lost))
 				goto out;
 		} else if (record) {
 			if ((err = store_interval(&l, &last_ns, msg, sizeof(msg)))) {
@@ -873,13 +924,13 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 		err_msg = "writing the report failed";
 		goto out;
 	}
-	struct bpf_health h = { 0 };
-	if (l.src)
-		bpf_source_health(l.src, &h);
-	if (h.keys_full)
-		fprintf(stderr, "kvmexitstat: %llu exits were not counted: the BPF key map was full\n",
-			(unsigned long long)h.keys_full);
-	status = h.keys_full ? EXIT_FAIL : EXIT_OK;
+	struct health h;
+	char what[512];
+	losses(&l, &h);
+	if (health_describe(what, sizeof(what), &h))
+		fprintf(stderr, "kvmexitstat: in all, the collector lost: %s\n", what);
+	/* counts that miss exits are a failed run */
+	status = h.n[H_EXITS_LOST] ? EXIT_FAIL : EXIT_OK;
 	err_msg = NULL;
 out:
 	if (status == EXIT_FAIL && err_msg)

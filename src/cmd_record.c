@@ -29,7 +29,7 @@ static int flush(struct from_trace *f)
 	snapshot_clear(&f->delta);
 	if (snapshot_diff(&f->delta, &f->im.exits, &f->prev))
 		return -ENOMEM;
-	if (store_append(f->store, f->start_ns, f->end_ns, &f->delta, f->msg, sizeof(f->msg)))
+	if (store_append(f->store, f->start_ns, f->end_ns, &f->delta, NULL, f->msg, sizeof(f->msg)))
 		return -EIO;
 	snapshot_clear(&f->prev);
 	return snapshot_merge(&f->prev, &f->im.exits) ? -ENOMEM : 0;

@@ -56,6 +56,11 @@ static int read_store(struct importer *im, const char *path, const struct store_
 		all->last_ns = info.last_ns;
 	all->runs += info.runs;
 	all->intervals += info.intervals;
+	for (int i = 0; i < H_COUNT; i++)
+		all->lost.n[i] += info.lost.n[i];
+	char lost[512];
+	if (health_describe(lost, sizeof(lost), &info.lost))
+		fprintf(stderr, "kvmexitstat report: %s: while recording, the collector lost: %s\n", path, lost);
 	if (!all->source[0]) {
 		memcpy(all->source, info.source, sizeof(all->source));
 		memcpy(all->host, info.host, sizeof(all->host));

@@ -219,16 +219,26 @@ static void health(FILE *out, const struct prom_health *h)
 	      "kvmexitstat_source_info{source=",
 	      out);
 	label(out, h->source);
-	fprintf(out, "} 1\n# HELP kvmexitstat_lost_exits_total Exits not counted (the BPF key map was full).\n"
-		     "# TYPE kvmexitstat_lost_exits_total counter\nkvmexitstat_lost_exits_total %" PRIu64 "\n"
-		     "# HELP kvmexitstat_unpaired_exits_total Exits without a handling time (no entry followed).\n"
-		     "# TYPE kvmexitstat_unpaired_exits_total counter\nkvmexitstat_unpaired_exits_total %" PRIu64 "\n"
-		     "# HELP kvmexitstat_last_update_timestamp_seconds When the sources were last read.\n"
+	fputs("} 1\n", out);
+	/* one counter for each thing the collector can lose (health.h) */
+	static const char *const help[H_COUNT] = {
+		[H_EXITS_LOST] = "lost_exits_total Exits not counted (the BPF key map was full).",
+		[H_PAIRS_LOST] = "lost_pairs_total Exit->entry pairs without a handling time (the pairing map was full).",
+		[H_FILTER_FULL] = "lost_filter_verdicts_total VM processes whose -p/-n verdict could not be kept.",
+		[H_UNNAMED] = "unnamed_vms_total VMs that ended before they could be named.",
+		[H_UNPAIRED] = "unpaired_exits_total Exits without a handling time (no entry followed).",
+	};
+	for (int i = 0; i < H_COUNT; i++) {
+		int n = (int)strcspn(help[i], " ");
+		fprintf(out, "# HELP kvmexitstat_%s\n# TYPE kvmexitstat_%.*s counter\nkvmexitstat_%.*s %" PRIu64 "\n",
+			help[i], n, help[i], n, help[i], h->lost.n[i]);
+	}
+	fprintf(out, "# HELP kvmexitstat_last_update_timestamp_seconds When the sources were last read.\n"
 		     "# TYPE kvmexitstat_last_update_timestamp_seconds gauge\n"
 		     "kvmexitstat_last_update_timestamp_seconds %.3f\n"
 		     "# HELP kvmexitstat_readings_total Readings of the sources.\n"
 		     "# TYPE kvmexitstat_readings_total counter\nkvmexitstat_readings_total %" PRIu64 "\n",
-		h->lost, h->unpaired, h->last_update, h->readings);
+		h->last_update, h->readings);
 }
 
 int prom_render(FILE *out, const struct snapshot *cur, bool with_vcpu, const struct prom_health *h)

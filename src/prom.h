@@ -18,12 +18,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "health.h"
 #include "stats.h"
 
 struct prom_health {
 	const char *source;        /* as the source describes itself */
-	uint64_t lost;             /* exits not counted (BPF key map full) */
-	uint64_t unpaired;         /* exits without a handling time */
+	struct health lost;        /* what the collector could not do so far */
 	double last_update;        /* Unix seconds of the reading */
 	uint64_t readings;
 };

@@ -532,6 +532,8 @@ static void json_meta(FILE *out, const struct report_meta *m, const struct rende
 		json_string(out, m->recorded->source);
 		fputs(",\"host\":", out);
 		json_string(out, m->recorded->host);
+		fputs(",\"health\":", out);
+		health_json(out, &m->recorded->lost);
 		fputc('}', out);
 	}
 }
@@ -755,7 +757,14 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 			fputc(',', out);
 		json_row(out, agg, &rs->r[i], false);
 	}
-	fprintf(out, "],\"total\":{\"count\":%" PRIu64 ",\"rate\":%.1f}}\n", total->count,
+	if (m->health) {
+		fputs("],\"health\":", out);
+		health_json(out, m->health);
+		fputs(",\"total\":", out);
+	} else {
+		fputs("],\"total\":", out);
+	}
+	fprintf(out, "{\"count\":%" PRIu64 ",\"rate\":%.1f}}\n", total->count,
 		m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "importer.h"
+#include "health.h"
 #include "stats.h"
 #include "store.h"
 
@@ -54,6 +55,7 @@ struct interval_meta {
 	bool total;           /* the summary at the end of the run */
 	bool latency;         /* show handling-time columns */
 	bool first;           /* first interval printed: CSV header, table title */
+	const struct health *health; /* JSON: what the collector lost in it, or NULL */
 };
 
 /* snap: the interval's deltas (aggregated here by opts->by). Table: rows

@@ -13,6 +13,9 @@
  *   vms(run, pid, name)           the VM names seen
  *   reasons(isa, code, name)      names of the codes in exits
  *   exits_named                   a view: exits with start/end, vm and reason
+ *   losses(interval, what, count) what the collector could not do in an
+ *                                 interval: exits_lost, pairs_lost,
+ *                                 filter_full, unnamed_vms (only when > 0)
  *   meta(key, value)              schema version
  *
  * SQLite's integers are signed: codes are stored as int64 (SVM's
@@ -47,6 +50,8 @@ static const char *schema =
 	"CREATE INDEX IF NOT EXISTS exits_by_interval ON exits(interval);"
 	"CREATE TABLE IF NOT EXISTS vms(run INTEGER NOT NULL, pid INTEGER NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY(run, pid));"
+	"CREATE TABLE IF NOT EXISTS losses(interval INTEGER NOT NULL REFERENCES intervals(id), what TEXT NOT NULL,"
+	" count INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS reasons(isa TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY(isa, code));"
 	"CREATE VIEW IF NOT EXISTS exits_named AS SELECT i.run, i.start_ns, i.end_ns, e.pid, v.name AS vm,"
@@ -59,7 +64,7 @@ struct store {
 	sqlite3 *db;
 	const char *path;
 	int64_t run;
-	sqlite3_stmt *ins_interval, *ins_exit, *ins_vm, *ins_reason;
+	sqlite3_stmt *ins_interval, *ins_exit, *ins_vm, *ins_reason, *ins_loss;
 	uint64_t intervals, rows;
 };
 
@@ -223,7 +228,8 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 				     NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO vms VALUES(?,?,?)", -1, &st->ins_vm, NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO reasons VALUES(?,?,?)", -1, &st->ins_reason,
-				     NULL)))
+				     NULL)) ||
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO losses VALUES(?,?,?)", -1, &st->ins_loss, NULL)))
 		goto fail;
 	*out = st;
 	return 0;
@@ -290,8 +296,23 @@ static int append_rows(struct store *st, int64_t interval, const struct snapshot
 	return 0;
 }
 
-int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta, char *err,
-		 size_t errlen)
+/* The losses of an interval, one row per kind that happened. */
+static int append_losses(struct store *st, int64_t interval, const struct health *lost)
+{
+	int rc = SQLITE_OK;
+	for (int i = 0; lost && i < H_COUNT && rc == SQLITE_OK; i++) {
+		if (!lost->n[i] || !health_is_loss(i))
+			continue;
+		sqlite3_bind_int64(st->ins_loss, 1, interval);
+		sqlite3_bind_text(st->ins_loss, 2, health_key(i), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st->ins_loss, 3, (int64_t)lost->n[i]);
+		rc = step_reset(st->ins_loss);
+	}
+	return rc;
+}
+
+int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta,
+		 const struct health *lost, char *err, size_t errlen)
 {
 	int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
@@ -300,8 +321,11 @@ int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const str
 		sqlite3_bind_int64(st->ins_interval, 3, (int64_t)end_ns);
 		rc = step_reset(st->ins_interval);
 	}
+	int64_t interval = sqlite3_last_insert_rowid(st->db);
 	if (rc == SQLITE_OK)
-		rc = append_rows(st, sqlite3_last_insert_rowid(st->db), delta);
+		rc = append_rows(st, interval, delta);
+	if (rc == SQLITE_OK)
+		rc = append_losses(st, interval, lost);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -327,6 +351,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->ins_exit);
 	sqlite3_finalize(st->ins_vm);
 	sqlite3_finalize(st->ins_reason);
+	sqlite3_finalize(st->ins_loss);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -534,6 +559,20 @@ static int read_info(sqlite3 *db, int64_t from, int64_t to, struct store_info *i
 		add_info_text(info->host, sizeof(info->host), (const char *)sqlite3_column_text(q, 1));
 	}
 	sqlite3_finalize(q);
+	/* (a store written before losses were kept has no such table) */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT l.what, sum(l.count) FROM losses l JOIN intervals i ON i.id = l.interval"
+			       " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 GROUP BY l.what",
+			       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, from);
+		sqlite3_bind_int64(q, 2, to);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			int i = health_parse((const char *)sqlite3_column_text(q, 0));
+			if (i >= 0 && sqlite3_column_int64(q, 1) > 0)
+				info->lost.n[i] += (uint64_t)sqlite3_column_int64(q, 1);
+		}
+		sqlite3_finalize(q);
+	}
 	return 0;
 }
 

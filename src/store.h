@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "health.h"
 #include "stats.h"
 
 struct store;
@@ -27,9 +28,10 @@ struct store_run {
  * message in err. */
 int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen);
 /* One interval [start_ns, end_ns): delta's keys with their counts, times and
- * histograms, and the names of its VMs. 0 or -EIO (message in err). */
+ * histograms, the names of its VMs, and what the collector lost in it
+ * (lost: NULL or its counts). 0 or -EIO (message in err). */
 int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta,
-		 char *err, size_t errlen);
+		 const struct health *lost, char *err, size_t errlen);
 /* Intervals and rows written so far by this run. */
 void store_counts(const struct store *st, uint64_t *intervals, uint64_t *rows);
 void store_close(struct store *st);
@@ -52,6 +54,7 @@ struct store_info {
 	uint64_t first_ns, last_ns; /* the window's first start and last end */
 	char source[256];           /* the last run's source ("; " between different ones) */
 	char host[128];
+	struct health lost;         /* what the collector lost in the window's intervals */
 };
 
 /* Sum the intervals that lie wholly inside the window into out (every key,

@@ -31,6 +31,7 @@ struct row {
 
 struct top {
 	char source[256];
+	char lost[512];                  /* what the collector lost, when anything */
 	struct snapshot cur, last, base; /* latest, previous reading, reset baseline */
 	double seconds;                  /* between the last two readings */
 	double last_time;                /* of the last reading shown */
@@ -273,6 +274,12 @@ static void draw(struct top *t)
 	}
 	mvprintw(1, 0, "%s: %s | %zu rows | %.0f/s | sort %s%s", what[t->level], title, t->nrows, total_rate,
 		 sort_names[t->sort], t->paused ? " | PAUSED" : "");
+	if (t->lost[0]) { /* never silent: the numbers below miss something */
+		attron(A_BOLD | A_REVERSE);
+		mvaddnstr(2, 0, "LOST: ", COLS);
+		addnstr(t->lost, COLS > 6 ? COLS - 6 : 0);
+		attroff(A_BOLD | A_REVERSE);
+	}
 	attron(A_REVERSE);
 	if (t->level == L_VMS)
 		mvprintw(3, 0, "%-28s %8s %11s %14s %9s %-4s", "VM", "PID", "EXITS/S", "TOTAL", "AVG", "");
@@ -319,8 +326,10 @@ static void draw(struct top *t)
 	refresh();
 }
 
-int top_update(struct top *t, const struct snapshot *cur)
+int top_update(struct top *t, const struct snapshot *cur, const struct health *lost)
 {
+	if (!lost || !health_describe(t->lost, sizeof(t->lost), lost))
+		t->lost[0] = '\0';
 	/* the time since the last reading shown, not since the last one
 	 * taken: a pause leaves readings out */
 	if (t->paused)

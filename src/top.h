@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "health.h"
 #include "stats.h"
 
 struct top;
@@ -13,8 +14,10 @@ struct top;
 /* Start curses on the terminal. NULL (message printed) when it cannot. */
 struct top *top_open(const char *source);
 /* A reading: cur holds every running VM's cumulative counts (rates are
- * over the time since the last reading shown). Redraws. 0 or -ENOMEM. */
-int top_update(struct top *t, const struct snapshot *cur);
+ * over the time since the last reading shown), lost what the collector
+ * could not do so far (marked on the screen while any). Redraws. 0 or
+ * -ENOMEM. */
+int top_update(struct top *t, const struct snapshot *cur, const struct health *lost);
 /* Wait up to ms for keys and act on them; false when the user quit. */
 bool top_keys(struct top *t, int ms);
 void top_close(struct top *t);

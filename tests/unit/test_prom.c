@@ -21,7 +21,9 @@ static char *render(const struct snapshot *s, bool vcpu)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct prom_health h = { "tp_btf (SVM)", 1, 2, 1700000000.5, 7 };
+	struct prom_health h = { "tp_btf (SVM)", { { [H_EXITS_LOST] = 1, [H_PAIRS_LOST] = 3, [H_FILTER_FULL] = 4,
+						      [H_UNNAMED] = 5, [H_UNPAIRED] = 2 } },
+				 1700000000.5, 7 };
 	assert_int_equal(prom_render(f, s, vcpu, &h), 0);
 	fclose(f);
 	return buf;
@@ -59,6 +61,11 @@ static void exposition(void **state)
 	assert_non_null(strstr(t, "kvm_exit_handling_seconds_sum{isa=\"svm\",reason=\"cpuid\"} 0.015015000\n"));
 	assert_null(strstr(t, "reason=\"npf\",le=")); /* untimed: no histogram */
 	assert_non_null(strstr(t, "kvmexitstat_lost_exits_total 1\n"));
+	assert_non_null(strstr(t, "kvmexitstat_lost_pairs_total 3\n"));
+	assert_non_null(strstr(t, "kvmexitstat_lost_filter_verdicts_total 4\n"));
+	assert_non_null(strstr(t, "kvmexitstat_unnamed_vms_total 5\n"));
+	assert_non_null(strstr(t, "kvmexitstat_unpaired_exits_total 2\n"));
+	assert_non_null(strstr(t, "# TYPE kvmexitstat_unnamed_vms_total counter\n"));
 	assert_null(strstr(t, "vcpu=")); /* not asked for */
 	free(t);
 	t = render(&s, true);

@@ -1,0 +1,70 @@
+/* pty SECONDS CMD [ARG]...: runs CMD on a pseudo-terminal of 80x24 for
+ * SECONDS, copying what it draws to stdout, then types 'q' and waits a
+ * moment for it to end (killed if it does not). For tests of top where no
+ * tmux is (the testbed). Exits with CMD's status, 124 when it was killed. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Copy the terminal's output to stdout until the deadline or its end. */
+static void copy(int master, double until)
+{
+	char buf[4096];
+	for (double left; (left = until - now()) > 0;) {
+		struct pollfd p = { master, POLLIN, 0 };
+		if (poll(&p, 1, (int)(left * 1000) + 1) <= 0)
+			continue;
+		ssize_t n = read(master, buf, sizeof(buf));
+		if (n <= 0)
+			return; /* EIO: the other side is closed */
+		fwrite(buf, 1, (size_t)n, stdout);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: pty SECONDS CMD [ARG]...\n");
+		return 2;
+	}
+	double secs = atof(argv[1]);
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	int master;
+	pid_t pid = forkpty(&master, NULL, NULL, &ws);
+	if (pid < 0) {
+		perror("pty: forkpty");
+		return 1;
+	}
+	if (pid == 0) {
+		execvp(argv[2], argv + 2);
+		perror("pty: exec");
+		_exit(127);
+	}
+	copy(master, now() + secs);
+	if (write(master, "q", 1) != 1)
+		perror("pty: write");
+	copy(master, now() + 2);
+	int status = 0;
+	if (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return 124;
+	}
+	fflush(stdout);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
