@@ -60,7 +60,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EXITSTAT_MAX_FILTER);
-	__type(key, __u32);
+	__type(key, struct exitstat_vm);
 	__type(value, __u8);   /* 1 counted, 0 left out */
 } allowed_tgids SEC(".maps");
 
@@ -80,9 +80,18 @@ struct vm_comm {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
-	__type(key, __u32);
+	__type(key, struct exitstat_vm);
 	__type(value, struct vm_comm);
 } vm_comms SEC(".maps");
+
+/* ns in a clock tick (the user side's sysconf(_SC_CLK_TCK)) */
+const volatile __u64 ns_per_tick = 10000000;
+
+static __always_inline struct exitstat_vm vm_of(__u32 tgid, __u64 start_ns)
+{
+	struct exitstat_vm vm = { .tgid = tgid, .start = start_ns / ns_per_tick };
+	return vm;
+}
 
 /* A thread's pairing state. The kvm_entry only notes its time; the
  * handling time (entry - exit) is added to the exit's key at the thread's
@@ -125,11 +134,13 @@ static __always_inline void health_inc(__u32 what)
  * processes whose QEMU -name matched) are put in by the user side; other
  * processes are compared here with the -n names by their process name, so
  * that a short-lived VM is not missed before the user side could look. */
-static __always_inline bool wanted(__u32 tgid)
+static __always_inline bool wanted(__u32 tgid, __u64 start)
 {
 	if (!filter_tgids)
 		return true;
-	__u8 *v = bpf_map_lookup_elem(&allowed_tgids, &tgid);
+	/* by process, not pid: a new process with an old pid is decided anew */
+	struct exitstat_vm vm = vm_of(tgid, start);
+	__u8 *v = bpf_map_lookup_elem(&allowed_tgids, &vm);
 	if (v)
 		return *v;
 	char comm[EXITSTAT_COMM_LEN] = {};
@@ -147,7 +158,7 @@ static __always_inline bool wanted(__u32 tgid)
 		verdict = same;
 	}
 	/* (EEXIST: another CPU decided meanwhile, the same way) */
-	long err = bpf_map_update_elem(&allowed_tgids, &tgid, &verdict, BPF_NOEXIST);
+	long err = bpf_map_update_elem(&allowed_tgids, &vm, &verdict, BPF_NOEXIST);
 	if (err && err != -EEXIST)
 		health_inc(HEALTH_FILTER_FULL);
 	return verdict;
@@ -171,15 +182,17 @@ struct exitstat_val zero_val = {};
 
 static __always_inline bool same_key(const struct exitstat_key *a, const struct exitstat_key *b)
 {
-	return a->tgid == b->tgid && a->vcpu_id == b->vcpu_id && a->reason == b->reason && a->isa == b->isa;
+	return a->tgid == b->tgid && a->vcpu_id == b->vcpu_id && a->reason == b->reason && a->isa == b->isa &&
+	       a->start == b->start;
 }
 
-static __always_inline void note_comm(__u32 tgid)
+static __always_inline void note_comm(const struct exitstat_key *key)
 {
 	struct vm_comm c = {};
+	struct exitstat_vm vm = vm_of(key->tgid, key->start);
 	struct task_struct *t = (void *)bpf_get_current_task();
 	BPF_CORE_READ_STR_INTO(&c.comm, t, group_leader, comm);
-	bpf_map_update_elem(&vm_comms, &tgid, &c, BPF_NOEXIST);
+	bpf_map_update_elem(&vm_comms, &vm, &c, BPF_NOEXIST);
 }
 
 /* The high slot_bits bits of a multiplicative hash (8: all 256 slots; fewer
@@ -188,7 +201,8 @@ const volatile __u32 slot_bits = 8;
 
 static __always_inline __u32 slot_of(const struct exitstat_key *k)
 {
-	__u32 h = k->tgid * 0x9e3779b1u + k->vcpu_id * 0x85ebca77u + k->reason * 0xc2b2ae3du + k->isa;
+	__u32 h = k->tgid * 0x9e3779b1u + k->vcpu_id * 0x85ebca77u + k->reason * 0xc2b2ae3du + k->isa +
+		  (__u32)k->start * 0x27d4eb2fu;
 	return slot_bits ? h >> ((32 - slot_bits) & 31) : 0;
 }
 
@@ -208,9 +222,10 @@ static __always_inline struct exitstat_val *get_val(struct exitstat_key *key, bo
 			sl->key.tgid = key->tgid;
 			sl->key.vcpu_id = key->vcpu_id;
 			sl->key.reason = key->reason;
+			sl->key.start = key->start;
 			asm volatile("" ::: "memory");
 			sl->key.isa = key->isa;
-			note_comm(key->tgid);
+			note_comm(key);
 			return &sl->val;
 		}
 	}
@@ -220,7 +235,7 @@ static __always_inline struct exitstat_val *get_val(struct exitstat_key *key, bo
 		/* BPF_NOEXIST: if another CPU inserted the key meanwhile, the
 		 * lookup finds that one */
 		bpf_map_update_elem(&exits, key, &zero_val, BPF_NOEXIST);
-		note_comm(key->tgid);
+		note_comm(key);
 		v = bpf_map_lookup_elem(&exits, key);
 	}
 	*shared = true;
@@ -315,11 +330,13 @@ static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u3
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32;
+	/* BTF pointers: direct reads, no probe-read helper call */
+	__u64 start = bpf_get_current_task_btf()->group_leader->start_boottime;
 
-	if (!wanted(tgid))
+	if (!wanted(tgid, start))
 		return 0;
-	/* vcpu is a BTF pointer: a direct read, no probe-read helper call */
-	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu->vcpu_id, .isa = isa, .reason = reason };
+	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu->vcpu_id, .isa = isa, .reason = reason,
+				    .start = start };
 	on_exit(&key, with_time ? cpu_pending((__u32)id) : NULL);
 	return 0;
 }
@@ -370,8 +387,10 @@ int kvm_exit_tp(void *ctx)
 	__u8 rec[72] = {};
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id, reason = 0, isa = 0, vcpu = 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	__u64 start = BPF_CORE_READ(task, group_leader, start_boottime);
 
-	if (!wanted(tgid))
+	if (!wanted(tgid, start))
 		return 0;
 	/* the record's first 64 bytes hold every field we read (the user side
 	 * checks the offsets); & 63 keeps the verifier sure of it */
@@ -383,7 +402,7 @@ int kvm_exit_tp(void *ctx)
 		isa = isa_running;
 	if (has_vcpu_id)
 		__builtin_memcpy(&vcpu, rec + (off_vcpu_id & 63), 4);
-	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu, .isa = isa, .reason = reason };
+	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu, .isa = isa, .reason = reason, .start = start };
 	struct pending *p = NULL;
 	if (with_time) {
 		p = bpf_map_lookup_elem(&pending_tid, &tid);

@@ -10,13 +10,24 @@
 #define EXITSTAT_MAX_NAMES 8     /* -n names the kernel compares with process names */
 #define EXITSTAT_COMM_LEN 16
 
-/* 16 bytes: hashed on every exit, so kept small. The reason is 32 bits,
- * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). */
+/* 24 bytes: hashed on every exit, so kept small. The reason is 32 bits,
+ * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). A
+ * VM is its process, pid and start: a pid is used again once its process
+ * ended. */
 struct exitstat_key {
 	__u32 tgid;     /* VM process */
 	__u32 vcpu_id;
 	__u32 reason;   /* full exit reason */
 	__u32 isa;      /* 1 VMX, 2 SVM */
+	__u64 start;    /* the VM process's start_boottime, ns since boot */
+};
+
+/* A VM process in the filter and name maps: its pid and start in clock
+ * ticks since boot, as /proc/PID/stat says it (the user side's units). */
+struct exitstat_vm {
+	__u32 tgid;
+	__u32 pad;
+	__u64 start;
 };
 
 struct exitstat_val {

@@ -46,9 +46,10 @@ const volatile __u32 self_fd = 0;
 __u64 vcpu_fops = 0;
 
 /* rec and stat of a vCPU into b; false when the stats cannot be read. */
-static __always_inline bool fill(struct buf *b, struct kvm_vcpu *vcpu, __u32 tgid, __u32 fd)
+static __always_inline bool fill(struct buf *b, struct kvm_vcpu *vcpu, struct task_struct *task, __u32 fd)
 {
-	b->rec.tgid = tgid;
+	b->rec.tgid = BPF_CORE_READ(task, tgid);
+	b->rec.start = BPF_CORE_READ(task, group_leader, start_boottime);
 	b->rec.fd = fd;
 	b->rec.vcpu_id = BPF_CORE_READ(vcpu, vcpu_id);
 	b->rec.vcpu = (__u64)vcpu;
@@ -78,7 +79,7 @@ int dump_vcpus(struct bpf_iter__task_file *ctx)
 		return 0;
 	struct kvm_vcpu *vcpu = BPF_CORE_READ(file, private_data);
 	__u32 n = stat_bytes < VCPUSTATS_MAX_BYTES ? stat_bytes : VCPUSTATS_MAX_BYTES;
-	if (fill(b, vcpu, BPF_CORE_READ(task, tgid), ctx->fd))
+	if (fill(b, vcpu, task, ctx->fd))
 		bpf_seq_write(seq, b, sizeof(b->rec) + n);
 	return 0;
 }
@@ -94,7 +95,7 @@ int BPF_KPROBE(vcpu_released, struct inode *inode, struct file *filp)
 		return 0;
 	struct kvm_vcpu *vcpu = BPF_CORE_READ(filp, private_data);
 	__u64 key = (__u64)vcpu;
-	if (fill(b, vcpu, bpf_get_current_pid_tgid() >> 32, 0))
+	if (fill(b, vcpu, (struct task_struct *)bpf_get_current_task(), 0))
 		bpf_map_update_elem(&released, &key, b, BPF_ANY);
 	return 0;
 }

@@ -14,6 +14,7 @@ struct vcpustats_rec {
 	__u32 stat_bytes;
 	__u64 vcpu;      /* the kvm_vcpu's address: tells a dup'ed fd apart from another vCPU */
 	__u64 kvm;       /* the VM's struct kvm, same for all its vCPUs */
+	__u64 start;     /* the process's start_boottime (ns since boot): with tgid, which VM */
 };
 
 /* A record with room for the largest stat block (the released map's value). */

@@ -132,6 +132,7 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		strncpy((char *)skel->rodata->names[k], o->names[k], EXITSTAT_COMM_LEN - 1);
 	skel->rodata->n_names = (__u32)(o->nnames < EXITSTAT_MAX_NAMES ? o->nnames : EXITSTAT_MAX_NAMES);
 	skel->rodata->isa_running = (__u32)s->isa;
+	skel->rodata->ns_per_tick = vm_ticks(1000000000u) ? 1000000000u / vm_ticks(1000000000u) : 10000000u;
 	if ((err = map_entries_knob(skel->obj, msg, len)))
 		goto fail;
 	/* for tests: KVMEXITSTAT_CPU_SLOTS=1 sends all but one key per CPU to
@@ -184,7 +185,8 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 	}
 	for (size_t k = 0; k < o->ntgids; k++) {
 		__u8 one = 1;
-		bpf_map__update_elem(skel->maps.allowed_tgids, &o->tgids[k], sizeof(o->tgids[k]), &one, 1, BPF_ANY);
+		struct exitstat_vm vm = { .tgid = o->tgids[k].pid, .start = o->tgids[k].start };
+		bpf_map__update_elem(skel->maps.allowed_tgids, &vm, sizeof(vm), &one, 1, BPF_ANY);
 	}
 	s->slots_bytes = s->nslots * sizeof(struct exitstat_slot);
 	s->slots = mmap(NULL, s->slots_bytes, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(skel->maps.slots), 0);
@@ -279,7 +281,7 @@ static void to_stat(struct exit_stat *one, const struct exitstat_val *v)
 static struct exit_stat *stat_of(struct snapshot *snap, const struct exitstat_key *key)
 {
 	struct exit_key k = { .pid = key->tgid, .vcpu = (int32_t)key->vcpu_id, .tid = 0,
-			      .isa = (uint8_t)key->isa, .reason = key->reason };
+			      .isa = (uint8_t)key->isa, .reason = key->reason, .start = vm_ticks(key->start) };
 	if (k.isa == ISA_SVM && key->reason >= 0xfffffff0u)
 		k.reason = (uint64_t)(int64_t)(int32_t)key->reason; /* VMRUN failures: -1 .. */
 	return snapshot_get(snap, &k);
@@ -303,7 +305,7 @@ int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
 			continue;
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
 		key = (struct exitstat_key){ .tgid = sl->key.tgid, .vcpu_id = sl->key.vcpu_id,
-					     .reason = sl->key.reason, .isa = isa };
+					     .reason = sl->key.reason, .isa = isa, .start = sl->key.start };
 		to_stat(&one, (const struct exitstat_val *)&s->slots[i].val);
 		if (!one.count && !one.timed)
 			continue;
@@ -327,37 +329,43 @@ int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
 	return 0;
 }
 
-static uint32_t tgid_of_key(const void *key, const void *value)
+static struct vm_id vm_of_key(const void *key, const void *value)
 {
+	const struct exitstat_key *k = key;
 	(void)value;
-	return ((const struct exitstat_key *)key)->tgid;
+	return (struct vm_id){ k->tgid, vm_ticks(k->start) };
 }
 
-static uint32_t tgid_of_pending(const void *key, const void *value)
+static struct vm_id vm_of_pending(const void *key, const void *value)
 {
+	const struct exitstat_pending *p = value;
 	(void)key;
-	return ((const struct exitstat_pending *)value)->key.tgid;
+	return (struct vm_id){ p->key.tgid, vm_ticks(p->key.start) };
 }
 
-void bpf_source_forget(struct bpf_source *s, uint32_t tgid)
+void bpf_source_forget(struct bpf_source *s, uint32_t tgid, uint64_t start)
 {
-	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.exits), sizeof(struct exitstat_key), 0, tgid, tgid_of_key);
+	struct vm_id vm = { tgid, start };
+	struct exitstat_vm mk = { .tgid = tgid, .start = start };
+	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.exits), sizeof(struct exitstat_key), 0, vm, vm_of_key);
 	/* its slots: free (the programs zero a slot when they take it) */
 	for (size_t i = 0; i < s->nslots; i++) {
 		volatile struct exitstat_slot *sl = &s->slots[i];
-		if (sl->key.isa && sl->key.tgid == tgid)
+		if (sl->key.isa && sl->key.tgid == tgid && vm_ticks(sl->key.start) == start)
 			sl->key.isa = 0;
 	}
 	/* its threads' pairing states (their last exits, never entered) */
 	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.pending_tid), sizeof(uint32_t), sizeof(struct exitstat_pending),
-			tgid, tgid_of_pending);
-	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.vm_comms), &tgid);
+			   vm, vm_of_pending);
+	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.vm_comms), &mk);
+	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.allowed_tgids), &mk);
 }
 
-bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, char *buf, size_t len)
+bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, uint64_t start, char *buf, size_t len)
 {
 	char comm[16];
-	if (!len || bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.vm_comms), &tgid, comm))
+	struct exitstat_vm vm = { .tgid = tgid, .start = start };
+	if (!len || bpf_map_lookup_elem(bpf_map__fd(s->skel->maps.vm_comms), &vm, comm))
 		return false;
 	snprintf(buf, len, "%.*s", (int)sizeof(comm), comm);
 	return true;
@@ -395,8 +403,9 @@ void bpf_source_close(struct bpf_source *s)
 	free(s);
 }
 
-int bpf_source_allow(struct bpf_source *s, uint32_t tgid)
+int bpf_source_allow(struct bpf_source *s, uint32_t tgid, uint64_t start)
 {
 	__u8 one = 1;
-	return bpf_map__update_elem(s->skel->maps.allowed_tgids, &tgid, sizeof(tgid), &one, 1, BPF_ANY);
+	struct exitstat_vm vm = { .tgid = tgid, .start = start };
+	return bpf_map__update_elem(s->skel->maps.allowed_tgids, &vm, sizeof(vm), &one, 1, BPF_ANY);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "health.h"
+#include "vm_names.h"
 #include "stats.h"
 
 enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
@@ -16,7 +17,7 @@ enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
 struct bpf_source_opts {
 	bool with_time;           /* attach kvm_entry too and time each exit */
 	enum bpf_flavour flavour; /* AUTO: tp_btf when KVM's module has BTF, else classic */
-	const uint32_t *tgids;    /* count only these VM processes (in the kernel) */
+	const struct vm_id *tgids; /* count only these VM processes (in the kernel) */
 	size_t ntgids;
 	const char *const *names; /* and VMs whose process name is one of these */
 	size_t nnames;
@@ -30,12 +31,13 @@ struct bpf_source;
 int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, char *msg, size_t len);
 /* The cumulative counts so far, into snap (cleared first). 0 or -errno. */
 int bpf_source_read(struct bpf_source *s, struct snapshot *snap);
-/* Add a VM process to the kernel-side filter (a -n name matched it). */
-int bpf_source_allow(struct bpf_source *s, uint32_t tgid);
+/* Add a VM process (pid, start) to the kernel-side filter (a -n name
+ * matched it). 0, or -errno when the filter map has no room. */
+int bpf_source_allow(struct bpf_source *s, uint32_t tgid, uint64_t start);
 /* Forget a VM process's counts (it ended and was reported). */
-void bpf_source_forget(struct bpf_source *s, uint32_t tgid);
+void bpf_source_forget(struct bpf_source *s, uint32_t tgid, uint64_t start);
 /* The VM process's name as the kernel saw it at its first exit. */
-bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, char *buf, size_t len);
+bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, uint64_t start, char *buf, size_t len);
 /* Add what the programs could not do so far (exits, pairs, filter verdicts
  * lost; unpaired exits) to h. */
 void bpf_source_health(struct bpf_source *s, struct health *h);

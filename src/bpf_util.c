@@ -20,8 +20,8 @@ void bpf_util_quiet_libbpf(void)
 }
 
 /* The keys are gathered first: deleting while walking would restart the walk. */
-void bpf_util_delete_vm(int fd, size_t key_size, size_t value_size, uint32_t tgid,
-			uint32_t (*tgid_of)(const void *key, const void *value))
+void bpf_util_delete_vm(int fd, size_t key_size, size_t value_size, struct vm_id vm,
+			struct vm_id (*vm_of)(const void *key, const void *value))
 {
 	unsigned char *key = malloc(key_size), *next = malloc(key_size);
 	unsigned char *value = value_size ? malloc(value_size) : NULL;
@@ -36,7 +36,8 @@ void bpf_util_delete_vm(int fd, size_t key_size, size_t value_size, uint32_t tgi
 		prev = key;
 		if (value_size && bpf_map_lookup_elem(fd, key, value))
 			continue; /* deleted meanwhile */
-		if (tgid_of(key, value) != tgid)
+		struct vm_id its = vm_of(key, value);
+		if (its.pid != vm.pid || its.start != vm.start)
 			continue;
 		unsigned char *d = realloc(doomed, (n + 1) * key_size);
 		if (!d)

@@ -5,13 +5,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vm_names.h"
+
 /* libbpf's messages only with KVMEXITSTAT_DEBUG set (the sources say
  * themselves what failed). */
 void bpf_util_quiet_libbpf(void);
 
-/* Delete a hash map's elements that belong to VM process tgid, as tgid_of
- * reads it from the key or (value_size > 0) the value. */
-void bpf_util_delete_vm(int fd, size_t key_size, size_t value_size, uint32_t tgid,
-			uint32_t (*tgid_of)(const void *key, const void *value));
+/* Delete a hash map's elements that belong to the VM (pid and start), as
+ * vm_of reads it from the key or (value_size > 0) the value. */
+void bpf_util_delete_vm(int fd, size_t key_size, size_t value_size, struct vm_id vm,
+			struct vm_id (*vm_of)(const void *key, const void *value));
 
 #endif

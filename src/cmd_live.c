@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -130,7 +131,7 @@ struct live {
 	char describe[256];
 	const char *names_wanted[MAX_PIDS];
 	size_t nnames;
-	uint32_t pids[MAX_PIDS];
+	struct vm_id pids[MAX_PIDS];  /* -p: each process as it was when the run began */
 	size_t npids;
 	enum live_mode mode;          /* where the numbers go */
 	const char *store_path;       /* record */
@@ -143,7 +144,7 @@ struct live {
 	struct health lost_here;      /* losses this side counts (the BPF side's are in its map) */
 	struct health warned;         /* the losses when they were last said */
 	struct health at_interval;    /* the losses at the last interval's end */
-	uint32_t refused[64];         /* VMs the filter map had no room for (counted once) */
+	struct vm_id refused[64];     /* VMs the filter map had no room for (counted once) */
 	size_t nrefused;
 };
 
@@ -162,10 +163,10 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool in_list(const uint32_t *pids, size_t n, uint32_t pid)
+static bool in_list(const struct vm_id *ids, size_t n, uint32_t pid, uint64_t start)
 {
 	for (size_t k = 0; k < n; k++)
-		if (pids[k] == pid)
+		if (ids[k].pid == pid && ids[k].start == start)
 			return true;
 	return false;
 }
@@ -177,15 +178,16 @@ static void resolve_names(struct live *l)
 	size_t n = vm_list(vms, 1024);
 	for (size_t i = 0; i < n; i++) {
 		char name[64];
-		if (!vm_name(vms[i], name, sizeof(name)))
+		uint64_t start = vm_start(vms[i]);
+		if (!start || !vm_name(vms[i], start, name, sizeof(name)))
 			continue;
 		for (size_t k = 0; k < l->nnames; k++)
-			if (!strcmp(name, l->names_wanted[k]) && bpf_source_allow(l->src, vms[i]) &&
-			    !in_list(l->refused, l->nrefused, vms[i])) {
+			if (!strcmp(name, l->names_wanted[k]) && bpf_source_allow(l->src, vms[i], start) &&
+			    !in_list(l->refused, l->nrefused, vms[i], start)) {
 				/* the filter map is full: this VM is not counted */
 				l->lost_here.n[H_FILTER_FULL]++;
 				if (l->nrefused < sizeof(l->refused) / sizeof(l->refused[0]))
-					l->refused[l->nrefused++] = vms[i];
+					l->refused[l->nrefused++] = (struct vm_id){ vms[i], start };
 			}
 	}
 }
@@ -195,32 +197,32 @@ static void resolve_names(struct live *l)
 static void name_vms(struct live *l, struct snapshot *s)
 {
 	for (size_t i = 0; i < s->cap; i++) {
-		uint32_t pid = s->slots[i].key.pid;
-		if (!s->slots[i].used || pid == PID_ALL || snapshot_name(s, pid))
+		const struct exit_key *k = &s->slots[i].key;
+		if (!s->slots[i].used || k->pid == PID_ALL || snapshot_name(s, k->pid, k->start))
 			continue;
-		const char *known = snapshot_name(&l->names, pid);
+		const char *known = snapshot_name(&l->names, k->pid, k->start);
 		char name[64];
 		if (!known) {
-			if (!vm_name(pid, name, sizeof(name)) &&
-			    !(l->src && bpf_source_comm(l->src, pid, name, sizeof(name)))) {
+			if (!vm_name(k->pid, k->start, name, sizeof(name)) &&
+			    !(l->src && bpf_source_comm(l->src, k->pid, k->start, name, sizeof(name)))) {
 				strcpy(name, "(ended)");
 				l->lost_here.n[H_UNNAMED]++;
 			}
-			snapshot_set_name(&l->names, pid, name);
+			snapshot_set_name(&l->names, k->pid, k->start, name);
 			known = name;
 		}
-		snapshot_set_name(s, pid, known);
+		snapshot_set_name(s, k->pid, k->start, known);
 	}
 }
 
 /* s without the keys of the given VM processes. 0 or -ENOMEM. */
-static int drop_vms(struct snapshot *s, const uint32_t *pids, size_t n)
+static int drop_vms(struct snapshot *s, const struct vm_id *ids, size_t n)
 {
 	struct snapshot keep;
 	snapshot_init(&keep);
 	for (size_t i = 0; i < s->cap; i++) {
 		const struct snap_entry *e = &s->slots[i];
-		if (!e->used || in_list(pids, n, e->key.pid))
+		if (!e->used || in_list(ids, n, e->key.pid, e->key.start))
 			continue;
 		struct exit_stat *st = snapshot_get(&keep, &e->key);
 		if (!st) {
@@ -236,15 +238,15 @@ static int drop_vms(struct snapshot *s, const uint32_t *pids, size_t n)
 
 /* -p/-n for the stats source, which reads every vCPU of the host: whether
  * a VM process is one of those asked for. */
-static bool wanted_vm(struct live *l, uint32_t pid)
+static bool wanted_vm(struct live *l, uint32_t pid, uint64_t start)
 {
 	if (!l->npids && !l->nnames)
 		return true;
-	if (in_list(l->pids, l->npids, pid))
+	if (in_list(l->pids, l->npids, pid, start))
 		return true;
 	char name[64];
-	const char *known = snapshot_name(&l->names, pid);
-	if (!known && vm_name(pid, name, sizeof(name)) && !snapshot_set_name(&l->names, pid, name))
+	const char *known = snapshot_name(&l->names, pid, start);
+	if (!known && vm_name(pid, start, name, sizeof(name)) && !snapshot_set_name(&l->names, pid, start, name))
 		known = name;
 	for (size_t k = 0; known && k < l->nnames; k++)
 		if (!strcmp(known, l->names_wanted[k]))
@@ -267,7 +269,7 @@ static int read_stats(struct live *l)
 	err = -ENOMEM;
 	for (size_t i = 0; i < all.cap; i++) {
 		const struct snap_entry *e = &all.slots[i];
-		if (!e->used || !wanted_vm(l, e->key.pid))
+		if (!e->used || !wanted_vm(l, e->key.pid, e->key.start))
 			continue;
 		struct exit_stat *st = snapshot_get(&fresh, &e->key);
 		if (!st)
@@ -327,18 +329,13 @@ static int read_sources(struct live *l)
  * drop them from the maps and from the next diff. */
 static int retire_ended(struct live *l)
 {
-	uint32_t gone[256];
+	struct vm_id gone[256];
 	size_t ngone = 0;
 
 	for (size_t i = 0; i < l->cur.cap && ngone < 256; i++) {
-		if (!l->cur.slots[i].used)
-			continue;
-		uint32_t pid = l->cur.slots[i].key.pid;
-		bool seen = false;
-		for (size_t k = 0; k < ngone; k++)
-			seen |= gone[k] == pid;
-		if (!seen && !vm_alive(pid))
-			gone[ngone++] = pid;
+		const struct exit_key *k = &l->cur.slots[i].key;
+		if (l->cur.slots[i].used && !in_list(gone, ngone, k->pid, k->start) && !vm_alive(k->pid, k->start))
+			gone[ngone++] = (struct vm_id){ k->pid, k->start };
 	}
 	if (!ngone)
 		return 0;
@@ -348,9 +345,7 @@ static int retire_ended(struct live *l)
 		struct snap_entry *e = &l->cur.slots[i];
 		if (!e->used)
 			continue;
-		bool dead = false;
-		for (size_t k = 0; k < ngone; k++)
-			dead |= gone[k] == e->key.pid;
+		bool dead = in_list(gone, ngone, e->key.pid, e->key.start);
 		/* an ended VM is kept only as finely as the report shows it:
 		 * with --by reason, a host whose VMs come and go keeps a
 		 * bounded number of keys however long it runs */
@@ -358,7 +353,7 @@ static int retire_ended(struct live *l)
 		if (dead && l->ro.by != BY_VCPU)
 			k.vcpu = VCPU_ALL;
 		if (dead && l->ro.by == BY_REASON)
-			k.pid = PID_ALL;
+			k.pid = PID_ALL, k.start = 0;
 		struct exit_stat *st = snapshot_get(dead ? &l->retired : &keep, &k);
 		if (!st) {
 			snapshot_free(&keep);
@@ -368,9 +363,9 @@ static int retire_ended(struct live *l)
 	}
 	for (size_t k = 0; k < ngone; k++) {
 		if (l->src)
-			bpf_source_forget(l->src, gone[k]);
+			bpf_source_forget(l->src, gone[k].pid, gone[k].start);
 		if (l->stats)
-			stats_source_forget(l->stats, gone[k]);
+			stats_source_forget(l->stats, gone[k].pid, gone[k].start);
 	}
 	snapshot_free(&l->cur);
 	l->cur = keep;
@@ -563,7 +558,7 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 			else if (l->npids == MAX_PIDS)
 				bad = "-p: at most 64 processes";
 			else
-				l->pids[l->npids++] = (uint32_t)v;
+				l->pids[l->npids++] = (struct vm_id){ (uint32_t)v, 0 };
 			break;
 		case 'n':
 			if (l->nnames == 8)
@@ -709,6 +704,13 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 				"use kvmexitstat -o json or -o csv\n");
 		return EXIT_FAIL;
 	}
+	/* -p: the processes with those pids now (a pid used again later is
+	 * another VM) */
+	for (size_t k = 0; k < l.npids; k++)
+		if (!(l.pids[k].start = vm_start(l.pids[k].pid))) {
+			fprintf(stderr, "kvmexitstat: -p %" PRIu32 ": no such process\n", l.pids[k].pid);
+			return EXIT_FAIL;
+		}
 	bool vmx_svm = host_cpu_has_vmx_or_svm();
 	if (sources == SRC_AUTO) {
 		/* kvm_exit fires only where KVM runs guests with VMX or SVM */

@@ -149,7 +149,7 @@ static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const stru
 			seen |= c->vms[k] == e->key.pid;
 		if (!seen && c->nvms < 64)
 			c->vms[c->nvms++] = e->key.pid;
-		const char *name = snapshot_name(d, e->key.pid);
+		const char *name = snapshot_name(d, e->key.pid, e->key.start);
 		if (c->pid && name && !c->vm[0])
 			snprintf(c->vm, sizeof(c->vm), "%s", name);
 	}

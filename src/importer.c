@@ -126,7 +126,7 @@ static int rekey(struct importer *im, enum isa isa)
 			err = -ENOMEM;
 	}
 	for (size_t i = 0; i < im->exits.nnames && !err; i++)
-		err = snapshot_set_name(&moved, im->exits.names[i].pid, im->exits.names[i].name);
+		err = snapshot_set_name(&moved, im->exits.names[i].pid, im->exits.names[i].start, im->exits.names[i].name);
 	if (err) {
 		snapshot_free(&moved);
 		return err;
@@ -283,12 +283,12 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 		return -ENOMEM;
 	stat_add_count(st, 1);
 	if (k.pid && t->comm_len && !(t->comm_len == 5 && !memcmp(t->comm, "<...>", 5)) &&
-	    !snapshot_name(&im->exits, k.pid)) {
+	    !snapshot_name(&im->exits, k.pid, 0)) {
 		char name[64];
 		size_t n = t->comm_len < sizeof(name) - 1 ? t->comm_len : sizeof(name) - 1;
 		memcpy(name, t->comm, n);
 		name[n] = '\0';
-		if (snapshot_set_name(&im->exits, k.pid, name))
+		if (snapshot_set_name(&im->exits, k.pid, 0, name))
 			return -ENOMEM;
 	}
 

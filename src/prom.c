@@ -30,27 +30,10 @@ static uint64_t boot_time(void)
 	return btime;
 }
 
-uint64_t prom_process_start(uint32_t pid)
+uint64_t prom_vm_start(uint64_t start)
 {
-	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%" PRIu32 "/stat", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* after the comm, which may hold spaces and parentheses */
-	char *p = strrchr(buf, ')');
-	if (!p)
-		return 0;
-	/* field 22, starttime, is the 20th after the comm */
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (!p)
-		return 0;
 	long hz = sysconf(_SC_CLK_TCK);
-	return boot_time() + strtoull(p + 1, NULL, 10) / (uint64_t)(hz > 0 ? hz : 100);
+	return start ? boot_time() + start / (uint64_t)(hz > 0 ? hz : 100) : 0;
 }
 
 static void label(FILE *out, const char *text)
@@ -74,10 +57,12 @@ static void label(FILE *out, const char *text)
 /* {vm="..",pid="..",vm_start="..",[vcpu=".."]} without the closing brace */
 static void vm_labels(FILE *out, const struct snapshot *s, const struct exit_key *k, bool with_vcpu)
 {
-	const char *name = snapshot_name(s, k->pid);
+	const char *name = snapshot_name(s, k->pid, k->start);
 	fputs("{vm=", out);
 	label(out, name ? name : "");
-	fprintf(out, ",pid=\"%" PRIu32 "\",vm_start=\"%" PRIu64 "\"", k->pid, prom_process_start(k->pid));
+	/* from the key, not from /proc: the labels of an ended VM's last
+	 * reading are those of its series */
+	fprintf(out, ",pid=\"%" PRIu32 "\",vm_start=\"%" PRIu64 "\"", k->pid, prom_vm_start(k->start));
 	if (with_vcpu) {
 		if (k->vcpu >= 0)
 			fprintf(out, ",vcpu=\"%" PRId32 "\"", k->vcpu);
@@ -92,6 +77,8 @@ static int cmp_keys(const void *a, const void *b)
 	const struct exit_key *y = &(*(const struct snap_entry *const *)b)->key;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
+	if (x->start != y->start)
+		return x->start < y->start ? -1 : 1;
 	if (x->vcpu != y->vcpu)
 		return x->vcpu < y->vcpu ? -1 : 1;
 	if (x->tid != y->tid)

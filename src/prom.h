@@ -31,7 +31,8 @@ struct prom_health {
 /* Writes the exposition of cur. with_vcpu adds the vcpu label. 0 or -EIO. */
 int prom_render(FILE *out, const struct snapshot *cur, bool with_vcpu, const struct prom_health *h);
 
-/* A process's start time, Unix seconds (0 when it is gone). */
-uint64_t prom_process_start(uint32_t pid);
+/* A VM process's start (exit_key.start, clock ticks since boot) in Unix
+ * seconds; 0 when not known. */
+uint64_t prom_vm_start(uint64_t start);
 
 #endif

@@ -250,9 +250,9 @@ static int cmp_entries(const void *pa, const void *pb, void *ctx)
 	return a->key.reason < b->key.reason ? -1 : a->key.reason > b->key.reason;
 }
 
-static const char *vm_label(const struct snapshot *s, uint32_t pid)
+static const char *vm_label(const struct snapshot *s, const struct exit_key *k)
 {
-	const char *n = snapshot_name(s, pid);
+	const char *n = snapshot_name(s, k->pid, k->start);
 	return n ? n : "";
 }
 
@@ -303,8 +303,8 @@ static void table_group_title(FILE *out, const struct snapshot *s, const struct 
 		return;
 	if (!k->pid)
 		fputs("\nVM (the trace names no process)", out);
-	else if (*vm_label(s, k->pid))
-		fprintf(out, "\nVM %s (pid %" PRIu32 ")", vm_label(s, k->pid), k->pid);
+	else if (*vm_label(s, k))
+		fprintf(out, "\nVM %s (pid %" PRIu32 ")", vm_label(s, k), k->pid);
 	else
 		fprintf(out, "\nVM pid %" PRIu32, k->pid);
 	if (by == BY_VCPU) {
@@ -425,7 +425,7 @@ static const char *csv_columns =
 static void csv_vm_vcpu(FILE *out, const struct snapshot *s, const struct exit_key *k)
 {
 	if (k->pid != PID_ALL) {
-		csv_field(out, vm_label(s, k->pid));
+		csv_field(out, vm_label(s, k));
 		fprintf(out, ",%" PRIu32, k->pid);
 	} else {
 		fputc(',', out);
@@ -487,7 +487,7 @@ static void json_row(FILE *out, const struct snapshot *s, const struct row *r, b
 		goto numbers;
 	if (k->pid != PID_ALL) {
 		fputs("\"vm\":", out);
-		json_string(out, vm_label(s, k->pid));
+		json_string(out, vm_label(s, k));
 		fprintf(out, ",\"pid\":%" PRIu32 ",", k->pid);
 	}
 	if (k->vcpu >= 0)
@@ -669,7 +669,7 @@ static const char *vm_or_all(const struct snapshot *s, const struct exit_key *k,
 {
 	if (k->pid == PID_ALL)
 		return "all";
-	const char *n = vm_label(s, k->pid);
+	const char *n = vm_label(s, k);
 	snprintf(buf, len, "%s/%" PRIu32, *n ? n : "?", k->pid);
 	return buf;
 }

@@ -43,13 +43,14 @@ static uint64_t key_hash(const struct exit_key *k)
 	uint64_t h = k->reason * 0x9e3779b97f4a7c15ull;
 	h ^= ((uint64_t)k->pid << 32 | (uint32_t)k->vcpu) * 0xc2b2ae3d27d4eb4full;
 	h ^= ((uint64_t)k->tid << 8 | k->isa) * 0x165667b19e3779f9ull;
+	h ^= k->start * 0x27d4eb2f165667c5ull;
 	return h ^ (h >> 29);
 }
 
 static bool key_eq(const struct exit_key *a, const struct exit_key *b)
 {
 	return a->reason == b->reason && a->pid == b->pid && a->vcpu == b->vcpu &&
-	       a->tid == b->tid && a->isa == b->isa;
+	       a->tid == b->tid && a->isa == b->isa && a->start == b->start;
 }
 
 static struct snap_entry *probe(struct snap_entry *slots, size_t cap, const struct exit_key *k)
@@ -190,8 +191,8 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 		stat_merge(st, &e->st);
 	}
 	for (size_t i = 0; i < src->nnames; i++)
-		if (!snapshot_name(dst, src->names[i].pid) &&
-		    snapshot_set_name(dst, src->names[i].pid, src->names[i].name))
+		if (!snapshot_name(dst, src->names[i].pid, src->names[i].start) &&
+		    snapshot_set_name(dst, src->names[i].pid, src->names[i].start, src->names[i].name))
 			return -ENOMEM;
 	return 0;
 }
@@ -261,7 +262,7 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 		*st = d;
 	}
 	for (size_t i = 0; i < cur->nnames; i++)
-		if (snapshot_set_name(out, cur->names[i].pid, cur->names[i].name))
+		if (snapshot_set_name(out, cur->names[i].pid, cur->names[i].start, cur->names[i].name))
 			return -ENOMEM;
 	return 0;
 }
@@ -273,8 +274,10 @@ int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum ag
 		if (!e->used)
 			continue;
 		struct exit_key k = e->key;
-		if (by == BY_REASON)
+		if (by == BY_REASON) {
 			k.pid = PID_ALL;
+			k.start = 0;
+		}
 		if (by != BY_VCPU) {
 			k.vcpu = VCPU_ALL;
 			k.tid = 0;
@@ -285,7 +288,7 @@ int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum ag
 		stat_merge(st, &e->st);
 	}
 	for (size_t i = 0; i < src->nnames; i++)
-		if (snapshot_set_name(out, src->names[i].pid, src->names[i].name))
+		if (snapshot_set_name(out, src->names[i].pid, src->names[i].start, src->names[i].name))
 			return -ENOMEM;
 	return 0;
 }
@@ -306,12 +309,12 @@ bool snapshot_saturated(const struct snapshot *s)
 	return false;
 }
 
-int snapshot_set_name(struct snapshot *s, uint32_t pid, const char *name)
+int snapshot_set_name(struct snapshot *s, uint32_t pid, uint64_t start, const char *name)
 {
 	struct vm_name *v = NULL;
 
 	for (size_t i = 0; i < s->nnames; i++)
-		if (s->names[i].pid == pid)
+		if (s->names[i].pid == pid && s->names[i].start == start)
 			v = &s->names[i];
 	if (!v) {
 		if (s->nnames == s->names_cap) {
@@ -324,15 +327,16 @@ int snapshot_set_name(struct snapshot *s, uint32_t pid, const char *name)
 		}
 		v = &s->names[s->nnames++];
 		v->pid = pid;
+		v->start = start;
 	}
 	text_safe(v->name, sizeof(v->name), name); /* names are data: see text.h */
 	return 0;
 }
 
-const char *snapshot_name(const struct snapshot *s, uint32_t pid)
+const char *snapshot_name(const struct snapshot *s, uint32_t pid, uint64_t start)
 {
 	for (size_t i = 0; i < s->nnames; i++)
-		if (s->names[i].pid == pid)
+		if (s->names[i].pid == pid && s->names[i].start == start)
 			return s->names[i].name;
 	return NULL;
 }

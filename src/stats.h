@@ -18,12 +18,16 @@
 #define VCPU_ALL (-2)       /* aggregated over vCPUs */
 #define VCPU_NONE (-1)      /* vCPU id not known; tid tells the thread */
 
+/* A VM is its process: pid and start time together, since a pid is used
+ * again once its process ended. */
 struct exit_key {
 	uint32_t pid;    /* VM process (0 = not known) */
 	int32_t vcpu;    /* vCPU id, VCPU_NONE or VCPU_ALL */
 	uint32_t tid;    /* thread, when vcpu is VCPU_NONE; else 0 */
 	uint8_t isa;     /* enum isa */
 	uint64_t reason; /* full exit reason (VMX flags included) */
+	uint64_t start;  /* the VM process's start, clock ticks since boot as in
+			  * /proc/PID/stat (0: not known, as in traces) */
 };
 
 struct exit_stat {
@@ -45,13 +49,14 @@ struct snap_entry {
 
 struct vm_name {
 	uint32_t pid;
+	uint64_t start;
 	char name[64];
 };
 
 struct snapshot {
 	struct snap_entry *slots; /* open addressing, power-of-two capacity */
 	size_t cap, len;
-	struct vm_name *names;    /* VM names by pid */
+	struct vm_name *names;    /* VM names by pid and start */
 	size_t nnames, names_cap;
 };
 
@@ -89,8 +94,8 @@ int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum ag
 void snapshot_total(const struct snapshot *s, struct exit_stat *total);
 bool snapshot_saturated(const struct snapshot *s);
 
-int snapshot_set_name(struct snapshot *s, uint32_t pid, const char *name);
-const char *snapshot_name(const struct snapshot *s, uint32_t pid);
+int snapshot_set_name(struct snapshot *s, uint32_t pid, uint64_t start, const char *name);
+const char *snapshot_name(const struct snapshot *s, uint32_t pid, uint64_t start);
 
 /* Entries as an array of pointers, in table order (callers sort it);
  * caller frees. NULL on out of memory (and for an empty snapshot, *n = 0). */

@@ -272,7 +272,8 @@ static int add_vcpu(struct stats_source *s, struct snapshot *snap, struct seen *
 		uint64_t v = kvm_stats_value(&s->descs[s->counter[c]], data, r->stat_bytes);
 		if (!v)
 			continue;
-		struct exit_key k = { .pid = r->tgid, .vcpu = r->vcpu_id, .tid = 0, .isa = ISA_KVM, .reason = c };
+		struct exit_key k = { .pid = r->tgid, .vcpu = r->vcpu_id, .tid = 0, .isa = ISA_KVM, .reason = c,
+				      .start = vm_ticks(r->start) };
 		struct exit_stat *st = snapshot_get(snap, &k);
 		if (!st)
 			return -ENOMEM;
@@ -315,16 +316,17 @@ int stats_source_read(struct stats_source *s, struct snapshot *snap)
 	return err;
 }
 
-static uint32_t tgid_of_released(const void *key, const void *value)
+static struct vm_id vm_of_released(const void *key, const void *value)
 {
+	const struct vcpustats_rec *r = &((const struct vcpustats_buf *)value)->rec;
 	(void)key;
-	return ((const struct vcpustats_buf *)value)->rec.tgid;
+	return (struct vm_id){ r->tgid, vm_ticks(r->start) };
 }
 
-void stats_source_forget(struct stats_source *s, uint32_t tgid)
+void stats_source_forget(struct stats_source *s, uint32_t tgid, uint64_t start)
 {
-	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.released), sizeof(uint64_t), sizeof(struct vcpustats_buf), tgid,
-			   tgid_of_released);
+	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.released), sizeof(uint64_t), sizeof(struct vcpustats_buf),
+			   (struct vm_id){ tgid, start }, vm_of_released);
 }
 
 const char *stats_source_describe(const struct stats_source *s)

@@ -1,16 +1,18 @@
-/* The record store in SQLite. Schema (version 1), for users of sqlite3:
+/* The record store in SQLite. Schema (version 2), for users of sqlite3:
  *
  *   runs(id, started_ns, host, source, interval_s, command)
  *       one per `kvmexitstat record`; a store may hold several
  *   intervals(id, run, start_ns, end_ns)
  *       wall-clock Unix nanoseconds (a trace's own clock for --from-trace)
  *   exits(interval, pid, vcpu, tid, isa, code, count, timed, time_ns,
- *         min_ns, max_ns, hist)
+ *         min_ns, max_ns, hist, start)
  *       what the interval added per (VM process, vCPU, reason): exits,
  *       exits with a handling time, their sum, min and max in ns, and
  *       hist "SLOT:N,...": N exits took [2^SLOT, 2^(SLOT+1)) ns (slot 0:
- *       [0, 2)); vcpu -1 with the thread in tid when the vCPU is not known
- *   vms(run, pid, name)           the VM names seen
+ *       [0, 2)); vcpu -1 with the thread in tid when the vCPU is not known;
+ *       start: the VM process's start (clock ticks since boot, as in
+ *       /proc/PID/stat; 0 when not known): with pid, which VM it is
+ *   vms(run, pid, start, name)    the VM names seen
  *   reasons(isa, code, name)      names of the codes in exits
  *   exits_named                   a view: exits with start/end, vm and reason
  *   losses(interval, what, count) what the collector could not do in an
@@ -19,7 +21,7 @@
  *   meta(key, value)              schema version
  *
  * SQLite's integers are signed: codes are stored as int64 (SVM's
- * SVM_EXIT_ERR is -1). */
+ * SVM_EXIT_ERR is -1). Version 1 (no start) is read as start 0. */
 #define _GNU_SOURCE
 #include "store.h"
 
@@ -33,7 +35,7 @@
 #include <unistd.h>
 
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 static const char *schema =
 	"PRAGMA journal_mode=WAL;"
@@ -46,10 +48,10 @@ static const char *schema =
 	"CREATE TABLE IF NOT EXISTS exits(interval INTEGER NOT NULL REFERENCES intervals(id), pid INTEGER NOT NULL,"
 	" vcpu INTEGER NOT NULL, tid INTEGER NOT NULL, isa TEXT NOT NULL, code INTEGER NOT NULL,"
 	" count INTEGER NOT NULL, timed INTEGER NOT NULL, time_ns INTEGER NOT NULL, min_ns INTEGER,"
-	" max_ns INTEGER, hist TEXT);"
+	" max_ns INTEGER, hist TEXT, start INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS exits_by_interval ON exits(interval);"
-	"CREATE TABLE IF NOT EXISTS vms(run INTEGER NOT NULL, pid INTEGER NOT NULL, name TEXT NOT NULL,"
-	" PRIMARY KEY(run, pid));"
+	"CREATE TABLE IF NOT EXISTS vms(run INTEGER NOT NULL, pid INTEGER NOT NULL, start INTEGER NOT NULL,"
+	" name TEXT NOT NULL, PRIMARY KEY(run, pid, start));"
 	"CREATE TABLE IF NOT EXISTS losses(interval INTEGER NOT NULL REFERENCES intervals(id), what TEXT NOT NULL,"
 	" count INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS reasons(isa TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
@@ -57,7 +59,7 @@ static const char *schema =
 	"CREATE VIEW IF NOT EXISTS exits_named AS SELECT i.run, i.start_ns, i.end_ns, e.pid, v.name AS vm,"
 	" e.vcpu, e.tid, e.isa, e.code, r.name AS reason, e.count, e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist"
 	" FROM exits e JOIN intervals i ON i.id = e.interval"
-	" LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid"
+	" LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid AND v.start = e.start"
 	" LEFT JOIN reasons r ON r.isa = e.isa AND r.code = e.code;";
 
 struct store {
@@ -137,10 +139,11 @@ static int writable(const char *path, char *err, size_t errlen)
 	return -errno;
 }
 
-/* What the database at path is: 1 an empty one (a new file), 0 a store of
- * this schema, else -EINVAL with a message. Only reads: a database that is
- * not ours is refused before anything is written to it. */
-static int store_identity(sqlite3 *db, const char *path, char *err, size_t errlen)
+/* What the database at path is: 1 an empty one (a new file), 0 a store
+ * (its schema version in *version), else -EINVAL with a message. Only
+ * reads: a database that is not ours is refused before anything is
+ * written to it. */
+static int store_identity(sqlite3 *db, const char *path, int *version, char *err, size_t errlen)
 {
 	sqlite3_stmt *q = NULL;
 	int rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_master", -1, &q, NULL);
@@ -160,14 +163,14 @@ static int store_identity(sqlite3 *db, const char *path, char *err, size_t errle
 	}
 	rc = sqlite3_step(q);
 	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+	*version = v && (!strcmp(v, "1") || !strcmp(v, SCHEMA_VERSION)) ? atoi(v) : 0;
 	if (!v)
 		say(err, errlen, "%s: not a kvmexitstat record store (its meta table has no schema row)", path);
-	else if (strcmp(v, SCHEMA_VERSION))
-		say(err, errlen, "%s: a store of another schema version (%.16s; this kvmexitstat writes %s)", path, v,
-		    SCHEMA_VERSION);
-	int res = v && !strcmp(v, SCHEMA_VERSION) ? 0 : -EINVAL;
-	sqlite3_finalize(q); /* v is the statement's */
-	return res;
+	else if (!*version)
+		say(err, errlen, "%s: a store of another schema version (%.16s; this kvmexitstat reads 1 and %s)", path,
+		    v, SCHEMA_VERSION);
+	sqlite3_finalize(q); /* v was the statement's */
+	return *version ? 0 : -EINVAL;
 }
 
 int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen)
@@ -185,7 +188,12 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 	if (rc == SQLITE_OK)
 		rc = sqlite3_busy_timeout(st->db, 2000);
 	if (rc == SQLITE_OK) {
-		int id = store_identity(st->db, path, err, errlen);
+		int version = 0, id = store_identity(st->db, path, &version, err, errlen);
+		if (id == 0 && version != atoi(SCHEMA_VERSION)) {
+			say(err, errlen, "%s: a store of schema %d, from an earlier kvmexitstat: report reads it, record "
+					 "writes a new file", path, version);
+			id = -EINVAL;
+		}
 		if (id < 0) {
 			store_close(st);
 			return id;
@@ -224,9 +232,9 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 	st->run = sqlite3_last_insert_rowid(st->db);
 	if ((rc = sqlite3_prepare_v2(st->db, "INSERT INTO intervals(run, start_ns, end_ns) VALUES(?,?,?)", -1,
 				     &st->ins_interval, NULL)) ||
-	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO exits VALUES(?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st->ins_exit,
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO exits VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st->ins_exit,
 				     NULL)) ||
-	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO vms VALUES(?,?,?)", -1, &st->ins_vm, NULL)) ||
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO vms VALUES(?,?,?,?)", -1, &st->ins_vm, NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO reasons VALUES(?,?,?)", -1, &st->ins_reason,
 				     NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO losses VALUES(?,?,?)", -1, &st->ins_loss, NULL)))
@@ -274,6 +282,7 @@ static int append_rows(struct store *st, int64_t interval, const struct snapshot
 			sqlite3_bind_int64(q, 11, (int64_t)s->max_ns);
 			sqlite3_bind_text(q, 12, hist, -1, SQLITE_STATIC);
 		}
+		sqlite3_bind_int64(q, 13, (int64_t)k->start);
 		if ((rc = step_reset(q)))
 			return rc;
 		q = st->ins_reason;
@@ -289,7 +298,8 @@ static int append_rows(struct store *st, int64_t interval, const struct snapshot
 		sqlite3_stmt *q = st->ins_vm;
 		sqlite3_bind_int64(q, 1, st->run);
 		sqlite3_bind_int64(q, 2, delta->names[i].pid);
-		sqlite3_bind_text(q, 3, delta->names[i].name, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, (int64_t)delta->names[i].start);
+		sqlite3_bind_text(q, 4, delta->names[i].name, -1, SQLITE_STATIC);
 		if ((rc = step_reset(q)))
 			return rc;
 	}
@@ -427,7 +437,7 @@ static int open_immutable(const char *path, sqlite3 **db)
 	return rc;
 }
 
-static int open_read(const char *path, sqlite3 **db, char *err, size_t errlen)
+static int open_read(const char *path, sqlite3 **db, int *version, char *err, size_t errlen)
 {
 	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READONLY, NULL);
 	sqlite3_stmt *q = NULL;
@@ -444,7 +454,7 @@ static int open_read(const char *path, sqlite3 **db, char *err, size_t errlen)
 		sqlite3_close(*db);
 		return -EINVAL;
 	}
-	int id = store_identity(*db, path, err, errlen);
+	int id = store_identity(*db, path, version, err, errlen);
 	if (id == 1)
 		say(err, errlen, "%s: not a kvmexitstat record store (an empty database)", path);
 	if (id) {
@@ -578,16 +588,23 @@ static int read_info(sqlite3 *db, int64_t from, int64_t to, struct store_info *i
 
 /* Each row of the window, in interval order: add it to cur; when the
  * interval changes, hand cur to fn (if any) and clear it. */
-static int read_rows(sqlite3 *db, int64_t from, int64_t to, struct snapshot *acc, store_interval_fn fn, void *ctx,
-		     const char *path, char *err, size_t errlen)
+static int read_rows(sqlite3 *db, int version, int64_t from, int64_t to, struct snapshot *acc, store_interval_fn fn,
+		     void *ctx, const char *path, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
+	/* schema 1 knew VMs by pid alone */
 	int rc = sqlite3_prepare_v2(db,
-				    "SELECT i.id, i.start_ns, i.end_ns, e.pid, e.vcpu, e.tid, e.isa, e.code, e.count,"
-				    " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name"
-				    " FROM intervals i LEFT JOIN exits e ON e.interval = i.id"
-				    " LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid"
-				    " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY i.start_ns, i.id",
+				    version == 1
+				    ? "SELECT i.id, i.start_ns, i.end_ns, e.pid, e.vcpu, e.tid, e.isa, e.code, e.count,"
+				      " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name, 0"
+				      " FROM intervals i LEFT JOIN exits e ON e.interval = i.id"
+				      " LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid"
+				      " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY i.start_ns, i.id"
+				    : "SELECT i.id, i.start_ns, i.end_ns, e.pid, e.vcpu, e.tid, e.isa, e.code, e.count,"
+				      " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name, e.start"
+				      " FROM intervals i LEFT JOIN exits e ON e.interval = i.id"
+				      " LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid AND v.start = e.start"
+				      " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY i.start_ns, i.id",
 				    -1, &q, NULL);
 	if (rc) {
 		say(err, errlen, "%s: cannot read the store: %s", path, sqlite3_errmsg(db));
@@ -615,6 +632,7 @@ static int read_rows(sqlite3 *db, int64_t from, int64_t to, struct snapshot *acc
 			.tid = (uint32_t)sqlite3_column_int64(q, 5),
 			.isa = isa_from_text((const char *)sqlite3_column_text(q, 6)),
 			.reason = (uint64_t)sqlite3_column_int64(q, 7),
+			.start = (uint64_t)sqlite3_column_int64(q, 15),
 		};
 		struct exit_stat row = { 0 };
 		row.count = (uint64_t)sqlite3_column_int64(q, 8);
@@ -629,7 +647,7 @@ static int read_rows(sqlite3 *db, int64_t from, int64_t to, struct snapshot *acc
 		}
 		struct exit_stat *st = snapshot_get(acc, &k);
 		const char *name = (const char *)sqlite3_column_text(q, 14);
-		if (!st || (name && !snapshot_name(acc, k.pid) && snapshot_set_name(acc, k.pid, name))) {
+		if (!st || (name && !snapshot_name(acc, k.pid, k.start) && snapshot_set_name(acc, k.pid, k.start, name))) {
 			res = -ENOMEM;
 			break;
 		}
@@ -652,7 +670,8 @@ static int read_store(const char *path, const struct store_window *w, struct sna
 {
 	sqlite3 *db;
 	int64_t from, to;
-	int res = open_read(path, &db, err, errlen);
+	int version = 0;
+	int res = open_read(path, &db, &version, err, errlen);
 	if (res)
 		return res;
 	window_bounds(db, w, &from, &to);
@@ -662,7 +681,7 @@ static int read_store(const char *path, const struct store_window *w, struct sna
 		say(err, errlen, "%s: no recorded interval%s", path, w && (w->has_from || w->has_to) ? " lies wholly inside the window" : "");
 		res = -ENODATA;
 	} else {
-		res = read_rows(db, from, to, acc, fn, ctx, path, err, errlen);
+		res = read_rows(db, version, from, to, acc, fn, ctx, path, err, errlen);
 	}
 	sqlite3_close(db);
 	return res;

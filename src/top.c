@@ -38,6 +38,7 @@ struct top {
 	bool have_last;
 	enum level level;
 	uint32_t pid;                    /* the VM drilled into */
+	uint64_t start;
 	int32_t vcpu;
 	enum sort sort;
 	char filter[64];
@@ -91,13 +92,13 @@ void top_close(struct top *t)
 }
 
 /* Does the VM pass the filter (a name or pid substring)? */
-static bool wanted(const struct top *t, const struct snapshot *s, uint32_t pid)
+static bool wanted(const struct top *t, const struct snapshot *s, const struct exit_key *k)
 {
 	if (!t->filter[0])
 		return true;
 	char ps[16];
-	snprintf(ps, sizeof(ps), "%" PRIu32, pid);
-	const char *n = snapshot_name(s, pid);
+	snprintf(ps, sizeof(ps), "%" PRIu32, k->pid);
+	const char *n = snapshot_name(s, k->pid, k->start);
 	return strstr(ps, t->filter) || (n && strcasestr(n, t->filter));
 }
 
@@ -105,22 +106,23 @@ static bool wanted(const struct top *t, const struct snapshot *s, uint32_t pid)
  * VM and vCPU rows count exits only (KVM's categories overlap). */
 static bool project(const struct top *t, const struct snapshot *s, const struct exit_key *k, struct exit_key *out)
 {
-	if (!wanted(t, s, k->pid))
+	if (!wanted(t, s, k))
 		return false;
-	*out = (struct exit_key){ k->pid, VCPU_ALL, 0, 0, 0 };
+	*out = (struct exit_key){ .pid = k->pid, .vcpu = VCPU_ALL, .start = k->start };
 	switch (t->level) {
 	case L_VMS:
 		return reason_in_total((enum isa)k->isa, k->reason);
 	case L_VCPUS:
 		out->vcpu = k->vcpu;
 		out->tid = k->tid;
-		return k->pid == t->pid && reason_in_total((enum isa)k->isa, k->reason);
+		return k->pid == t->pid && k->start == t->start && reason_in_total((enum isa)k->isa, k->reason);
 	case L_REASONS:
-		if (k->pid != t->pid || k->vcpu != t->vcpu)
+		if (k->pid != t->pid || k->start != t->start || k->vcpu != t->vcpu)
 			return false;
 		break;
 	case L_ALL_REASONS:
 		out->pid = PID_ALL;
+		out->start = 0;
 		break;
 	}
 	out->isa = k->isa;
@@ -195,7 +197,7 @@ static int build_rows(struct top *t)
 	}
 	for (size_t i = 0; i < t->nrows; i++) {
 		struct row *r = &t->rows[i];
-		const char *n = snapshot_name(&t->cur, r->key.pid);
+		const char *n = snapshot_name(&t->cur, r->key.pid, r->key.start);
 		if (t->level == L_VMS)
 			snprintf(r->name, sizeof(r->name), "%s", n ? n : "?");
 		else if (t->level == L_VCPUS && r->key.vcpu >= 0)
@@ -264,7 +266,7 @@ static void draw(struct top *t)
 	for (size_t i = 0; i < t->nrows; i++)
 		total_rate += t->seconds > 0 ? (double)t->rows[i].delta / t->seconds : 0;
 	if (t->level == L_VCPUS || t->level == L_REASONS) {
-		const char *n = snapshot_name(&t->cur, t->pid);
+		const char *n = snapshot_name(&t->cur, t->pid, t->start);
 		snprintf(title, sizeof(title), "%s (pid %" PRIu32 ")%s", n ? n : "?", t->pid, t->level == L_REASONS ? "" : "");
 		if (t->level == L_REASONS)
 			snprintf(title + strlen(title), sizeof(title) - strlen(title), ", vCPU %" PRId32, t->vcpu);
@@ -397,6 +399,7 @@ bool top_keys(struct top *t, int ms)
 		case KEY_RIGHT:
 			if (t->cursor < (int)t->nrows && t->level == L_VMS) {
 				t->pid = t->rows[t->cursor].key.pid;
+				t->start = t->rows[t->cursor].key.start;
 				t->level = L_VCPUS;
 				t->cursor = 0;
 			} else if (t->cursor < (int)t->nrows && t->level == L_VCPUS) {

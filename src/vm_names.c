@@ -12,9 +12,43 @@
 #include "numparse.h"
 #include "text.h"
 
-bool vm_alive(uint32_t pid)
+uint64_t vm_ticks(uint64_t ns)
 {
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+	static uint64_t ns_per_tick;
+	if (!ns_per_tick) {
+		long hz = sysconf(_SC_CLK_TCK);
+		ns_per_tick = hz > 0 ? 1000000000u / (uint64_t)hz : 10000000u;
+	}
+	return ns / ns_per_tick;
+}
+
+uint64_t vm_start(uint32_t pid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* after "PID (COMM) ", whose COMM may hold spaces and parentheses:
+	 * field 3 is the state, field 22 the start */
+	char *p = strrchr(buf, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	return p ? strtoull(p + 1, NULL, 10) : 0;
+}
+
+bool vm_alive(uint32_t pid, uint64_t start)
+{
+	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)
+		return false;
+	/* (0 when it ended meanwhile) */
+	uint64_t now = start ? vm_start(pid) : 0;
+	return !start || now == start;
 }
 
 /* The value of QEMU's -name: "guest=web1,debug-threads=on" -> "web1". */
@@ -30,13 +64,15 @@ static void qemu_name(const char *arg, char *buf, size_t len)
 	buf[n] = '\0';
 }
 
-bool vm_name(uint32_t pid, char *buf, size_t len)
+bool vm_name(uint32_t pid, uint64_t start, char *buf, size_t len)
 {
 	char path[64], args[4096];
 	int fd;
 	ssize_t n;
 
 	buf[0] = '\0';
+	if (start && vm_start(pid) != start)
+		return false; /* another process has the pid now */
 	snprintf(path, sizeof(path), "/proc/%u/cmdline", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)

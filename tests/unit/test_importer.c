@@ -53,7 +53,7 @@ static void feed(struct importer *im, const char *text)
 static const struct exit_stat *get(struct importer *im, uint32_t pid, int32_t vcpu, uint32_t tid,
 				   enum isa isa, uint64_t reason)
 {
-	struct exit_key k = { pid, vcpu, tid, (uint8_t)isa, reason };
+	struct exit_key k = { pid, vcpu, tid, (uint8_t)isa, reason, 0 };
 	return snapshot_find(&im->exits, &k);
 }
 
@@ -87,7 +87,7 @@ static void pairs_exit_with_entry(void **state)
 	assert_int_equal(hlt->sum_ns, 100000);
 	assert_int_equal(f->im.paired, 3);
 	assert_int_equal(f->im.unpaired_exits, 1);
-	assert_string_equal(snapshot_name(&f->im.exits, 10), "qemu");
+	assert_string_equal(snapshot_name(&f->im.exits, 10, 0), "qemu");
 	assert_int_equal(f->im.unparsed, 0);
 }
 
@@ -118,7 +118,7 @@ static void exit_before_first_entry_joins_its_vcpu(void **state)
 	assert_int_equal(st->timed, 1);
 	assert_int_equal(st->sum_ns, 3000);
 	assert_null(get(&f->im, 43752, VCPU_NONE, 43752, ISA_SVM, 0x7c));
-	assert_null(snapshot_name(&f->im.exits, 43752)); /* "<...>" is no name */
+	assert_null(snapshot_name(&f->im.exits, 43752, 0)); /* "<...>" is no name */
 }
 
 static void tgid_groups_threads_into_a_vm(void **state)
@@ -207,7 +207,7 @@ static void kernel_log_series(void **state)
 	assert_int_equal(k->points[1].total, 20000);
 	assert_int_equal(k->points[1].sum, 20000);
 	assert_true(k->points[1].ts_ns == 20000000000ull);
-	struct exit_key cpuid = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 10 }, ept = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 48 };
+	struct exit_key cpuid = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 10, 0 }, ept = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 48, 0 };
 	assert_int_equal(snapshot_find(&k->last, &cpuid)->count, 11000);
 	assert_int_equal(snapshot_find(&k->first, &cpuid)->count, 6000);
 	assert_int_equal(snapshot_find(&k->last, &ept)->count, 1000);
@@ -219,7 +219,7 @@ static void kernel_log_svm_hex(void **state)
 {
 	struct fixture *f = *state;
 	feed(&f->im, "CMPE283: SVM Exit Stats (total=3)\nCMPE283: exit 0x72 count=2\nCMPE283: exit 0x400 count=1\n");
-	struct exit_key npf = { PID_ALL, VCPU_ALL, 0, ISA_SVM, 0x400 };
+	struct exit_key npf = { PID_ALL, VCPU_ALL, 0, ISA_SVM, 0x400, 0 };
 	assert_int_equal(snapshot_find(&f->im.klogs[0].last, &npf)->count, 1);
 	assert_int_equal(f->im.klogs[0].isa, ISA_SVM);
 }
@@ -248,7 +248,7 @@ static void kernel_log_per_vcpu(void **state)
 	assert_int_equal(b->npoints, 1);
 	assert_int_equal(a->skipped, 3);
 	assert_int_equal(a->points[1].sum, 200);
-	struct exit_key cpuid0 = { 42, 0, 0, ISA_SVM, 0x72 }, hlt1 = { 42, 1, 0, ISA_SVM, 0x78 };
+	struct exit_key cpuid0 = { 42, 0, 0, ISA_SVM, 0x72, 0 }, hlt1 = { 42, 1, 0, ISA_SVM, 0x78, 0 };
 	assert_int_equal(snapshot_find(&a->last, &cpuid0)->count, 170);
 	assert_int_equal(snapshot_find(&a->first, &cpuid0)->count, 90);
 	assert_int_equal(snapshot_find(&b->last, &hlt1)->count, 100);

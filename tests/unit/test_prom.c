@@ -32,7 +32,7 @@ static char *render(const struct snapshot *s, bool vcpu)
 static void add(struct snapshot *s, uint32_t pid, int32_t vcpu, enum isa isa, uint64_t code, uint64_t n,
 		uint64_t ns)
 {
-	struct exit_key k = { pid, vcpu, 0, (uint8_t)isa, code };
+	struct exit_key k = { pid, vcpu, 0, (uint8_t)isa, code, 0 };
 	struct exit_stat *st = snapshot_get(s, &k);
 	stat_add_count(st, n);
 	for (uint64_t i = 0; i < n && ns; i++)
@@ -47,7 +47,7 @@ static void exposition(void **state)
 	add(&s, 4194342, 0, ISA_SVM, 0x72, 10, 1500);   /* cpuid, 1.5 us each */
 	add(&s, 4194342, 1, ISA_SVM, 0x72, 5, 3000000); /* cpuid, 3 ms each */
 	add(&s, 4194342, 0, ISA_SVM, 0x400, 2, 0);      /* npf, untimed */
-	snapshot_set_name(&s, 4194342, "web \"1\"");
+	snapshot_set_name(&s, 4194342, 0, "web \"1\"");
 	char *t = render(&s, false);
 	/* per VM, summed over vCPUs, name escaped */
 	assert_non_null(strstr(t, "kvm_exits_total{vm=\"web \\\"1\\\"\",pid=\"4194342\",vm_start=\"0\",isa=\"svm\",reason=\"cpuid\"} 15\n"));
@@ -109,7 +109,7 @@ static void promtool_accepts(void **state)
 	snapshot_init(&s);
 	add(&s, 4194342, 0, ISA_SVM, 0x72, 10, 1500);
 	add(&s, 4194343, 0, ISA_VMX, 48, 3, 800);
-	snapshot_set_name(&s, 4194342, "a\\b\nc");
+	snapshot_set_name(&s, 4194342, 0, "a\\b\nc");
 	char *t = render(&s, true);
 	FILE *p = popen("/usr/bin/promtool check metrics >/dev/null 2>&1", "w");
 	assert_non_null(p);

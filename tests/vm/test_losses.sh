@@ -81,14 +81,11 @@ echo "RESULT top_lost_text $(grep -o 'LOST: [0-9]* exits not counted' /tmp/top.o
 echo "== top out"; tail -c 800 /tmp/top.out | od -c | tail -50; echo "== top end"
 GUEST
 run_in_testbed "$script" 300 "$script.out"
-python3 - "$script.out" <<'PY'
+TAP_PREFIX="losses: " python3 - "$script.out" <<'PY'
 import json, re, sys
 text = open(sys.argv[1], errors="replace").read()
-fails = 0
-def check(name, good, detail=""):
-    global fails
-    fails += not good
-    print(("ok" if good else "not ok") + f" - losses: {name}" + ("" if good else f" ({detail})"))
+sys.path.insert(0, "tests/cli")
+from tapcheck import check, done
 def result(key):
     m = re.search(rf"^RESULT {key} (.*)$", text, re.M)
     return m.group(1) if m else None
@@ -148,5 +145,5 @@ check("record: exit status 0, report 0", result("record exit") == "0" and result
 check(f"top: the screen says LOST ({result('top_lost_text')})", int(result("top_lost_line") or 0) > 0,
       "what it drew last:\n" + section("top", "out"))
 check("top: quits with q (exit 0)", result("top exit") == "0", result("top exit"))
-sys.exit(1 if fails else 0)
+done()
 PY

@@ -22,13 +22,10 @@ done
 GUEST
 TESTBED_APPEND=possible_cpus=256 run_in_testbed "$script" 300 "$script.out"
 fail=0
-python3 - "$script.out" <<'PY' || fail=1
+TAP_PREFIX="map memory: " python3 - "$script.out" <<'PY' || fail=1
 import re, sys
-fails = 0
-def check(name, good, detail=""):
-    global fails
-    fails += not good
-    print(("ok" if good else "not ok") + f" - map memory: {name}" + ("" if good else f" ({detail})"))
+sys.path.insert(0, "tests/cli")
+from tapcheck import check, done
 lines = open(sys.argv[1], errors="replace").read().splitlines()
 possible = [l.split()[2] for l in lines if l.startswith("RESULT possible ")]
 check("the testbed has 256 possible CPUs", possible == ["0-255"], possible)
@@ -41,7 +38,7 @@ for flavour in ("btf", "classic"):
           ", ".join(f"{m[3]} {int(m[-1]) / 2**20:.1f} MiB" for m in biggest))
     check(f"{flavour}: kvmexitstat's maps take at most 64 MiB with 256 possible CPUs ({mib:.1f} MiB)",
           total and 0 < total[0] <= 64 * 2**20, total)
-sys.exit(1 if fails else 0)
+done()
 PY
 for flavour in btf classic; do
 	live_check "$script.out" "high_rate_256_$flavour" || fail=1
