@@ -416,8 +416,10 @@ static int on_klog_line(struct importer *im, const struct trace_line *t, const c
 	}
 	struct klog_series *k = im->klog_open;
 	enum isa isa = k->isa;
-	uint64_t code;
-	int err = reason_lookup(t->reason, t->reason_len, &isa, &code);
+	uint64_t code = REASON_OTHER;
+	/* "unknown": the patch's count of the reasons its module does not know */
+	bool other = t->reason_len == 7 && !memcmp(t->reason, "unknown", 7);
+	int err = other ? 0 : reason_lookup(t->reason, t->reason_len, &isa, &code);
 	if (err)
 		return report_bad(im, err == -ERANGE ? "exit reason number out of range"
 						     : "unknown exit reason name", line, len);

@@ -347,6 +347,10 @@ char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len)
 
 	if (!len)
 		return buf;
+	if (code == REASON_OTHER && isa != ISA_KVM) {
+		snprintf(buf, len, "unknown");
+		return buf;
+	}
 	if (isa == ISA_KVM) {
 		if (code < kvm_stat_count)
 			snprintf(buf, len, "%s", kvm_stat_names[code]);

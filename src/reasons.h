@@ -50,6 +50,11 @@ const struct reason_info *reason_find(enum isa isa, uint64_t code);
 #define REASON_NAME_MAX 96
 char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len);
 
+/* The kernel patch's own bucket of the reasons its vendor module does not
+ * know ("CMPE283: exit unknown count=C"), named "unknown": a code no ISA
+ * uses (SVM's error codes are small negative numbers). */
+#define REASON_OTHER 0x7fffffffffffffffull
+
 /* Look a reason up by text: a Linux name in any case, trace-cmd's EXIT_NPF /
  * SVM_EXIT_NPF / EXIT_REASON_CPUID forms, a VMX name followed by flag names
  * ("INVALID_STATE FAILED_VMENTRY"), or a number (decimal, 0x hex, or a

@@ -218,10 +218,19 @@ static void kernel_log_series(void **state)
 static void kernel_log_svm_hex(void **state)
 {
 	struct fixture *f = *state;
-	feed(&f->im, "CMPE283: SVM Exit Stats (total=3)\nCMPE283: exit 0x72 count=2\nCMPE283: exit 0x400 count=1\n");
+	/* the patch prints "unknown" for the reasons its module does not know */
+	feed(&f->im, "CMPE283: SVM Exit Stats (total=6)\nCMPE283: exit 0x72 count=2\nCMPE283: exit 0x400 count=1\n"
+		     "CMPE283: exit unknown count=3\n");
 	struct exit_key npf = { PID_ALL, VCPU_ALL, 0, ISA_SVM, 0x400, 0 };
+	struct exit_key other = { PID_ALL, VCPU_ALL, 0, ISA_SVM, REASON_OTHER, 0 };
 	assert_int_equal(snapshot_find(&f->im.klogs[0].last, &npf)->count, 1);
+	assert_int_equal(snapshot_find(&f->im.klogs[0].last, &other)->count, 3);
+	assert_int_equal(f->im.klogs[0].points[0].sum, 6);
 	assert_int_equal(f->im.klogs[0].isa, ISA_SVM);
+	assert_int_equal(f->im.unparsed, 0);
+	char name[REASON_NAME_MAX];
+	assert_string_equal(reason_format(ISA_SVM, REASON_OTHER, name, sizeof(name)), "unknown");
+	assert_string_equal(reason_format(ISA_VMX, REASON_OTHER, name, sizeof(name)), "unknown");
 }
 
 /* kvmexitstat's kernel patch: each vCPU reports on its own, its header
