@@ -30,6 +30,7 @@ def check(name, good, detail=""):
 
 
 CPUID, IO = 0x72, 0x7B
+UNDEFINED = (0x999, 0x80000001)  # no SVM exit code; a VMGEXIT sub-code
 check("kvmexitgen ran", len(gens) > 0, sec["gen"][:300])
 for g in gens:
     pid, v = g["pid"], g["vcpu"][0]
@@ -42,21 +43,23 @@ for g in gens:
     n = len(qs)
     for k, q in enumerate(qs):
         leaf, r = q["leaf"], q["subleaf"]
-        if leaf == 0x4FFFFFFD and r != 0x999:
+        if leaf == 0x4FFFFFFD and r not in UNDEFINED:
             after = (n - k) if r == CPUID else 1 if r == IO else 0
             want = traced.get(r, 0) - after
+            # 64 bits: EAX the low half, EBX the high
             check(f"VM {pid}: exits of reason {r:#x} as the tracepoint counted them ({want})",
-                  (q["eax"], q["edx"]) == (want, 0), f"(leaf says {q})")
+                  (q["ebx"] << 32 | q["eax"], q["ecx"], q["edx"]) == (want, 0, 0), f"(leaf says {q})")
         elif leaf == 0x4FFFFFFD:
-            check(f"VM {pid}: an undefined reason answers EDX=0xffffffff", (q["eax"], q["ebx"], q["ecx"], q["edx"]) ==
+            check(f"VM {pid}: an undefined reason ({r:#x}) answers EDX=0xffffffff", (q["eax"], q["ebx"], q["ecx"], q["edx"]) ==
                   (0, 0, 0, 0xFFFFFFFF), str(q))
         elif leaf == 0x4FFFFFFC:
             # every exit before this query: at most the tracepoint's total
             # less the queries from k on and the end report (interrupts may
             # also come after)
             most = sum(traced.values()) - (n - k) - 1
-            check(f"VM {pid}: total exits ({q['eax']}) within the tracepoint's ({most}) less what came after",
-                  most - 3 <= q["eax"] <= most, str(q))
+            total = q["ebx"] << 32 | q["eax"]
+            check(f"VM {pid}: total exits ({total}) within the tracepoint's ({most}) less what came after",
+                  most - 3 <= total <= most and q["edx"] == 0, str(q))
         elif leaf in (0x4FFFFFFE, 0x4FFFFFFF):
             cyc = (q["ebx"] << 32) | q["ecx"]
             check(f"VM {pid}: cycles of leaf {leaf:#x} reported ({cyc})", cyc > 0 and q["eax"] == 0, str(q))

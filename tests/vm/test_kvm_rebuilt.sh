@@ -36,6 +36,8 @@ if [ "$variant" = patched ]; then
 	Q="--cpuid-query 0x4ffffffd:0x72 --cpuid-query 0x4ffffffd:0x7b --cpuid-query 0x4ffffffd:0x7c"
 	Q="$Q --cpuid-query 0x4ffffffd:0x78 --cpuid-query 0x4ffffffd:0x81 --cpuid-query 0x4ffffffd:0x999"
 	Q="$Q --cpuid-query 0x4ffffffc --cpuid-query 0x4ffffffe --cpuid-query 0x4fffffff:0x72"
+	# a VMGEXIT sub-code (SVM_VMGEXIT_MMIO_READ): named in SVM_EXIT_REASONS, yet no exit code
+	Q="$Q --cpuid-query 0x4ffffffd:0x80000001"
 	cat >>"$script" <<GUEST
 begin leaves_off
 kvmexitgen --timeout 60 --json $MIX $Q >/tmp/gen1.json
