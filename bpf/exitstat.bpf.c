@@ -344,6 +344,8 @@ static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u3
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_svm, struct kvm_vcpu *vcpu, __u32 isa)
 {
+	if (!vcpu)
+		return 0; /* never, but newer verifiers (6.12) hold that it may be */
 	struct vcpu_svm___x *svm = (void *)vcpu; /* struct kvm_vcpu is its first member */
 	return on_exit_btf(vcpu, (__u32)BPF_CORE_READ(svm, vmcb, control.exit_code), 2);
 }
@@ -351,6 +353,8 @@ int BPF_PROG(kvm_exit_svm, struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_exit")
 int BPF_PROG(kvm_exit_vmx, struct kvm_vcpu *vcpu, __u32 isa)
 {
+	if (!vcpu)
+		return 0; /* (as above) */
 	struct vcpu_vmx___x *vmx = (void *)vcpu;
 	return on_exit_btf(vcpu, BPF_CORE_READ(vmx, exit_reason.full), 1);
 }
@@ -371,7 +375,7 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct pending *p = bpf_map_lookup_elem(&pending_cpu, &cpu);
 
-	if (!p || !p->tid || p->tid != (__u32)prev->pid)
+	if (!prev || !p || !p->tid || p->tid != (__u32)prev->pid)
 		return 0;
 	if (p->state != PAIR_NONE && bpf_map_update_elem(&pending_tid, &p->tid, p, BPF_ANY))
 		health_inc(HEALTH_PAIRS_LOST);

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "hostcpu.h"
+#include "host_kvm.h"
 #include "kvm_stats.h"
 #include "numparse.h"
 #include "vm.h"
@@ -232,7 +232,7 @@ static const char *op_unavailable(const struct vm *vm, int op)
 {
 	if (vm->mode == MODE_USER && ops[op].supervisor_only)
 		return "needs supervisor mode (CPL0); in user mode the guest would fault";
-	if (op == OP_VMCALL && vm->mode == MODE_SUPERVISOR && !host_cpu_has_vmx_or_svm())
+	if (op == OP_VMCALL && vm->mode == MODE_SUPERVISOR && !host_kvm_hardware())
 		return "in supervisor mode needs VMX or SVM: without them (PVM) KVM emulates CPL0 and its "
 		       "emulator never completes VMCALL; use --mode user";
 	if ((op == OP_MSR_READ || op == OP_MSR_WRITE) && !vm->msr_exits)

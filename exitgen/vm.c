@@ -1,7 +1,7 @@
 #define _GNU_SOURCE
 #include "vm.h"
 
-#include "hostcpu.h"
+#include "host_kvm.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -238,7 +238,7 @@ int vm__create(struct vm *vm, enum guest_mode mode, int nvcpus, char *msg, size_
 		snprintf(msg, msglen, "KVM_CREATE_VM failed: %s", strerror(errno));
 		return err;
 	}
-	vm->mode = mode == MODE_AUTO ? (host_cpu_has_vmx_or_svm() ? MODE_SUPERVISOR : MODE_USER) : mode;
+	vm->mode = mode == MODE_AUTO ? (host_kvm_hardware() ? MODE_SUPERVISOR : MODE_USER) : mode;
 	vm->amd = host_cpu_is_amd();
 	vm->mem = mmap(NULL, GUEST_MEM_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 		       -1, 0);

@@ -14,7 +14,7 @@
 #include "bpf_util.h"
 #include "exitstat.h"
 #include "exitstat.skel.h"
-#include "hostcpu.h"
+#include "host_kvm.h"
 
 struct bpf_source {
 	struct exitstat_bpf *skel;
@@ -24,6 +24,7 @@ struct bpf_source {
 	struct exitstat_slot *slots; /* the slot array, mapped */
 	size_t nslots, slots_bytes;
 	char describe[64];
+	char fallback[320]; /* why tp_btf was not used, when the default chose it */
 };
 
 static const char *tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
@@ -34,14 +35,17 @@ static bool path_exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
-/* The KVM flavour of this host, from the modules loaded (or built in). */
+/* The ISA of this host's KVM, from the module loaded (or built in). */
 static enum isa kvm_isa(void)
 {
-	if (path_exists("/sys/module/kvm_amd"))
+	switch (host_kvm()) {
+	case HOST_KVM_SVM:
 		return ISA_SVM;
-	if (path_exists("/sys/module/kvm_intel"))
+	case HOST_KVM_VMX:
 		return ISA_VMX;
-	return ISA_UNKNOWN;
+	default:
+		return ISA_UNKNOWN;
+	}
 }
 
 /* Where kvm:kvm_exit's format file is, or NULL. */
@@ -157,7 +161,7 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 	bpf_program__set_autoload(skel->progs.kvm_exit_tp, !btf);
 	bpf_program__set_autoload(skel->progs.kvm_entry_tp, !btf && o->with_time);
 	if (!btf) {
-		int r, i, v;
+		int r = -1, i = -1, v = -1;
 		if ((err = read_format(format, &r, &i, &v))) {
 			snprintf(msg, len, "cannot read %s: %s", format, strerror(-err));
 			goto fail;
@@ -174,13 +178,23 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		skel->rodata->off_vcpu_id = v >= 0 ? (__u32)v : 0;
 		bpf_map__set_autocreate(skel->maps.pending_cpu, false);
 	}
+	bpf_util_log_clear();
 	if ((err = exitstat_bpf__load(skel))) {
-		if (err == -EPERM || err == -EACCES)
+		char why[200];
+		bool verifier = false;
+		bool said = bpf_util_log_reason(why, sizeof(why), &verifier);
+		/* EACCES is also the verifier's "no": a refusal the verifier
+		 * explained is not about privileges */
+		if ((err == -EPERM || err == -EACCES) && (geteuid() != 0 || !verifier))
 			snprintf(msg, len, "loading BPF programs was refused (%s): run as root (CAP_BPF and CAP_PERFMON)",
 				 strerror(-err));
+		else if (said)
+			snprintf(msg, len, "the kernel refused kvmexitstat's %s programs (%s): %s%s",
+				 btf ? "tp_btf" : "classic tracepoint", strerror(-err), why,
+				 getenv("KVMEXITSTAT_DEBUG") ? "" : " (KVMEXITSTAT_DEBUG=1 prints the whole log)");
 		else
-			snprintf(msg, len, "the kernel refused kvmexitstat's %s BPF programs: %s",
-				 btf ? "tp_btf" : "tracepoint", strerror(-err));
+			snprintf(msg, len, "the kernel refused kvmexitstat's %s programs: %s",
+				 btf ? "tp_btf" : "classic tracepoint", strerror(-err));
 		goto fail;
 	}
 	for (size_t k = 0; k < o->ntgids; k++) {
@@ -243,21 +257,34 @@ int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, ch
 		return err;
 	}
 
+	/* tp_btf reads the vCPU through the layout the ISA's module's BTF
+	 * describes: a module built without BTF cannot have it */
+	const char *mod = s->isa == ISA_SVM ? "kvm_amd" : "kvm_intel";
+	char mod_btf[64];
+	snprintf(mod_btf, sizeof(mod_btf), "/sys/kernel/btf/%s", mod);
+	bool have_btf = s->isa != ISA_UNKNOWN && (!host_kvm_loadable(mod) || path_exists(mod_btf));
 	enum bpf_flavour flavour = o->flavour;
-	if (flavour == FLAVOUR_AUTO) {
-		/* tp_btf needs the ISA's module BTF for the vcpu_svm/vcpu_vmx layout */
-		const char *mod = s->isa == ISA_SVM ? "/sys/kernel/btf/kvm_amd" : "/sys/kernel/btf/kvm_intel";
-		bool builtin = !path_exists("/sys/kernel/btf/kvm");
-		flavour = s->isa != ISA_UNKNOWN && (path_exists(mod) || builtin) ? FLAVOUR_BTF : FLAVOUR_CLASSIC;
-	}
+	if (flavour == FLAVOUR_AUTO)
+		flavour = have_btf ? FLAVOUR_BTF : FLAVOUR_CLASSIC;
 	if (flavour == FLAVOUR_BTF && s->isa == ISA_UNKNOWN) {
 		snprintf(msg, len, "tp_btf needs kvm_intel or kvm_amd loaded, and neither is");
 		err = -ENOENT;
 		goto fail;
 	}
+	if (flavour == FLAVOUR_BTF && !have_btf) {
+		snprintf(msg, len, "tp_btf needs the BTF of %s, and this %s has none (no %s: a module built without "
+			 "BTF); --bpf classic, or the default, works", mod, mod, mod_btf);
+		err = -ENOENT;
+		goto fail;
+	}
+	if (o->flavour == FLAVOUR_AUTO && s->isa != ISA_UNKNOWN && !have_btf)
+		snprintf(s->fallback, sizeof(s->fallback), "%s has no BTF (no %s)", mod, mod_btf);
 	err = load(s, o, flavour, fmt, msg, len);
-	if (err && o->flavour == FLAVOUR_AUTO && flavour == FLAVOUR_BTF)
-		err = load(s, o, FLAVOUR_CLASSIC, fmt, msg, len); /* e.g. a module without BTF */
+	if (err && o->flavour == FLAVOUR_AUTO && flavour == FLAVOUR_BTF) {
+		/* the classic programs may still load: say why tp_btf did not */
+		snprintf(s->fallback, sizeof(s->fallback), "%s", msg);
+		err = load(s, o, FLAVOUR_CLASSIC, fmt, msg, len);
+	}
 	if (err)
 		goto fail;
 	*out = s;
@@ -265,6 +292,11 @@ int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, ch
 fail:
 	free(s);
 	return err;
+}
+
+const char *bpf_source_fallback(const struct bpf_source *s)
+{
+	return s->fallback[0] ? s->fallback : NULL;
 }
 
 static void to_stat(struct exit_stat *one, const struct exitstat_val *v)

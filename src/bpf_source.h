@@ -41,6 +41,9 @@ bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, uint64_t start, char *
 /* Add what the programs could not do so far (exits, pairs, filter verdicts
  * lost; unpaired exits) to h. */
 void bpf_source_health(struct bpf_source *s, struct health *h);
+/* Why the default took the classic programs rather than tp_btf (a module
+ * without BTF, the verifier's reason), or NULL. */
+const char *bpf_source_fallback(const struct bpf_source *s);
 /* "tp_btf (SVM)" or "tracepoint (classic)". */
 const char *bpf_source_describe(const struct bpf_source *s);
 void bpf_source_close(struct bpf_source *s);

@@ -1,22 +1,62 @@
 #include "bpf_util.h"
+#include "bpf_log.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-__attribute__((format(printf, 2, 0))) static int print_if_debug(enum libbpf_print_level level, const char *fmt,
-							     va_list ap)
+/* libbpf's warnings since the last bpf_util_log_clear(): among them the
+ * verifier's log of a program it refused. Kept to 64 KiB, which holds the
+ * end of any log, where the verifier says why. */
+#define LOG_MAX (64 * 1024)
+static char log_buf[LOG_MAX];
+static size_t log_len;
+
+__attribute__((format(printf, 2, 0))) static int print_warnings(enum libbpf_print_level level, const char *fmt,
+							      va_list ap)
 {
-	if (level == LIBBPF_WARN && getenv("KVMEXITSTAT_DEBUG"))
-		return vfprintf(stderr, fmt, ap);
+	if (level != LIBBPF_WARN)
+		return 0;
+	if (getenv("KVMEXITSTAT_DEBUG")) {
+		va_list copy;
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
+	}
+	char line[LOG_MAX];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	if (n <= 0)
+		return 0;
+	size_t add = (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1;
+	if (log_len + add >= LOG_MAX) { /* keep the newest: the end says why */
+		size_t keep = LOG_MAX - 1 - add;
+		memmove(log_buf, log_buf + log_len - keep, keep);
+		log_len = keep;
+	}
+	memcpy(log_buf + log_len, line, add);
+	log_len += add;
+	log_buf[log_len] = '\0';
 	return 0;
 }
 
 void bpf_util_quiet_libbpf(void)
 {
-	libbpf_set_print(print_if_debug);
+	libbpf_set_print(print_warnings);
+}
+
+void bpf_util_log_clear(void)
+{
+	log_len = 0;
+	log_buf[0] = '\0';
+}
+
+bool bpf_util_log_reason(char *buf, size_t len, bool *verifier)
+{
+	return bpf_log_reason(log_buf, buf, len, verifier);
 }
 
 /* The keys are gathered first: deleting while walking would restart the walk. */

@@ -19,7 +19,7 @@
 #include "bpf_source.h"
 #include "stats_source.h"
 #include "commands.h"
-#include "hostcpu.h"
+#include "host_kvm.h"
 #include "numparse.h"
 #include "prom.h"
 #include "render.h"
@@ -711,24 +711,28 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 			fprintf(stderr, "kvmexitstat: -p %" PRIu32 ": no such process\n", l.pids[k].pid);
 			return EXIT_FAIL;
 		}
-	bool vmx_svm = host_cpu_has_vmx_or_svm();
+	if (host_kvm() == HOST_KVM_NONE) {
+		fprintf(stderr, "kvmexitstat: KVM is not loaded (no kvm module): modprobe kvm-intel or kvm-amd\n");
+		return EXIT_FAIL;
+	}
+	bool vmx_svm = host_kvm_hardware(); /* kvm_intel or kvm_amd runs the guests */
 	if (sources == SRC_AUTO) {
-		/* kvm_exit fires only where KVM runs guests with VMX or SVM */
+		/* kvm_exit fires only where kvm_intel or kvm_amd runs the guests */
 		sources = vmx_svm ? SRC_TRACEPOINT : SRC_STATS;
 		if (!vmx_svm && (l.latency || count_only || flavour != FLAVOUR_AUTO)) {
-			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (its KVM runs guests "
-					"without VMX or SVM: PVM, or a nested host without them), and %s needs it; "
+			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (neither kvm_intel nor "
+					"kvm_amd is loaded: its KVM runs guests without VMX or SVM, as PVM does), and %s needs it; "
 					"KVM's vCPU statistics (-s stats) have counts only\n",
 				l.latency ? "--latency" : count_only ? "--count-only" : "--bpf");
 			return EXIT_USAGE;
 		}
 		if (!vmx_svm)
-			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (its KVM runs guests "
-					"without VMX or SVM): counting with KVM's vCPU statistics instead\n");
+			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (neither kvm_intel nor "
+					"kvm_amd is loaded): counting with KVM's vCPU statistics instead\n");
 	}
 	if ((sources & SRC_TRACEPOINT) && !vmx_svm) {
-		fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host: its KVM runs guests without "
-				"VMX or SVM (PVM, or a nested host without them), so the tracepoint source has "
+		fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host: neither kvm_intel nor kvm_amd "
+				"is loaded (its KVM runs guests without VMX or SVM, as PVM does), so the tracepoint source has "
 				"nothing to count; use KVM's vCPU statistics (-s stats)\n");
 		return EXIT_FAIL;
 	}
@@ -741,6 +745,9 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 			fprintf(stderr, "kvmexitstat: %s\n", msg);
 			return EXIT_FAIL;
 		}
+		if (bpf_source_fallback(l.src))
+			fprintf(stderr, "kvmexitstat: using the classic tracepoint programs, not tp_btf: %s\n",
+				bpf_source_fallback(l.src));
 	}
 	if (sources & SRC_STATS) {
 		if ((err = stats_source_open(&l.stats, msg, sizeof(msg)))) {

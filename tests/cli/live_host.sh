@@ -27,15 +27,46 @@ expect_in "--help describes INTERVAL [COUNT]" "$TMP/out" "[OPTIONS] [INTERVAL [C
 run "not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" 1 1
 expect_in "not root: says what to do" "$TMP/err" "run as root (or with CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE)"
 
-if grep -qwE 'vmx|svm' /proc/cpuinfo; then
-	echo "ok - host without VMX/SVM message # SKIP this host has VMX or SVM"
+# kvmexitstat decides by the KVM module loaded, not by the CPU's flags
+if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
+	echo "ok - host without VMX/SVM message # SKIP this host runs kvm_intel or kvm_amd"
 else
-	run "no VMX/SVM, -s tracepoint: kvm_exit never fires" 1 "$KVMEXITSTAT" -s tracepoint 1 1
-	expect_in "no VMX/SVM, -s tracepoint: says so plainly" "$TMP/err" "kvm:kvm_exit never fires on this host"
-	expect_in "no VMX/SVM, -s tracepoint: points to -s stats" "$TMP/err" "use KVM's vCPU statistics (-s stats)"
-	run "no VMX/SVM, auto: the stats source" 0 "$KVMEXITSTAT" 0.1 1
-	expect_in "no VMX/SVM, auto: says why it uses the stats source" "$TMP/err" "counting with KVM's vCPU statistics instead"
-	expect_in "no VMX/SVM, auto: names the source" "$TMP/out" "# source: KVM vCPU stats"
-	run "no VMX/SVM, auto with --latency" 2 "$KVMEXITSTAT" --latency 1 1
-	expect_in "no VMX/SVM, auto with --latency: says why" "$TMP/err" "--latency needs it"
+	run "no kvm_intel/kvm_amd, -s tracepoint: kvm_exit never fires" 1 "$KVMEXITSTAT" -s tracepoint 1 1
+	expect_in "no kvm_intel/kvm_amd, -s tracepoint: says so plainly" "$TMP/err" "kvm:kvm_exit never fires on this host"
+	expect_in "no kvm_intel/kvm_amd, -s tracepoint: points to -s stats" "$TMP/err" "use KVM's vCPU statistics (-s stats)"
+	run "no kvm_intel/kvm_amd, auto with --latency" 2 "$KVMEXITSTAT" --latency 1 1
+	expect_in "no kvm_intel/kvm_amd, auto with --latency: says why" "$TMP/err" "--latency needs it"
+	if [ -c /dev/kvm ]; then
+		run "no kvm_intel/kvm_amd, auto: the stats source" 0 "$KVMEXITSTAT" 0.1 1
+		expect_in "no kvm_intel/kvm_amd, auto: says why it uses the stats source" "$TMP/err" "counting with KVM's vCPU statistics instead"
+		expect_in "no kvm_intel/kvm_amd, auto: names the source" "$TMP/out" "# source: KVM vCPU stats"
+	else
+		run "no kvm_intel/kvm_amd, auto, no /dev/kvm" 1 "$KVMEXITSTAT" 0.1 1
+		expect_in "no kvm_intel/kvm_amd, auto: says why it uses the stats source" "$TMP/err" "counting with KVM's vCPU statistics instead"
+		expect_in "no /dev/kvm: the stats source says what it needs" "$TMP/err" "needs /dev/kvm"
+	fi
+fi
+
+# The module decides, whatever the CPU: a sysfs (KVMEXITSTAT_SYSFS) where
+# kvm_intel is loaded makes the tracepoint the source, one with only a PVM
+# module the vCPU statistics
+fake=$TMP/sysfs
+mkdir -p "$fake/module"
+KVMEXITSTAT_SYSFS=$fake run "no KVM loaded" 1 "$KVMEXITSTAT" 1 1
+expect_in "no KVM loaded: says so" "$TMP/err" "KVM is not loaded (no kvm module): modprobe kvm-intel or kvm-amd"
+mkdir -p "$fake/module/kvm" "$fake/module/kvm_pvm"
+KVMEXITSTAT_SYSFS=$fake run "only kvm_pvm loaded: -s tracepoint refused" 1 "$KVMEXITSTAT" -s tracepoint 1 1
+expect_in "only kvm_pvm loaded: names the modules" "$TMP/err" "neither kvm_intel nor kvm_amd is loaded"
+mkdir -p "$fake/module/kvm_intel"
+echo live >"$fake/module/kvm_intel/initstate" # a loadable module, and no BTF of its own here
+[ -e /sys/kernel/tracing/events ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null
+if [ -r /sys/kernel/tracing/events/kvm/kvm_exit/format ] || [ -r /sys/kernel/debug/tracing/events/kvm/kvm_exit/format ]; then
+	KVMEXITSTAT_SYSFS=$fake run "kvm_intel loaded: the tracepoint is the source" 0 "$KVMEXITSTAT" 0.1 1
+	expect_in "kvm_intel loaded: counts VMX exits with the tracepoint" "$TMP/err" "counting VM exits with tracepoint (VMX"
+	expect_in "kvm_intel without BTF: says why not tp_btf" "$TMP/err" "not tp_btf: kvm_intel has no BTF"
+	KVMEXITSTAT_SYSFS=$fake run "kvm_intel without BTF, --bpf btf" 1 "$KVMEXITSTAT" --bpf btf 0.1 1
+	expect_in "--bpf btf without the module's BTF: says what works" "$TMP/err" "this kvm_intel has none"
+	expect_in "--bpf btf without the module's BTF: names the way out" "$TMP/err" "--bpf classic, or the default, works"
+else
+	echo "ok - kvm_intel loaded: the tracepoint is the source # SKIP no kvm:kvm_exit tracepoint in this host's tracefs"
 fi
