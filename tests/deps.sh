@@ -10,6 +10,20 @@ if [ "${1:-all}" != build ]; then
 	pkgs+=(pkg-config libcmocka-dev python3 util-linux
 		qemu-system-x86 linux-image-amd64 busybox-static cpio sqlite3 prometheus curl tmux librsvg2-bin)
 fi
+export DEBIAN_FRONTEND=noninteractive
+apt_opts=(-y -qq -o DPkg::Lock::Timeout=300)
+# the testbeds' second kernel: Debian 12's 6.12, from its security suite
+# (no meta-package names it: the version is that of linux-source-6.12)
+if [ "${1:-all}" != build ]; then
+	. "$(dirname "$0")/../scripts/kernels.bash"
+	if [ -z "$(kernel_version 6.12)" ]; then
+		k=$(kernel_package_612) || { [ "$(id -u)" -ne 0 ] || apt-get update -qq -o DPkg::Lock::Timeout=300; k=$(kernel_package_612); } ||
+			{ echo "tests/deps.sh: the mirror has no linux-source-6.12, so no 6.12 kernel to test on" >&2; exit 1; }
+		pkgs+=("$k")
+	fi
+	# (xz: its modules are .ko.xz)
+	pkgs+=(xz-utils kmod)
+fi
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -20,10 +34,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 1
 fi
 echo "tests/deps.sh: installing ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
 # another apt-get or dpkg may hold the lock (a machine's own updates at boot):
-# wait for it, up to 5 minutes, rather than fail
-apt_opts=(-y -qq -o DPkg::Lock::Timeout=300)
+# apt_opts wait for it, up to 5 minutes, rather than fail
 apt-get install "${apt_opts[@]}" "${missing[@]}" >/dev/null 2>&1 || {
 	apt-get update -qq -o DPkg::Lock::Timeout=300
 	apt-get install "${apt_opts[@]}" "${missing[@]}"

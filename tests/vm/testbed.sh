@@ -4,19 +4,25 @@
 # VM exits (kvm:kvm_exit fires), whatever KVM the host has.
 #
 #   tests/vm/testbed.sh build
-#       build the initramfs: busybox, kvm/kvm-amd modules, static kvmexitgen,
-#       kvmexitstat and the test helper deny (from $O/static)
+#       build the initramfs: busybox, kvm-amd and the modules it needs, static
+#       kvmexitgen, kvmexitstat and the test helpers (from $O/static)
 #   tests/vm/testbed.sh run SCRIPT [TIMEOUT_S]
 #       boot, run SCRIPT (sh) as root inside, print what it printed, exit
 #       with its exit status. A guest that hangs fails after TIMEOUT_S
 #       (default 120) with exit 124, one that panics with exit 3; both print
 #       the end of the console log and where the whole log is.
+#
+# TESTBED_KERNEL: the guest's kernel, 6.1 (the default) or 6.12, both
+# Debian 12's (scripts/kernels.bash), or a version as in /lib/modules; each
+# has an image of its own.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. scripts/kernels.bash
 O=${O:-build}
 VMDIR=$O/vm
-KVER=${KVER:-$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -1)}
+KVER=${KVER:-$(kernel_version "${TESTBED_KERNEL:-6.1}")}
 KERNEL=/boot/vmlinuz-$KVER
+IMAGE=$VMDIR/$KVER/base.cpio
 SMP=${TESTBED_SMP:-2}
 APPEND=${TESTBED_APPEND:-} # more kernel parameters
 # TESTBED_QEMU_ARGS: more QEMU options (the cost benchmark adds -icount);
@@ -27,22 +33,38 @@ EXTRA_CPIO=${TESTBED_EXTRA_CPIO:-}
 die() { echo "testbed: $*" >&2; exit 3; }
 
 build() {
-	[ -n "$KVER" ] && [ -r "$KERNEL" ] || die "no Debian kernel (linux-image-amd64) in /boot; run tests/deps.sh"
+	[ -n "$KVER" ] && [ -r "$KERNEL" ] || die "no Debian ${TESTBED_KERNEL:-6.1} kernel in /boot; run tests/deps.sh"
 	# (grep reads the whole list: with -q it could exit first, and busybox
 	# killed by SIGPIPE would fail the pipeline under pipefail)
 	[ -x /bin/busybox ] && /bin/busybox --list | grep -x insmod >/dev/null || die "no busybox-static; run tests/deps.sh"
-	local root=$VMDIR/root mods=/lib/modules/$KVER/kernel
+	local root=$VMDIR/root-$KVER
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,usr/bin,lib/modules,proc,sys,dev,tmp}
 	cp /bin/busybox "$root/bin/busybox"
 	cp tests/vm/init "$root/init"
 	chmod 755 "$root/init"
-	for m in virt/lib/irqbypass arch/x86/kvm/kvm drivers/crypto/ccp/ccp arch/x86/kvm/kvm-amd; do
-		local f=$mods/$m.ko
-		[ -r "$f" ] || die "missing module $f"
+	# kvm-amd and what it needs, in the order modprobe would load them
+	# (uncompressed: the guest's busybox insmod reads plain .ko files)
+	local deps
+	deps=$(modprobe -S "$KVER" --show-depends kvm-amd) || die "modprobe cannot resolve kvm-amd for $KVER"
+	: >"$root/lib/modules/load"
+	while read -r how f _; do
+		[ "$how" = insmod ] || continue
+		local m
+		m=$(basename "$f")
+		m=${m%.xz}
+		m=${m%.zst}
+		case $f in
+		*.xz) xz -dc "$f" >"$root/lib/modules/$m.tmp" ;;
+		*.zst) zstd -qdc "$f" >"$root/lib/modules/$m.tmp" ;;
+		*) cp "$f" "$root/lib/modules/$m.tmp" ;;
+		esac
 		# strip debug info: the modules load faster and the image stays small
-		strip --strip-debug -o "$root/lib/modules/$(basename "$f")" "$f"
-	done
+		strip --strip-debug -o "$root/lib/modules/$m" "$root/lib/modules/$m.tmp"
+		rm "$root/lib/modules/$m.tmp"
+		echo "${m%.ko}" >>"$root/lib/modules/load"
+	done <<<"$deps"
+	grep -qx kvm-amd "$root/lib/modules/load" || die "no kvm-amd module for $KVER"
 	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo helpers/bpfprogs helpers/pty; do
 		[ -x "$O/static/$b" ] || die "missing $O/static/$b (make static)"
 		cp "$O/static/$b" "$root/usr/bin/$(basename "$b")"
@@ -50,14 +72,14 @@ build() {
 	# top's terminal (tests drive it on a pseudo-terminal with helpers/pty)
 	mkdir -p "$root/lib/terminfo/x"
 	cp /lib/terminfo/x/xterm "$root/lib/terminfo/x/xterm"
-	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$VMDIR/base.cpio"
-	echo "$KVER" >"$VMDIR/kernel-version"
+	mkdir -p "$(dirname "$IMAGE")"
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$IMAGE"
 }
 
 run() {
 	local script=$1 timeout=${2:-120}
 	[ -r "$script" ] || die "no such script: $script"
-	[ -r "$VMDIR/base.cpio" ] || die "no image: run '$0 build' first"
+	[ -r "$IMAGE" ] || die "no image for $KVER: run '$0 build' first"
 	local name work
 	name=$(basename "$script" .sh)
 	work=$(mktemp -d "$VMDIR/run-$name.XXXXXX")
@@ -66,7 +88,7 @@ run() {
 	cp "$script" "$work/root/test.sh"
 	echo "$timeout" >"$work/root/test.timeout"
 	(cd "$work/root" && printf 'test.sh\ntest.timeout\n' | cpio -o -H newc --quiet) >"$work/test.cpio"
-	cat "$VMDIR/base.cpio" $EXTRA_CPIO "$work/test.cpio" >"$work/initrd.cpio"
+	cat "$IMAGE" $EXTRA_CPIO "$work/test.cpio" >"$work/initrd.cpio"
 	local log=$work/console.log klog=$work/kernel.log rc=0
 	# single-threaded TCG: with one thread per vCPU, a vCPU now and then kept
 	# running int3 at a tracepoint site the kernel had live-patched
