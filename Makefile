@@ -115,11 +115,13 @@ test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image k
 kernel:
 	$(Q)$(MAKE) --no-print-directory -C kernel O=$(abspath $(O))
 
-# The nested-SVM testbed's images (tests/vm/testbed.sh), one per guest
-# kernel (scripts/kernels.bash), and its tests alone.
+# The testbeds' images (tests/vm/testbed.sh): nested SVM under QEMU, one per
+# guest kernel (scripts/kernels.bash), and VMX under Bochs (6.1); and their
+# tests alone.
 TESTBED_KERNELS ?= 6.1 6.12
 vm-image: static
 	$(Q)for k in $(TESTBED_KERNELS); do O=$(O) TESTBED_KERNEL=$$k tests/vm/testbed.sh build || exit; done
+	$(Q)O=$(O) TESTBED_ISA=vmx tests/vm/testbed.sh build
 
 check-vm: deps
 	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image kernel

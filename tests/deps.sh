@@ -3,8 +3,8 @@
 set -euo pipefail
 #   tests/deps.sh build   what building needs
 #   tests/deps.sh         that, and what the tests need: cmocka, clang (ASan),
-#                         and the nested-SVM testbed (tests/vm): QEMU, Debian's
-#                         kernel with its kvm/kvm-amd modules, busybox, cpio
+#                         and the testbeds (tests/vm): QEMU, Bochs, GRUB,
+#                         Debian's 6.1 and 6.12 kernels, busybox, cpio
 pkgs=(gcc make binutils clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libmicrohttpd-dev libncurses-dev)
 if [ "${1:-all}" != build ]; then
 	pkgs+=(pkg-config libcmocka-dev python3 util-linux
@@ -23,6 +23,8 @@ if [ "${1:-all}" != build ]; then
 	fi
 	# (xz: its modules are .ko.xz)
 	pkgs+=(xz-utils kmod)
+	# the VMX testbed: Bochs, its BIOS, and GRUB on a CD image (tests/vm/bochs)
+	pkgs+=(bochs bochsbios vgabios grub-pc-bin grub-common xorriso mtools)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -3,7 +3,7 @@
 testbed run's output, and compare the kernel's own kvm_exit counts with
 what kvmexitgen says its guest did.
 
-Usage: hist.py CASE_NAME < output-of-the-guest-script
+Usage: hist.py CASE_NAME [vmx] < output-of-the-guest-script
 The output holds, per case, lines between '== case NAME ==' and
 '== end NAME ==': after '-- kvmexitgen' its JSON line, after '-- hist'
 the kvm_exit 'hist' file with its three histograms. Prints TAP lines; exits 1 on a mismatch.
@@ -14,6 +14,9 @@ import sys
 
 SVM = {"cpuid": 0x72, "io": 0x7B, "msr": 0x7C, "hlt": 0x78, "hypercall": 0x81, "npf": 0x400,
        "interrupt": 0x60, "nmi": 0x61, "vintr": 0x64, "pause": 0x77}
+# VMX basic exit reasons (arch/x86/include/uapi/asm/vmx.h)
+VMX = {"exception": 0, "interrupt": 1, "cpuid": 10, "hlt": 12, "vmcall": 18, "io": 30, "rdmsr": 31, "wrmsr": 32,
+       "ept_violation": 48, "ept_misconfig": 49, "preemption_timer": 52}
 PORT_OP, PORT_DONE = 0xE0, 0xE4
 GUEST_MEM_SIZE, GUEST_MMIO = 0x400000, 0xF0000000
 
@@ -54,6 +57,8 @@ def main():
         print(f"not ok - {case}: no kvmexitgen result or histogram in the testbed output ({e})")
         sys.exit(1)
     hists = parse_hists(sec["hist"])
+    if len(sys.argv) > 2 and sys.argv[2] == "vmx":
+        sys.exit(check_vmx(case, gen, hists))
     by_reason = hists["vcpu_id,exit_reason"]           # (vcpu, reason) -> n
     by_info1 = hists["vcpu_id,exit_reason,info1"]      # (vcpu, reason, info1) -> n
     mmio = hists["vcpu_id,info1,info2"]                # (vcpu, info1, info2) -> n
@@ -107,6 +112,60 @@ def main():
         check(f"vCPU {i} npf exits outside MMIO are RAM first touches (< {GUEST_MEM_SIZE // 4096} pages)",
               npf_total - npf_mmio <= GUEST_MEM_SIZE // 4096, True, f"({npf_total - npf_mmio})")
     sys.exit(1 if failures else 0)
+
+
+def check_vmx(case, gen, hists):
+    """The VMX testbed's histograms: kvm_exit by (vCPU, reason), IO exits
+    by their exit qualification, and kvm_page_fault (one per EPT violation)
+    at the guest's MMIO addresses."""
+    by_reason = hists["vcpu_id,exit_reason"]
+    io_qual = hists["vcpu_id,exit_reason,info1"]
+    mmio_pf = hists.get("vcpu_id,fault_address", {})
+    failures = 0
+
+    def check(name, got, want, detail=""):
+        nonlocal failures
+        if got == want:
+            print(f"ok - {case}: {name} = {want}")
+        else:
+            failures += 1
+            print(f"not ok - {case}: {name}: kernel counted {got}, kvmexitgen's guest did {want} {detail}")
+
+    for v in gen["vcpu"]:
+        i, ops = v["id"], v["ops"]
+        did = {op: ops.get(op, {}).get("guest", 0) for op in
+               ("cpuid", "io-out", "io-in", "mmio-read", "mmio-write", "hlt", "msr-read", "msr-write", "vmcall")}
+        r = lambda name: by_reason.get((i, VMX[name]), 0)
+        check(f"vCPU {i} CPUID (10) exits", r("cpuid"), did["cpuid"])
+        check(f"vCPU {i} HLT (12) exits", r("hlt"), did["hlt"])
+        check(f"vCPU {i} VMCALL (18) exits", r("vmcall"), did["vmcall"])
+        check(f"vCPU {i} RDMSR (31) exits", r("rdmsr"), did["msr-read"])
+        check(f"vCPU {i} WRMSR (32) exits", r("wrmsr"), did["msr-write"])
+        io = {k[2]: c for k, c in io_qual.items() if k[0] == i and k[1] == VMX["io"]}
+        # IO_INSTRUCTION exit qualification: port in bits 31:16, bit 3 set for IN
+        check(f"vCPU {i} IO_INSTRUCTION (30) OUT port 0xe0",
+              sum(c for f, c in io.items() if f >> 16 == PORT_OP and not f & 8), did["io-out"])
+        check(f"vCPU {i} IO_INSTRUCTION (30) IN port 0xe0",
+              sum(c for f, c in io.items() if f >> 16 == PORT_OP and f & 8), did["io-in"])
+        check(f"vCPU {i} IO_INSTRUCTION (30) OUT port 0xe4 (the guest's end report)",
+              sum(c for f, c in io.items() if f >> 16 == PORT_DONE and not f & 8), 1)
+        check(f"vCPU {i} IO_INSTRUCTION (30) on other ports",
+              sum(c for f, c in io.items() if f >> 16 not in (PORT_OP, PORT_DONE)), 0)
+        # MMIO: the first access to the MMIO page is an EPT_VIOLATION (KVM
+        # then marks the page), later ones EPT_MISCONFIG
+        addr = GUEST_MMIO + 8 * i
+        violations = sum(c for (vc, a), c in mmio_pf.items() if vc == i and a == addr)
+        check(f"vCPU {i} MMIO accesses: EPT_MISCONFIG (49) + EPT_VIOLATION (48) at its MMIO address",
+              r("ept_misconfig") + violations, did["mmio-read"] + did["mmio-write"],
+              f"(49: {r('ept_misconfig')}, 48 at MMIO: {violations})")
+        check(f"vCPU {i} EPT_VIOLATION (48) elsewhere are RAM first touches (< {GUEST_MEM_SIZE // 4096} pages)",
+              r("ept_violation") - violations <= GUEST_MEM_SIZE // 4096, True, f"({r('ept_violation') - violations})")
+        mix = {VMX[n] for n in ("cpuid", "hlt", "vmcall", "io", "rdmsr", "wrmsr", "ept_violation", "ept_misconfig")}
+        allowed = {VMX["interrupt"], VMX["exception"], VMX["preemption_timer"]}
+        extra = {rr: c for (vc, rr), c in by_reason.items() if vc == i and rr not in mix}
+        check(f"vCPU {i} other exit reasons are only host interrupts, NMIs or the preemption timer",
+              sorted(rr for rr in extra if rr not in allowed), [], f"(others: {extra})")
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

@@ -22,7 +22,14 @@ O=${O:-build}
 VMDIR=$O/vm
 KVER=${KVER:-$(kernel_version "${TESTBED_KERNEL:-6.1}")}
 KERNEL=/boot/vmlinuz-$KVER
-IMAGE=$VMDIR/$KVER/base.cpio
+# TESTBED_ISA: svm (the default: QEMU TCG emulates AMD SVM, kvm-amd) or vmx
+# (Bochs emulates Intel VMX, kvm-intel; tests/vm/bochs)
+ISA=${TESTBED_ISA:-svm}
+case $ISA in
+svm) KVM_MODULE=kvm-amd IMAGE=$VMDIR/$KVER/base.cpio ;;
+vmx) KVM_MODULE=kvm-intel IMAGE=$VMDIR/$KVER/base-vmx.cpio ;;
+*) echo "testbed: TESTBED_ISA is svm or vmx, not '$ISA'" >&2; exit 2 ;;
+esac
 SMP=${TESTBED_SMP:-2}
 APPEND=${TESTBED_APPEND:-} # more kernel parameters
 # TESTBED_QEMU_ARGS: more QEMU options (the cost benchmark adds -icount);
@@ -37,16 +44,16 @@ build() {
 	# (grep reads the whole list: with -q it could exit first, and busybox
 	# killed by SIGPIPE would fail the pipeline under pipefail)
 	[ -x /bin/busybox ] && /bin/busybox --list | grep -x insmod >/dev/null || die "no busybox-static; run tests/deps.sh"
-	local root=$VMDIR/root-$KVER
+	local root=$VMDIR/root-$KVER-$ISA
 	rm -rf "$root"
 	mkdir -p "$root"/{bin,usr/bin,lib/modules,proc,sys,dev,tmp}
 	cp /bin/busybox "$root/bin/busybox"
 	cp tests/vm/init "$root/init"
 	chmod 755 "$root/init"
-	# kvm-amd and what it needs, in the order modprobe would load them
+	# the ISA's KVM module and what it needs, in the order modprobe would load them
 	# (uncompressed: the guest's busybox insmod reads plain .ko files)
 	local deps
-	deps=$(modprobe -S "$KVER" --show-depends kvm-amd) || die "modprobe cannot resolve kvm-amd for $KVER"
+	deps=$(modprobe -S "$KVER" --show-depends $KVM_MODULE) || die "modprobe cannot resolve $KVM_MODULE for $KVER"
 	: >"$root/lib/modules/load"
 	while read -r how f _; do
 		[ "$how" = insmod ] || continue
@@ -64,7 +71,7 @@ build() {
 		rm "$root/lib/modules/$m.tmp"
 		echo "${m%.ko}" >>"$root/lib/modules/load"
 	done <<<"$deps"
-	grep -qx kvm-amd "$root/lib/modules/load" || die "no kvm-amd module for $KVER"
+	grep -qx $KVM_MODULE "$root/lib/modules/load" || die "no $KVM_MODULE module for $KVER"
 	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo helpers/bpfprogs helpers/pty; do
 		[ -x "$O/static/$b" ] || die "missing $O/static/$b (make static)"
 		cp "$O/static/$b" "$root/usr/bin/$(basename "$b")"
@@ -74,6 +81,60 @@ build() {
 	cp /lib/terminfo/x/xterm "$root/lib/terminfo/x/xterm"
 	mkdir -p "$(dirname "$IMAGE")"
 	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$IMAGE"
+	if [ "$ISA" = vmx ]; then
+		# the kernel unpacked for its PVH entry, and the stub that enters it
+		[ -r "$VMDIR/$KVER/kernel.pvh" ] && [ "$VMDIR/$KVER/kernel.pvh" -nt "$KERNEL" ] ||
+			python3 tests/vm/bochs/pvh-image.py "$KERNEL" "$VMDIR/$KVER/kernel.pvh" >/dev/null
+		gcc -m32 -ffreestanding -fno-pic -fno-stack-protector -nostdlib -static -O2 -Wall -Wextra -Werror \
+			--param=min-pagesize=0 -T tests/vm/bochs/pvh-stub.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+			-o "$VMDIR/pvh-stub" tests/vm/bochs/pvh-stub.S tests/vm/bochs/pvh-stub.c
+	fi
+}
+
+# The VMX testbed: Bochs (its CPU model with VMX, EPT and unrestricted
+# guest) boots GRUB from a CD image made for the run, and GRUB the kernel
+# through tests/vm/bochs/pvh-stub at its PVH entry (a bzImage's own
+# decompressor would take ~90 s under Bochs); guest time follows the
+# instruction count (clock: sync=none). Started in the background: $!.
+start_bochs() {
+	local work=$1 append=$2 iso=$1/iso
+	mkdir -p "$iso/boot/grub"
+	cp "$VMDIR/pvh-stub" "$iso/boot/pvh-stub"
+	ln "$VMDIR/$KVER/kernel.pvh" "$iso/boot/kernel.pvh" 2>/dev/null || cp "$VMDIR/$KVER/kernel.pvh" "$iso/boot/kernel.pvh"
+	mv "$work/initrd.cpio" "$iso/boot/initrd.cpio"
+	cat >"$iso/boot/grub/grub.cfg" <<-CFG
+	set timeout=0
+	menuentry testbed {
+		multiboot /boot/pvh-stub
+		module /boot/kernel.pvh $append
+		module /boot/initrd.cpio
+		boot
+	}
+	CFG
+	grub-mkrescue -o "$work/boot.iso" "$iso" >"$work/grub.out" 2>&1 || die "grub-mkrescue failed: $(tail -1 "$work/grub.out")"
+	rm -rf "$iso"
+	# Debian's Bochs has no display-less library: rfb that waits for no
+	# viewer; its internal debugger is built in, so -rc says "continue"
+	cat >"$work/bochsrc" <<-RC
+	megs: 1024
+	cpu: model=corei7_haswell_4770, count=$SMP, ips=100000000
+	romimage: file=/usr/share/bochs/BIOS-bochs-latest
+	vgaromimage: file=/usr/share/vgabios/vgabios.bin
+	ata0-master: type=cdrom, path=$work/boot.iso, status=inserted
+	boot: cdrom
+	display_library: rfb, options="timeout=0"
+	com1: enabled=1, mode=file, dev=$work/console.log
+	com2: enabled=1, mode=file, dev=$work/kernel.log
+	clock: sync=none, time0=local
+	log: $work/bochs.log
+	panic: action=fatal
+	error: action=report
+	info: action=ignore
+	debug: action=ignore
+	mouse: enabled=0
+	RC
+	echo c >"$work/bochs.rc"
+	bochs -q -f "$work/bochsrc" -rc "$work/bochs.rc" </dev/null >"$work/qemu.out" 2>&1 &
 }
 
 run() {
@@ -90,25 +151,37 @@ run() {
 	(cd "$work/root" && printf 'test.sh\ntest.timeout\n' | cpio -o -H newc --quiet) >"$work/test.cpio"
 	cat "$IMAGE" $EXTRA_CPIO "$work/test.cpio" >"$work/initrd.cpio"
 	local log=$work/console.log klog=$work/kernel.log rc=0
-	# single-threaded TCG: with one thread per vCPU, a vCPU now and then kept
-	# running int3 at a tracepoint site the kernel had live-patched
-	# (text_poke_bp) to attach a BPF program, and the guest never recovered
-	#
-	# two serial ports: the script's output on the first (init writes to
-	# it), the kernel's messages on the second, where they cannot mix with
-	# the output the tests parse
-	# shellcheck disable=SC2086 # QEMU_ARGS is a list of options
-	qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 1G -smp "$SMP" $QEMU_ARGS \
-		-nodefaults -no-user-config -display none -serial "file:$log" -serial "file:$klog" -no-reboot \
-		-monitor "unix:$work/monitor,server=on,wait=off" \
-		-kernel "$KERNEL" -initrd "$work/initrd.cpio" \
-		-append "console=ttyS1 loglevel=7 panic=-1 nokaslr $APPEND" </dev/null >"$work/qemu.out" 2>&1 &
+	local append="console=ttyS1,115200 loglevel=7 panic=-1 nokaslr $APPEND"
+	if [ "$ISA" = vmx ]; then
+		start_bochs "$work" "$append"
+	else
+		# single-threaded TCG: with one thread per vCPU, a vCPU now and then kept
+		# running int3 at a tracepoint site the kernel had live-patched
+		# (text_poke_bp) to attach a BPF program, and the guest never recovered
+		#
+		# two serial ports: the script's output on the first (init writes to
+		# it), the kernel's messages on the second, where they cannot mix with
+		# the output the tests parse
+		# shellcheck disable=SC2086 # QEMU_ARGS is a list of options
+		qemu-system-x86_64 -accel tcg,thread=single -cpu max -m 1G -smp "$SMP" $QEMU_ARGS \
+			-nodefaults -no-user-config -display none -serial "file:$log" -serial "file:$klog" -no-reboot \
+			-monitor "unix:$work/monitor,server=on,wait=off" \
+			-kernel "$KERNEL" -initrd "$work/initrd.cpio" \
+			-append "$append" </dev/null >"$work/qemu.out" 2>&1 &
+	fi
 	local qemu=$! waited=0
 	while kill -0 "$qemu" 2>/dev/null && [ "$waited" -lt "$((timeout * 10))" ]; do
 		sleep 0.1
 		waited=$((waited + 1))
+		# Bochs reboots a guest that panicked (it has no -no-reboot)
+		if [ "$ISA" = vmx ] && [ $((waited % 10)) = 0 ] && grep -qa 'Kernel panic' "$klog" 2>/dev/null; then
+			kill -KILL "$qemu" 2>/dev/null || true
+		fi
 	done
-	if kill -0 "$qemu" 2>/dev/null; then
+	if kill -0 "$qemu" 2>/dev/null && [ "$ISA" = vmx ]; then
+		kill -KILL "$qemu" 2>/dev/null || true
+		rc=124
+	elif kill -0 "$qemu" 2>/dev/null; then
 		# still running at the limit: where are its vCPUs? (twice, to tell
 		# a guest that spins from an emulator that stopped)
 		python3 - "$work/monitor" >"$work/cpus.txt" 2>&1 <<-'PY' || true
