@@ -1,25 +1,34 @@
 #!/usr/bin/env bash
 # KVM's modules (kvm.ko, kvm-amd.ko, kvm-intel.ko) from Debian's
-# linux-source-6.1 with the patch series in kernel/patches applied, built out
-# of tree against the headers of the kernel the testbed runs; also an
-# initramfs archive of them for the testbed (lib/modules/kvm*.ko).
+# linux-source-6.1 or -6.12 with a patch series applied, built out of tree
+# against the headers of the kernel the testbed runs; also an initramfs
+# archive of them for the testbed (lib/modules/kvm*.ko).
 #
 #   kernel/build.sh OUT [SERIES]   SERIES: a quilt series file (default
-#                                  kernel/patches/series; /dev/null: stock KVM),
-#                                  naming patches next to it
+#                                  kernel/patches/series for 6.1,
+#                                  kernel/patches/6.12/series for 6.12;
+#                                  /dev/null: stock KVM), naming patches
+#                                  next to it
+# KERNEL: 6.1 (the default) or 6.12 (scripts/kernels.bash); KVER: a version.
 # (also as make -C kernel, or make kernel from the top)
 set -euo pipefail
 OUT=$(realpath -m "$1")
-SERIES=$(realpath -m "${2:-$(dirname "$0")/patches/series}")
+KERNEL=${KERNEL:-6.1}
+default_series=$(dirname "$0")/patches/series
+[ "$KERNEL" = 6.1 ] || default_series=$(dirname "$0")/patches/$KERNEL/series
+SERIES=$(realpath -m "${2:-$default_series}")
 cd "$(dirname "$0")/.."
-KVER=${KVER:-$(ls /lib/modules | grep -- '-amd64$' | sort -V | tail -1)}
+. scripts/kernels.bash
+KVER=${KVER:-$(kernel_version "$KERNEL")}
 die() { echo "kernel/build.sh: $*" >&2; exit 1; }
-[ -n "$KVER" ] || die "no Debian amd64 kernel in /lib/modules (apt-get install linux-image-amd64)"
+[ -n "$KVER" ] || die "no Debian $KERNEL kernel in /lib/modules (tests/deps.sh installs it)"
+# the source package of the kernel's series: linux-source-6.1, -6.12
+lsrc=linux-source-$(sed -E 's/^([0-9]+\.[0-9]+).*/\1/' <<<"$KVER")
 
-# linux-source-6.1 and the headers of exactly the kernel's Debian version
+# the source and the headers of exactly the kernel's Debian version
 ver=$(dpkg-query -W -f='${Version}' "linux-image-$KVER" 2>/dev/null) || die "linux-image-$KVER is not installed"
 need=()
-[ "$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null)" = "$ver" ] || need+=("linux-source-6.1=$ver")
+[ "$(dpkg-query -W -f='${Version}' "$lsrc" 2>/dev/null)" = "$ver" ] || need+=("$lsrc=$ver")
 [ -d "/lib/modules/$KVER/build" ] || need+=("linux-headers-$KVER=$ver")
 if [ ${#need[@]} -gt 0 ]; then
 	[ "$(id -u)" -eq 0 ] || die "missing ${need[*]}: run as root or install them"
@@ -47,12 +56,12 @@ fi
 rm -rf "$OUT"
 src=$OUT/src
 mkdir -p "$src"
-echo "  KVM      $OUT (linux-source-6.1 $ver, ${#patches[@]} patches)"
-tar -xJf /usr/src/linux-source-6.1.tar.xz -C "$src" --strip-components=1 \
-	linux-source-6.1/arch/x86/kvm linux-source-6.1/virt/kvm linux-source-6.1/include/linux/kvm_host.h \
-	linux-source-6.1/arch/x86/include/asm/kvm_host.h linux-source-6.1/arch/x86/include/asm/kvm-x86-ops.h
+echo "  KVM      $OUT ($lsrc $ver, ${#patches[@]} patches)"
+tar -xJf "/usr/src/$lsrc.tar.xz" -C "$src" --strip-components=1 \
+	"$lsrc/arch/x86/kvm" "$lsrc/virt/kvm" "$lsrc/include/linux/kvm_host.h" \
+	"$lsrc/arch/x86/include/asm/kvm_host.h" "$lsrc/arch/x86/include/asm/kvm-x86-ops.h"
 for p in ${patches[@]+"${patches[@]}"}; do
-	patch -s -p1 -d "$src" <"$p" || die "$p does not apply to linux-source-6.1 $ver"
+	patch -s -p1 -d "$src" <"$p" || die "$p does not apply to $lsrc $ver"
 done
 # Out of tree, kvm's Makefile needs four changes, made here rather than in
 # the series (which stays a patch against the kernel tree): the two KVM

@@ -8,7 +8,6 @@ export KVMEXITSTAT="$O/kvmexitstat"
 export CMOCKA_MESSAGE_OUTPUT=TAP
 pass=0 fail=0 skip=0
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
 
 count() { # reads TAP on stdin, echoes it, updates the counters via the log
 	while IFS= read -r line; do
@@ -22,6 +21,20 @@ count() { # reads TAP on stdin, echoes it, updates the counters via the log
 }
 
 # RUN_VM: unset, the unit and CLI tests; 1, those and the testbed's; only, the testbed's.
+vm_tests= vmx_tests=
+[ -n "${RUN_VM:-}" ] && vm_tests=$(ls tests/vm/test_*.sh | grep -v '_vmx\.sh$') &&
+	vmx_tests=$(ls tests/vm/test_*_vmx.sh)
+# The VMX testbed's tests (Bochs: one core, minutes each) run one after the
+# other beside the other tests; their output is counted when the rest is done.
+vmx_out=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$vmx_out"' EXIT
+if [ -n "$vmx_tests" ]; then
+	(for t in $vmx_tests; do
+		bash "$t" >"$vmx_out/$(basename "$t").out" 2>&1
+		echo $? >"$vmx_out/$(basename "$t").rc"
+	done) &
+	vmx_pid=$!
+fi
 unit_and_cli=1
 [ "${RUN_VM:-}" = only ] && unit_and_cli=0
 for t in "$O"/tests/test_*; do
@@ -35,8 +48,6 @@ for t in "$O"/tests/test_*; do
 	[ "$rc" -ne 0 ] && [ "$(grep -c F "$log")" -eq "$before" ] &&
 		echo "not ok - $(basename "$t") exited $rc" | count
 done
-vm_tests=
-[ -n "${RUN_VM:-}" ] && vm_tests=$(ls tests/vm/test_*.sh)
 # the fuzz targets' seeds and past crashes (make test builds them)
 [ -n "${FUZZ_REPLAY:-}" ] && [ $unit_and_cli = 1 ] && vm_tests="tests/fuzz/replay.sh $vm_tests"
 cli_tests=
@@ -48,6 +59,16 @@ for t in $cli_tests $vm_tests; do
 	rc=${PIPESTATUS[0]}
 	[ "$rc" -ne 0 ] && [ "$(grep -c F "$log")" -eq "$before" ] && echo "not ok - $t exited $rc" | count
 done
+if [ -n "$vmx_tests" ]; then
+	wait "$vmx_pid"
+	for t in $vmx_tests; do
+		echo "# $SUITE: $t"
+		before=$(grep -c F "$log")
+		count <"$vmx_out/$(basename "$t").out"
+		rc=$(cat "$vmx_out/$(basename "$t").rc" 2>/dev/null || echo 1)
+		[ "$rc" -ne 0 ] && [ "$(grep -c F "$log")" -eq "$before" ] && echo "not ok - $t exited $rc" | count
+	done
+fi
 pass=$(grep -c P "$log"); fail=$(grep -c F "$log"); skip=$(grep -c S "$log")
 echo "$SUITE: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

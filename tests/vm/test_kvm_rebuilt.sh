@@ -1,18 +1,43 @@
 #!/usr/bin/env bash
-# KVM's modules rebuilt from Debian's linux-source-6.1 (kernel/build.sh),
-# stock and with the patch series of kernel/patches, load in the testbed
-# and run guests; they have no BTF, so the live collector must fall back to
-# the classic tracepoint, whose record layout it reads from the format
-# file, and still count exactly.
+# KVM's modules rebuilt from Debian's linux-source (kernel/build.sh), stock
+# and with the patch series of kernel/patches, load in the testbed
+# and run guests. Built against 6.1's headers they have no BTF, so the live
+# collector must fall back to the classic tracepoint, whose record layout
+# it reads from the format file, and still count exactly; 6.12's headers
+# carry vmlinux, so its rebuilt modules have BTF and tp_btf must work.
 set -u
 cd "$(dirname "$0")/../.."
 . tests/vm/lib.bash
 O=${O:-build}
+# TESTBED_KERNEL=6.12: 6.12's modules (kernel/patches/6.12) in its testbed
+KDIR=$O/kernel
+SERIES=kernel/patches/series
+if [ "${TESTBED_KERNEL:-6.1}" != 6.1 ]; then
+	KDIR=$O/kernel/$TESTBED_KERNEL
+	SERIES=kernel/patches/$TESTBED_KERNEL/series
+fi
 fail=0
+# the CPUID leaves (patch 0002), as the guest reads them after its mix
+Q="--cpuid-query 0x4ffffffd:0x72 --cpuid-query 0x4ffffffd:0x7b --cpuid-query 0x4ffffffd:0x7c"
+Q="$Q --cpuid-query 0x4ffffffd:0x78 --cpuid-query 0x4ffffffd:0x81 --cpuid-query 0x4ffffffd:0x999"
+Q="$Q --cpuid-query 0x4ffffffc --cpuid-query 0x4ffffffe --cpuid-query 0x4fffffff:0x72"
+# a VMGEXIT sub-code (SVM_VMGEXIT_MMIO_READ): named in SVM_EXIT_REASONS, yet no exit code
+Q="$Q --cpuid-query 0x4ffffffd:0x80000001"
+# stock KVM's answers to the same leaves: what the patched one must give while off
+STOCK_Q=$(mktemp)
+trap 'rm -f "$STOCK_Q"' EXIT
 for variant in stock patched; do
-MODS=$O/kernel/$variant/modules.cpio
-if [ "$variant" = patched ] && ! grep -qv '^\s*\(#\|$\)' kernel/patches/series 2>/dev/null; then
-	echo "ok - patched modules # SKIP kernel/patches/series is empty"
+MODS=$KDIR/$variant/modules.cpio
+KO=$KDIR/$variant/kvm-amd.ko
+if [ "$variant" = stock ] && [ "$KDIR" != "$O/kernel" ]; then
+	# beyond 6.1, stock KVM is the image's own (Debian's modules): one
+	# kernel build less
+	MODS=/dev/null
+	KO=$(mktemp)
+	xz -dc "/lib/modules/$(. scripts/kernels.bash; kernel_version "$TESTBED_KERNEL")/kernel/arch/x86/kvm/kvm-amd.ko.xz" >"$KO"
+fi
+if [ "$variant" = patched ] && ! grep -qv '^\s*\(#\|$\)' "$SERIES" 2>/dev/null; then
+	echo "ok - patched modules # SKIP $SERIES is empty"
 	continue
 fi
 if [ ! -r "$MODS" ]; then
@@ -22,22 +47,23 @@ if [ ! -r "$MODS" ]; then
 fi
 MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --mmio-write 10 --hlt 7 --msr-read 12 --msr-write 9 --vmcall 11"
 script=$(mktemp)
-trap 'rm -f "$script" "$script.out" "$script.rl"' EXIT
+trap 'rm -f "$script" "$script.out" "$script.rl" "$STOCK_Q"' EXIT
 cat tests/vm/live_guest.sh >"$script"
 cat >>"$script" <<GUEST
 echo "kvm_amd BTF: \$(test -e /sys/kernel/btf/kvm_amd && echo yes || echo no)"
 kvmexitstat -s stats 0.1 1 >/dev/null 2>/tmp/stats.err; echo "stats source without BTF: exit \$? \$(cat /tmp/stats.err)"
+kvmexitstat --bpf btf 0.1 1 >/dev/null 2>/tmp/btf.err; echo "tp_btf without BTF: exit \$? \$(cat /tmp/btf.err)"
+kvmexitstat 0.1 1 >/dev/null 2>/tmp/auto.err; echo "default without BTF: exit \$? \$(head -1 /tmp/auto.err)"
 begin $variant
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
 GUEST
+if [ "$variant" = stock ]; then
+	cat >>"$script" <<GUEST
+echo "stock leaves: \$(kvmexitgen --timeout 60 --json $MIX $Q)"
+GUEST
+fi
 if [ "$variant" = patched ]; then
-	# the CPUID leaves (patch 0002), as the guest reads them after its mix
-	Q="--cpuid-query 0x4ffffffd:0x72 --cpuid-query 0x4ffffffd:0x7b --cpuid-query 0x4ffffffd:0x7c"
-	Q="$Q --cpuid-query 0x4ffffffd:0x78 --cpuid-query 0x4ffffffd:0x81 --cpuid-query 0x4ffffffd:0x999"
-	Q="$Q --cpuid-query 0x4ffffffc --cpuid-query 0x4ffffffe --cpuid-query 0x4fffffff:0x72"
-	# a VMGEXIT sub-code (SVM_VMGEXIT_MMIO_READ): named in SVM_EXIT_REASONS, yet no exit code
-	Q="$Q --cpuid-query 0x4ffffffd:0x80000001"
 	cat >>"$script" <<GUEST
 begin leaves_off
 kvmexitgen --timeout 60 --json $MIX $Q >/tmp/gen1.json
@@ -89,32 +115,46 @@ klog_case klog_rate_limited 20 --cpuid 30000 --io-out 100
 GUEST
 fi
 TESTBED_EXTRA_CPIO="$MODS" run_in_testbed "$script" 180 "$script.out"
-if grep -q "kvm_amd BTF: no" "$script.out"; then
-	echo "ok - $variant: the rebuilt kvm-amd is loaded, without BTF"
+[ "$variant" = stock ] && sed -n 's/^stock leaves: //p' "$script.out" >"$STOCK_Q"
+expect_line() { # description, the line's start as grep -F reads it
+	if grep -qF "$2" "$script.out"; then
+		echo "ok - $variant: $1"
+	else
+		echo "not ok - $variant: $1: want '$2', got: $(grep -F "${2%%:*}" "$script.out" | head -1)"
+		fail=1
+	fi
+}
+# what the build made: with BTF or without (the module's .BTF section)
+if readelf -S "$KO" | grep -q ' \.BTF '; then
+	expect_line "the kvm-amd loaded has its BTF" "kvm_amd BTF: yes"
+	live_check "$script.out" $variant --source "tp_btf (SVM, exit->entry timing)" || fail=1
+	expect_line "the stats source works on it" "stats source without BTF: exit 0"
+	expect_line "--bpf btf works on it" "tp_btf without BTF: exit 0 kvmexitstat: counting VM exits with tp_btf (SVM"
+	expect_line "the default takes tp_btf" "default without BTF: exit 0 kvmexitstat: counting VM exits with tp_btf (SVM"
 else
-	echo "not ok - $variant: the rebuilt kvm-amd is loaded, without BTF: $(grep 'kvm_amd' "$script.out")"
-	fail=1
-fi
-live_check "$script.out" $variant --source "tracepoint (SVM, exit->entry timing)" || fail=1
-if grep -q "stats source without BTF: exit 1 kvmexitstat: the stats source needs the kvm module's BTF" "$script.out"; then
-	echo "ok - $variant: the stats source says it needs the kvm module's BTF"
-else
-	echo "not ok - $variant: the stats source says it needs the kvm module's BTF: $(grep 'stats source without' "$script.out")"
-	fail=1
+	expect_line "the rebuilt kvm-amd is loaded, without BTF" "kvm_amd BTF: no"
+	live_check "$script.out" $variant --source "tracepoint (SVM, exit->entry timing)" || fail=1
+	expect_line "the stats source says it needs the kvm module's BTF" \
+		"stats source without BTF: exit 1 kvmexitstat: the stats source needs the kvm module's BTF"
+	# tp_btf cannot work on a module without BTF: said as such, with the way out
+	expect_line "--bpf btf says kvm_amd has no BTF and what works" \
+		"tp_btf without BTF: exit 1 kvmexitstat: tp_btf needs the BTF of kvm_amd, and this kvm_amd has none (no /sys/kernel/btf/kvm_amd: a module built without BTF); --bpf classic, or the default, works"
+	expect_line "the default says why it uses the classic programs" \
+		"default without BTF: exit 0 kvmexitstat: using the classic tracepoint programs, not tp_btf: kvm_amd has no BTF (no /sys/kernel/btf/kvm_amd)"
 fi
 if [ "$variant" = patched ]; then
 	# kvm-intel.ko cannot load in the (AMD) testbed: that it was built with
 	# the VMX half of the series, warning-free (build.sh fails on a warning)
-	if nm "$O/kernel/patched/kvm-intel.ko" | grep -q ' vmx_exit_counter_reason$' &&
-		nm "$O/kernel/patched/kvm-intel.ko" | grep -q ' vmx_exit_counter_slot$' &&
-		! grep -q 'warning:' "$O/kernel/patched/build.log"; then
+	if nm "$KDIR/patched/kvm-intel.ko" | grep -q ' vmx_exit_counter_reason$' &&
+		nm "$KDIR/patched/kvm-intel.ko" | grep -q ' vmx_exit_counter_slot$' &&
+		! grep -q 'warning:' "$KDIR/patched/build.log"; then
 		echo "ok - patched: kvm-intel.ko built with the VMX part of the series, no warning"
 	else
 		echo "not ok - patched: kvm-intel.ko built with the VMX part of the series, no warning"
 		fail=1
 	fi
 	for c in leaves_off:off leaves_on:on leaves_two_vms:on; do
-		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" <"$script.out" || fail=1
+		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" "$STOCK_Q" <"$script.out" || fail=1
 	done
 	if grep -q "CMPE283 lines while the report is off: 0$" "$script.out"; then
 		echo "ok - patched: no kernel log report while kvm.exit_stats_log_every=0"
