@@ -146,6 +146,8 @@ struct live {
 	struct health at_interval;    /* the losses at the last interval's end */
 	struct vm_id refused[64];     /* VMs the filter map had no room for (counted once) */
 	size_t nrefused;
+	struct vm_id ended[256];      /* VMs found ended before the latest reading */
+	size_t nended;
 };
 
 static void now_hms(char *buf, size_t len)
@@ -313,10 +315,25 @@ out:
 	return err;
 }
 
+/* The VMs of the last reading whose processes are gone. Found before the
+ * next reading, so that it holds their final exits: a VM found ended after
+ * a reading may have exited after it, and those exits would be forgotten
+ * with its keys. */
+static void find_ended(struct live *l)
+{
+	l->nended = 0;
+	for (size_t i = 0; i < l->cur.cap && l->nended < sizeof(l->ended) / sizeof(l->ended[0]); i++) {
+		const struct exit_key *k = &l->cur.slots[i].key;
+		if (l->cur.slots[i].used && !in_list(l->ended, l->nended, k->pid, k->start) && !vm_alive(k->pid, k->start))
+			l->ended[l->nended++] = (struct vm_id){ k->pid, k->start };
+	}
+}
+
 /* Every source's cumulative counts now, into l->cur. */
 static int read_sources(struct live *l)
 {
 	int err = 0;
+	find_ended(l);
 	snapshot_clear(&l->cur);
 	if (l->src && (err = bpf_source_read(l->src, &l->cur)))
 		return err;
@@ -325,18 +342,14 @@ static int read_sources(struct live *l)
 	return err;
 }
 
-/* VMs that ended were reported with this interval: keep their totals,
- * drop them from the maps and from the next diff. */
+/* VMs that ended before this reading were reported with it, whole: keep
+ * their totals, drop them from the maps and from the next diff. */
 static int retire_ended(struct live *l)
 {
-	struct vm_id gone[256];
-	size_t ngone = 0;
+	const struct vm_id *gone = l->ended;
+	size_t ngone = l->nended;
 
-	for (size_t i = 0; i < l->cur.cap && ngone < 256; i++) {
-		const struct exit_key *k = &l->cur.slots[i].key;
-		if (l->cur.slots[i].used && !in_list(gone, ngone, k->pid, k->start) && !vm_alive(k->pid, k->start))
-			gone[ngone++] = (struct vm_id){ k->pid, k->start };
-	}
+	l->nended = 0;
 	if (!ngone)
 		return 0;
 	struct snapshot keep;
