@@ -183,6 +183,7 @@ check-fuzz: $(FUZZ_TARGETS:%=$(O)/fuzz/%)
 bench-live: vm-image
 	O=$(O) bench/live_cost.sh
 	O=$(O) bench/live_rss.sh
+	O=$(O) TESTBED_ISA=vmx bench/stop_time.sh
 
 # What the kernel patch series costs a CPUID exit, against stock KVM and the
 # naive counter (kernel/naive).

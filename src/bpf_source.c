@@ -4,6 +4,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -425,12 +426,35 @@ const char *bpf_source_describe(const struct bpf_source *s)
 	return s->describe;
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Detaching a classic tracepoint program closes its perf event, and the
+ * kernel then waits for RCU grace periods (tracepoint_synchronize_unregister),
+ * each event on its own: kvm_exit's and kvm_entry's are closed at once, so
+ * that their waits overlap. (tp_btf links detach without waiting.) */
+static void detach(struct bpf_source *s)
+{
+	struct bpf_link **entry = &s->skel->links.kvm_entry_tp;
+	pthread_t t;
+	bool threaded = *entry && pthread_create(&t, NULL, destroy_link, *entry) == 0;
+	if (threaded)
+		*entry = NULL;
+	exitstat_bpf__detach(s->skel);
+	if (threaded)
+		pthread_join(t, NULL);
+}
+
 void bpf_source_close(struct bpf_source *s)
 {
 	if (!s)
 		return;
 	if (s->slots)
 		munmap(s->slots, s->slots_bytes);
+	detach(s);
 	exitstat_bpf__destroy(s->skel);
 	free(s);
 }
