@@ -12,6 +12,9 @@
 #
 #   bench/live_cost.sh            (make bench-live)   N=20000 ROUNDS=5
 #   MODES="none count" bench/live_cost.sh     a subset of the modes
+#   TESTBED_KERNEL=6.12 MODES="none count count_probe time time_probe perf" \
+#       bench/live_cost.sh    6.12, where the exit reason is read by plain
+#       loads; *_probe: the probe reads of older kernels, in the same boot
 set -euo pipefail
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -48,6 +51,8 @@ mode_start() {
 	none) P= ;;
 	count) kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	time) kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
+	count_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
+	time_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	perf) perf kvm stat record -a -o /tmp/perf.data >/dev/null 2>/tmp/err & P=\$! ;;
 	tracefs) echo 1 >\$T/events/kvm/kvm_exit/enable; echo 1 >\$T/events/kvm/kvm_entry/enable
 		cat \$T/trace_pipe >/dev/null & P=\$! ;;
@@ -77,6 +82,7 @@ GUEST
 summarize() { # label unit: the RESULT lines on stdin
 	python3 bench/cost_summary.py "$N" "$1" "$2" none perf "none=nothing attached" \
 		"count=kvmexitstat --count-only" "time=kvmexitstat (with handling time)" \
+		"count_probe=--count-only, probe reads" "time_probe=handling time, probe reads" \
 		"perf=perf kvm stat record" "tracefs=tracefs text (kvm_exit+kvm_entry)"
 }
 

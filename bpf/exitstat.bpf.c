@@ -359,6 +359,43 @@ int BPF_PROG(kvm_exit_vmx, struct kvm_vcpu *vcpu, __u32 isa)
 	return on_exit_btf(vcpu, BPF_CORE_READ(vmx, exit_reason.full), 1);
 }
 
+/* Where the kernel has bpf_rdonly_cast (6.2 on), the exit reason is read
+ * with plain loads, which the JIT makes fault-safe, instead of probe-read
+ * helper calls. The kfunc casts only to vmlinux types and vcpu_svm and
+ * vcpu_vmx are kvm_amd's and kvm_intel's, so a word at the address
+ * (offsets relocated against those modules' BTF) is read through a
+ * vmlinux struct whose first member is an unsigned long. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+
+struct rb_node___word {
+	unsigned long __rb_parent_color;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 word_at(__u64 addr)
+{
+	struct rb_node___word *w = bpf_rdonly_cast((void *)addr, bpf_core_type_id_kernel(struct rb_node___word));
+	return w->__rb_parent_color;
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_svm_cast, struct kvm_vcpu *vcpu, __u32 isa)
+{
+	if (!vcpu)
+		return 0; /* (as above) */
+	__u64 vmcb = word_at((__u64)vcpu + bpf_core_field_offset(struct vcpu_svm___x, vmcb));
+	__u64 code = word_at(vmcb + bpf_core_field_offset(struct vmcb___x, control.exit_code));
+	return on_exit_btf(vcpu, (__u32)code, 2);
+}
+
+SEC("tp_btf/kvm_exit")
+int BPF_PROG(kvm_exit_vmx_cast, struct kvm_vcpu *vcpu, __u32 isa)
+{
+	if (!vcpu)
+		return 0; /* (as above) */
+	/* (8 bytes read, the low 4 are the reason: x86 is little-endian) */
+	return on_exit_btf(vcpu, (__u32)word_at((__u64)vcpu + bpf_core_field_offset(struct vcpu_vmx___x, exit_reason)), 1);
+}
+
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf)
 {

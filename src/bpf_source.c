@@ -2,6 +2,7 @@
 #include "bpf_source.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <pthread.h>
@@ -121,6 +122,15 @@ static int map_entries_knob(struct bpf_object *obj, char *msg, size_t len)
 	return 0;
 }
 
+/* Whether the kernel has the bpf_rdonly_cast kfunc (6.2 on). */
+static bool kernel_can_cast(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool has = vmlinux && btf__find_by_name_kind(vmlinux, "bpf_rdonly_cast", BTF_KIND_FUNC) > 0;
+	btf__free(vmlinux);
+	return has;
+}
+
 static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_flavour flavour,
 		const char *format, char *msg, size_t len)
 {
@@ -152,8 +162,13 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 	}
 
 	bool btf = flavour == FLAVOUR_BTF;
-	bpf_program__set_autoload(skel->progs.kvm_exit_svm, btf && s->isa == ISA_SVM);
-	bpf_program__set_autoload(skel->progs.kvm_exit_vmx, btf && s->isa == ISA_VMX);
+	/* the exit reason by plain loads where the kernel can cast (see the
+	 * programs); KVMEXITSTAT_NO_CAST=1 takes the probe reads (to compare) */
+	bool cast = btf && kernel_can_cast() && !getenv("KVMEXITSTAT_NO_CAST");
+	bpf_program__set_autoload(skel->progs.kvm_exit_svm, btf && !cast && s->isa == ISA_SVM);
+	bpf_program__set_autoload(skel->progs.kvm_exit_vmx, btf && !cast && s->isa == ISA_VMX);
+	bpf_program__set_autoload(skel->progs.kvm_exit_svm_cast, cast && s->isa == ISA_SVM);
+	bpf_program__set_autoload(skel->progs.kvm_exit_vmx_cast, cast && s->isa == ISA_VMX);
 	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && o->with_time);
 	bpf_program__set_autoload(skel->progs.sched_switch_btf, btf && o->with_time);
 	s->nslots = (size_t)s->ncpus * EXITSTAT_CPU_SLOTS;
