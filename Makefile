@@ -142,7 +142,7 @@ check-asan:
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
 		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
-		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo $(O)/static/helpers/bpfprogs \
+		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo $(O)/static/helpers/bpfprogs $(O)/static/helpers/holdvcpu \
 		$(O)/static/helpers/pty
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when

@@ -45,11 +45,35 @@ const volatile __u32 self_tgid = 0;
 const volatile __u32 self_fd = 0;
 __u64 vcpu_fops = 0;
 
-/* rec and stat of a vCPU into b; false when the stats cannot be read. */
-static __always_inline bool fill(struct buf *b, struct kvm_vcpu *vcpu, struct task_struct *task, __u32 fd)
+/* Whose a vCPU is: the process whose address space is the VM's (kvm->mm),
+ * as the iterator last saw it, by kvm_vcpu address. Another process may
+ * hold a vCPU's file too (pidfd_getfd, SCM_RIGHTS) and drop its last
+ * reference; so may this iterator, which holds each file it visits: the
+ * release hook then runs in that process, not in the VM's. */
+struct owner {
+	__u32 tgid;
+	__u64 start;
+	__u64 mm; /* the VM's (kvm->mm): an entry of a vCPU whose address a new
+		   * vCPU took (its release unseen, as our own vCPU's) is stale */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct owner);
+} owners SEC(".maps");
+
+static __always_inline struct owner owner_of(struct task_struct *task)
 {
-	b->rec.tgid = BPF_CORE_READ(task, tgid);
-	b->rec.start = BPF_CORE_READ(task, group_leader, start_boottime);
+	return (struct owner){ BPF_CORE_READ(task, tgid), BPF_CORE_READ(task, group_leader, start_boottime), 0 };
+}
+
+/* rec and stat of a vCPU into b; false when the stats cannot be read. */
+static __always_inline bool fill(struct buf *b, struct kvm_vcpu *vcpu, struct owner o, __u32 fd)
+{
+	b->rec.tgid = o.tgid;
+	b->rec.start = o.start;
 	b->rec.fd = fd;
 	b->rec.vcpu_id = BPF_CORE_READ(vcpu, vcpu_id);
 	b->rec.vcpu = (__u64)vcpu;
@@ -78,8 +102,19 @@ int dump_vcpus(struct bpf_iter__task_file *ctx)
 	if (!b)
 		return 0;
 	struct kvm_vcpu *vcpu = BPF_CORE_READ(file, private_data);
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u64 key = (__u64)vcpu;
+	struct mm_struct *vm_mm = BPF_CORE_READ(vcpu, kvm, mm);
+	struct owner o = owner_of(task);
+	if (mm && mm != vm_mm)
+		return 0; /* another process's hold on a VM's vCPU: not a VM */
+	o.mm = (__u64)vm_mm;
+	/* No mm: the process is exiting, its files not yet closed. It is the
+	 * VM's unless an owner was seen before; this pass holds the file, so
+	 * the release may come in kvmexitstat's context and needs the owner. */
+	bpf_map_update_elem(&owners, &key, &o, mm ? BPF_ANY : BPF_NOEXIST);
 	__u32 n = stat_bytes < VCPUSTATS_MAX_BYTES ? stat_bytes : VCPUSTATS_MAX_BYTES;
-	if (fill(b, vcpu, task, ctx->fd))
+	if (fill(b, vcpu, o, ctx->fd))
 		bpf_seq_write(seq, b, sizeof(b->rec) + n);
 	return 0;
 }
@@ -95,7 +130,14 @@ int BPF_KPROBE(vcpu_released, struct inode *inode, struct file *filp)
 		return 0;
 	struct kvm_vcpu *vcpu = BPF_CORE_READ(filp, private_data);
 	__u64 key = (__u64)vcpu;
-	if (fill(b, vcpu, (struct task_struct *)bpf_get_current_task(), 0))
+	/* the owner the iterator saw; else the releasing process, which is
+	 * the VM's own when no reading came between its start and its end */
+	struct owner *seen = bpf_map_lookup_elem(&owners, &key);
+	bool valid = seen && seen->mm == (__u64)BPF_CORE_READ(vcpu, kvm, mm);
+	struct owner o = valid ? *seen : owner_of((struct task_struct *)bpf_get_current_task());
+	if (seen)
+		bpf_map_delete_elem(&owners, &key); /* the address may be a new vCPU's next */
+	if (fill(b, vcpu, o, 0))
 		bpf_map_update_elem(&released, &key, b, BPF_ANY);
 	return 0;
 }

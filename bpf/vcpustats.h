@@ -8,7 +8,7 @@
 /* One per open kvm-vcpu file, followed by stat_bytes bytes of the vCPU's
  * struct kvm_vcpu_stat (the layout KVM_GET_STATS_FD describes). */
 struct vcpustats_rec {
-	__u32 tgid;      /* the process that holds the vCPU file */
+	__u32 tgid;      /* the VM's process (whose address space is the VM's) */
 	__u32 fd;
 	__s32 vcpu_id;
 	__u32 stat_bytes;

@@ -20,7 +20,8 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len);
 /* Every vCPU's cumulative counters now, into snap (cleared first). */
 int stats_source_read(struct stats_source *s, struct snapshot *snap);
 /* Drop what is kept of a VM process's released vCPUs (it ended and was
- * reported). */
+ * reported); a vCPU of it that another process held is released later and
+ * adds nothing then. */
 void stats_source_forget(struct stats_source *s, uint32_t tgid, uint64_t start);
 /* "KVM vCPU stats (KVM's categories, not hardware exit reasons; 40 counters, ...)" */
 const char *stats_source_describe(const struct stats_source *s);

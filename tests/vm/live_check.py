@@ -3,7 +3,7 @@
 truth (kvmexitgen's JSON) and the kernel's own kvm_exit histogram (keyed by
 thread and reason, independent of kvmexitstat).
 
-Usage: live_check.py CASE [--only-pid-of N] [--intervals] [--count-only] [--by-reason] [--with-stats] [--source S] < testbed output
+Usage: live_check.py CASE [--only-pid-of N] [--intervals] [--count-only] [--by-reason] [--with-stats] [--held N] [--source S] < testbed output
 A case's output lies between '== case NAME ==' and '== end NAME ==', in
 sections: '-- gen' (kvmexitgen JSON, one line per VM), '-- live' (kvmexitstat
 CSV), '-- hist' (the kvm_exit hist file). Prints TAP; exits 1 on a mismatch.
@@ -49,6 +49,17 @@ def hist(text):
     return out
 
 
+def intervals_seen(rows, key):
+    """How many intervals the report printed: the most rows one key has
+    outside the totals (the time column has whole seconds, and two
+    0.5 s intervals may share one)."""
+    seen = {}
+    for r in rows:
+        if r["time"] != "total":
+            seen[key(r)] = seen.get(key(r), 0) + 1
+    return max(seen.values(), default=0)
+
+
 def main():
     case = sys.argv[1]
     only = None
@@ -59,6 +70,7 @@ def main():
     by_reason = "--by-reason" in sys.argv
     with_stats = "--with-stats" in sys.argv
     source = sys.argv[sys.argv.index("--source") + 1] if "--source" in sys.argv else None
+    held = sys.argv[sys.argv.index("--held") + 1] if "--held" in sys.argv else None
     n_fail = 0
 
     def check(name, ok, detail=""):
@@ -77,6 +89,9 @@ def main():
     check("kvmexitgen ran", len(gens) > 0 and all(g["vcpu"] for g in gens), sec.get("gen", "")[:300])
     if source:
         check(f"the source is {source}", f"counting VM exits with {source}" in sec.get("err", ""), sec.get("err", ""))
+    if held:
+        check(f"another process held the VM's {held} vCPU files", f"holdvcpu: holding {held} vCPU files" in sec.get("err", ""),
+              sec.get("err", ""))
     total = [r for r in rows if r["time"] == "total"]
     if by_reason:
         # --by reason: one row per reason over all VMs; the kernel's counts
@@ -94,7 +109,7 @@ def main():
         for r in rows:
             if r["time"] != "total":
                 sums[int(r["code"])] = sums.get(int(r["code"]), 0) + int(r["count"])
-        n_int = len({r["time"] for r in rows if r["time"] != "total"})
+        n_int = intervals_seen(rows, lambda r: int(r["code"]))
         check(f"intervals ({n_int}) sum to the totals", sums == got and n_int > 1, f"(sums {sorted(sums.items())})")
         sys.exit(1 if n_fail else 0)
     if with_stats:
@@ -103,6 +118,9 @@ def main():
         # vCPUs, and KVM's "exits" the sum of the tracepoint's exits
         kvm = [r for r in total if r["isa"] == "kvm"]
         total = [r for r in total if r["isa"] != "kvm"]
+        kvm_pids = {int(r["pid"]) for r in kvm}
+        check("KVM's counters only for the VMs' processes", kvm_pids == {g["pid"] for g in gens},
+              f"(pids {sorted(kvm_pids)})")
         for g in gens:
             for v in g["vcpu"]:
                 pid, i = g["pid"], v["id"]
@@ -155,7 +173,7 @@ def main():
             if r["time"] != "total" and r["isa"] != "kvm":
                 key = (int(r["pid"]), int(r["vcpu"]), int(r["code"]))
                 sums[key] = sums.get(key, 0) + int(r["count"])
-        n_int = len({r["time"] for r in rows if r["time"] != "total"})
+        n_int = intervals_seen(rows, lambda r: (r["pid"], r["vcpu"], r["code"]))
         check(f"intervals ({n_int}) sum to the totals", sums == {k: v["count"] for k, v in live.items()} and n_int > 1,
               f"(sums {sorted(sums.items())[:5]}...)")
     sys.exit(1 if n_fail else 0)

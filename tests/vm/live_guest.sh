@@ -7,11 +7,21 @@ T=/sys/kernel/tracing/events/kvm/kvm_exit
 # between cases, after the classic BPF program detached, soft-locked Debian's
 # 6.1 guest kernel now and then.)
 echo 'hist:keys=common_pid,exit_reason:vals=hitcount:size=8192' >>$T/trigger
+# attached: until kvmexitstat says it counts (its first reading, the
+# baseline of KVM's counters, is taken by then); under Bochs loading the
+# programs takes seconds, and a VM that ran before would be the baseline's
+attached() {
+	for i in $(seq 900); do
+		grep -q '^kvmexitstat: \(counting\|recording\)' /tmp/live.err && return
+		kill -0 $LP 2>/dev/null || return
+		sleep 0.1
+	done
+}
 begin() { # case name, kvmexitstat arguments...
 	name=$1; shift
 	kvmexitstat -o csv ${BY:---by vcpu} "$@" >/tmp/live.csv 2>/tmp/live.err &
 	LP=$!
-	sleep 2 # attached
+	attached
 }
 end() {
 	kill -INT $LP; wait $LP; echo "# kvmexitstat exit $?"; cat /tmp/live.err
@@ -25,7 +35,7 @@ record_begin() {
 	rm -f /tmp/rec.db*
 	kvmexitstat record -o /tmp/rec.db 0.2 "$@" 2>/tmp/live.err &
 	LP=$!
-	sleep 2
+	attached
 }
 record_end() {
 	kill -INT $LP; wait $LP; echo "# kvmexitstat record exit $?"; cat /tmp/live.err

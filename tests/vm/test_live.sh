@@ -67,8 +67,22 @@ begin both -s tracepoint,stats
 kvmexitgen --timeout 60 --json --hold --vcpus 2 $MIX >/tmp/gen1.json 2>/tmp/gen1.err & G=\$!
 for i in \$(seq 200); do grep -q holding /tmp/gen1.err && break; sleep 0.1; done
 sleep 1.5 # a reading while it holds
+# which kvm_exit program reads the exit reason: by plain loads where the
+# kernel has bpf_rdonly_cast, else by probe reads
+echo "exit program: \$(bpfprogs | awk '\$4 ~ /^kvm_exit/ {print \$4}') rdonly_cast: \$(grep -c ' bpf_rdonly_cast\$' /proc/kallsyms)"
 end
 kill -TERM \$G; wait \$G
+# both sources, another process holds the VM's vCPU files (pidfd_getfd)
+# and drops their last reference after the VM ended: the counts stay the VM's
+begin held_elsewhere -s tracepoint,stats 0.5
+kvmexitgen --timeout 60 --json --hold --vcpus 2 $MIX >/tmp/gen1.json 2>/tmp/gen1.err & G=\$!
+for i in \$(seq 200); do grep -q holding /tmp/gen1.err && break; sleep 0.1; done
+holdvcpu \$G 3 >/tmp/hold.out 2>&1 & H=\$!
+sleep 1.5 # readings while both hold them
+kill -TERM \$G; wait \$G
+wait \$H; cat /tmp/hold.out >>/tmp/live.err
+sleep 1.2 # a reading after the last reference went
+end
 # both sources, the VM ends before kvmexitstat stops: its last counts come
 # from the hook on kvm_vcpu_release
 begin both_ended -s tracepoint,stats 0.5
@@ -103,5 +117,16 @@ check overflow
 check by_reason --by-reason
 check both --with-stats --source "tp_btf ($ISA, exit->entry timing) + KVM vCPU stats (KVM's categories, not hardware exit reasons; 40 counters); from the first reading on"
 check both_ended --with-stats
+# (bpfprogs shows the kernel's names, cut to 15 characters)
+isa=$(echo "$ISA" | tr A-Z a-z)
+line=$(grep '^exit program:' "$script.out")
+if grep -q 'rdonly_cast: [1-9]' <<<"$line"; then want="kvm_exit_${isa}_ca"; else want="kvm_exit_$isa"; fi
+if [ "$line" = "exit program: $want rdonly_cast: ${line##* }" ]; then
+	echo "ok - the exit reason read by $want (${line##*: } bpf_rdonly_cast in the kernel)"
+else
+	echo "not ok - the exit reason read by $want: $line"
+	fail=1
+fi
+check held_elsewhere --with-stats --held 2
 grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
 exit $fail

@@ -72,7 +72,7 @@ build() {
 		echo "${m%.ko}" >>"$root/lib/modules/load"
 	done <<<"$deps"
 	grep -qx $KVM_MODULE "$root/lib/modules/load" || die "no $KVM_MODULE module for $KVER"
-	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo helpers/bpfprogs helpers/pty; do
+	for b in kvmexitgen kvmexitstat helpers/deny helpers/fifo helpers/bpfprogs helpers/pty helpers/holdvcpu; do
 		[ -x "$O/static/$b" ] || die "missing $O/static/$b (make static)"
 		cp "$O/static/$b" "$root/usr/bin/$(basename "$b")"
 	done
