@@ -121,7 +121,7 @@ kernel:
 TESTBED_KERNELS ?= 6.1 6.12
 vm-image: static
 	$(Q)for k in $(TESTBED_KERNELS); do O=$(O) TESTBED_KERNEL=$$k tests/vm/testbed.sh build || exit; done
-	$(Q)O=$(O) TESTBED_ISA=vmx tests/vm/testbed.sh build
+	$(Q)O=$(O) TESTBED_KERNEL=6.1 TESTBED_ISA=vmx tests/vm/testbed.sh build
 
 check-vm: deps
 	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image kernel

@@ -2,7 +2,7 @@
 """Check the patched KVM's kernel log report (kvm.exit_stats_log_every=N)
 against the kvm_exit events ftrace recorded in the same run.
 
-Usage: klog_check.py CASE N KVMEXITSTAT < testbed output
+Usage: klog_check.py CASE N KVMEXITSTAT [svm|vmx] < testbed output
 A case's section holds kvmexitgen's JSON (-- gen), for each vCPU thread the
 per-reason counts of its first k*N exits as ftrace saw them (-- prefix:
 "tid vcpu total name=count..."), ftrace's buffer header (-- lost) and the
@@ -18,6 +18,7 @@ import subprocess
 import sys
 
 case, every, kvmexitstat = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+isa = sys.argv[4] if len(sys.argv) > 4 else "svm"
 text = sys.stdin.read()
 fails = 0
 
@@ -37,9 +38,9 @@ sec = {parts[i]: parts[i + 1].strip("\n") for i in range(1, len(parts), 2)}
 gen = json.loads(next(l for l in sec["gen"].splitlines() if l.startswith("{")))
 tid_of = {v["id"]: v["tid"] for v in gen["vcpu"]}
 
-# SVM exit code -> the name the kvm_exit tracepoint prints
-names = {int(r["code"], 16): r["name"] for r in
-         csv.DictReader(io.StringIO(subprocess.check_output([kvmexitstat, "reasons", "-o", "csv", "svm"], text=True)))}
+# exit code -> the name the kvm_exit tracepoint prints
+names = {int(r["code"], 0): r["name"] for r in
+         csv.DictReader(io.StringIO(subprocess.check_output([kvmexitstat, "reasons", "-o", "csv", isa], text=True)))}
 
 m = re.search(r"entries-in-buffer/entries-written: (\d+)/(\d+)", sec["lost"])
 check("ftrace kept every kvm_exit event", m and m.group(1) == m.group(2), sec["lost"])
@@ -52,7 +53,7 @@ for line in sec["prefix"].splitlines():
 
 reports = []  # [header dict, {code: count}]
 for line in sec["klog"].splitlines():
-    h = re.search(r"CMPE283: SVM Exit Stats \(total=(\d+)\) pid=(\d+) vcpu=(\d+)(?: skipped=(\d+))?$", line)
+    h = re.search(r"CMPE283: " + isa.upper() + r" Exit Stats \(total=(\d+)\) pid=(\d+) vcpu=(\d+)(?: skipped=(\d+))?$", line)
     if h:
         reports.append([{"total": int(h.group(1)), "pid": int(h.group(2)), "vcpu": int(h.group(3)),
                          "skipped": int(h.group(4) or 0)}, {}])

@@ -3,7 +3,7 @@
 read them (--cpuid-query), against the exits kvmexitstat's tracepoint source
 counted for the same VM.
 
-Usage: leaves_check.py CASE on|off STOCK < testbed output (sections as live_check.py)
+Usage: leaves_check.py CASE on|off STOCK [svm|vmx] < testbed output (sections as live_check.py)
 STOCK: kvmexitgen's --json of the same queries on stock KVM: with the leaves
 off, every answer must be stock KVM's (zeros on AMD; on Intel, KVM answers a
 leaf past the last with the last basic leaf's values).
@@ -17,6 +17,7 @@ import re
 import sys
 
 case, mode, stock_file = sys.argv[1], sys.argv[2], sys.argv[3]
+isa = sys.argv[4] if len(sys.argv) > 4 else "svm"
 text = sys.stdin.read()
 body = text.split(f"== case {case} ==", 1)[1].split(f"== end {case} ==", 1)[0]
 parts = re.split(r"^-- (\S+)$", body, flags=re.M)
@@ -32,8 +33,12 @@ def check(name, good, detail=""):
     print(("ok" if good else "not ok") + f" - {case}: {name}" + ("" if good else f" {detail}"))
 
 
-CPUID, IO = 0x72, 0x7B
-UNDEFINED = (0x999, 0x80000001)  # no SVM exit code; a VMGEXIT sub-code
+if isa == "vmx":
+    CPUID, IO = 10, 30
+    UNDEFINED = (0x999, 35)  # no VMX exit reason has these numbers
+else:
+    CPUID, IO = 0x72, 0x7B
+    UNDEFINED = (0x999, 0x80000001)  # no SVM exit code; a VMGEXIT sub-code
 check("kvmexitgen ran", len(gens) > 0, sec["gen"][:300])
 for g in gens:
     pid, v = g["pid"], g["vcpu"][0]

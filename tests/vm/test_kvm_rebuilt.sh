@@ -5,6 +5,7 @@
 # collector must fall back to the classic tracepoint, whose record layout
 # it reads from the format file, and still count exactly; 6.12's headers
 # carry vmlinux, so its rebuilt modules have BTF and tp_btf must work.
+# TESTBED_ISA=vmx: kvm-intel in the VMX testbed (the series' VMX half).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/vm/lib.bash
@@ -16,25 +17,37 @@ if [ "${TESTBED_KERNEL:-6.1}" != 6.1 ]; then
 	KDIR=$O/kernel/$TESTBED_KERNEL
 	SERIES=kernel/patches/$TESTBED_KERNEL/series
 fi
+ISA=${TESTBED_ISA:-svm}
 fail=0
-# the CPUID leaves (patch 0002), as the guest reads them after its mix
-Q="--cpuid-query 0x4ffffffd:0x72 --cpuid-query 0x4ffffffd:0x7b --cpuid-query 0x4ffffffd:0x7c"
-Q="$Q --cpuid-query 0x4ffffffd:0x78 --cpuid-query 0x4ffffffd:0x81 --cpuid-query 0x4ffffffd:0x999"
-Q="$Q --cpuid-query 0x4ffffffc --cpuid-query 0x4ffffffe --cpuid-query 0x4fffffff:0x72"
-# a VMGEXIT sub-code (SVM_VMGEXIT_MMIO_READ): named in SVM_EXIT_REASONS, yet no exit code
-Q="$Q --cpuid-query 0x4ffffffd:0x80000001"
+# the CPUID leaves (patch 0002), as the guest reads them after its mix:
+# CPUID, IO, MSR (read, write), HLT, VMCALL/VMMCALL, undefined reasons
+if [ "$ISA" = vmx ]; then
+	MOD=kvm-intel
+	LEAF_REASONS="0xa 0x1e 0x1f 0x20 0xc 0x12 0x999 0x23" # 35: no VMX exit reason
+	TIMEOUT=900 # (Bochs: about a tenth of QEMU TCG's speed)
+else
+	MOD=kvm-amd
+	# 0x80000001: a VMGEXIT sub-code (SVM_VMGEXIT_MMIO_READ), named in
+	# SVM_EXIT_REASONS, yet no exit code
+	LEAF_REASONS="0x72 0x7b 0x7c 0x78 0x81 0x999 0x80000001"
+	TIMEOUT=180
+fi
+MODNAME=${MOD//-/_}
+Q=
+for r in $LEAF_REASONS; do Q="$Q --cpuid-query 0x4ffffffd:$r"; done
+Q="$Q --cpuid-query 0x4ffffffc --cpuid-query 0x4ffffffe --cpuid-query 0x4fffffff:${LEAF_REASONS%% *}"
 # stock KVM's answers to the same leaves: what the patched one must give while off
 STOCK_Q=$(mktemp)
 trap 'rm -f "$STOCK_Q"' EXIT
 for variant in stock patched; do
 MODS=$KDIR/$variant/modules.cpio
-KO=$KDIR/$variant/kvm-amd.ko
+KO=$KDIR/$variant/$MOD.ko
 if [ "$variant" = stock ] && [ "$KDIR" != "$O/kernel" ]; then
 	# beyond 6.1, stock KVM is the image's own (Debian's modules): one
 	# kernel build less
 	MODS=/dev/null
 	KO=$(mktemp)
-	xz -dc "/lib/modules/$(. scripts/kernels.bash; kernel_version "$TESTBED_KERNEL")/kernel/arch/x86/kvm/kvm-amd.ko.xz" >"$KO"
+	xz -dc "/lib/modules/$(. scripts/kernels.bash; kernel_version "$TESTBED_KERNEL")/kernel/arch/x86/kvm/$MOD.ko.xz" >"$KO"
 fi
 if [ "$variant" = patched ] && ! grep -qv '^\s*\(#\|$\)' "$SERIES" 2>/dev/null; then
 	echo "ok - patched modules # SKIP $SERIES is empty"
@@ -50,7 +63,7 @@ script=$(mktemp)
 trap 'rm -f "$script" "$script.out" "$script.rl" "$STOCK_Q"' EXIT
 cat tests/vm/live_guest.sh >"$script"
 cat >>"$script" <<GUEST
-echo "kvm_amd BTF: \$(test -e /sys/kernel/btf/kvm_amd && echo yes || echo no)"
+echo "$MODNAME BTF: \$(test -e /sys/kernel/btf/$MODNAME && echo yes || echo no)"
 kvmexitstat -s stats 0.1 1 >/dev/null 2>/tmp/stats.err; echo "stats source without BTF: exit \$? \$(cat /tmp/stats.err)"
 kvmexitstat --bpf btf 0.1 1 >/dev/null 2>/tmp/btf.err; echo "tp_btf without BTF: exit \$? \$(cat /tmp/btf.err)"
 kvmexitstat 0.1 1 >/dev/null 2>/tmp/auto.err; echo "default without BTF: exit \$? \$(head -1 /tmp/auto.err)"
@@ -114,7 +127,7 @@ klog_case klog_every_500 500 --vcpus 2 --cpuid 1500 --io-out 300 --msr-read 200 
 klog_case klog_rate_limited 20 --cpuid 30000 --io-out 100
 GUEST
 fi
-TESTBED_EXTRA_CPIO="$MODS" run_in_testbed "$script" 180 "$script.out"
+TESTBED_EXTRA_CPIO="$MODS" run_in_testbed "$script" $TIMEOUT "$script.out"
 [ "$variant" = stock ] && sed -n 's/^stock leaves: //p' "$script.out" >"$STOCK_Q"
 expect_line() { # description, the line's start as grep -F reads it
 	if grep -qF "$2" "$script.out"; then
@@ -126,35 +139,39 @@ expect_line() { # description, the line's start as grep -F reads it
 }
 # what the build made: with BTF or without (the module's .BTF section)
 if readelf -S "$KO" | grep -q ' \.BTF '; then
-	expect_line "the kvm-amd loaded has its BTF" "kvm_amd BTF: yes"
-	live_check "$script.out" $variant --source "tp_btf (SVM, exit->entry timing)" || fail=1
+	expect_line "the $MOD loaded has its BTF" "$MODNAME BTF: yes"
+	live_check "$script.out" $variant --source "tp_btf (${ISA^^}, exit->entry timing)" || fail=1
 	expect_line "the stats source works on it" "stats source without BTF: exit 0"
-	expect_line "--bpf btf works on it" "tp_btf without BTF: exit 0 kvmexitstat: counting VM exits with tp_btf (SVM"
-	expect_line "the default takes tp_btf" "default without BTF: exit 0 kvmexitstat: counting VM exits with tp_btf (SVM"
+	expect_line "--bpf btf works on it" "tp_btf without BTF: exit 0 kvmexitstat: counting VM exits with tp_btf (${ISA^^}"
+	expect_line "the default takes tp_btf" "default without BTF: exit 0 kvmexitstat: counting VM exits with tp_btf (${ISA^^}"
 else
-	expect_line "the rebuilt kvm-amd is loaded, without BTF" "kvm_amd BTF: no"
-	live_check "$script.out" $variant --source "tracepoint (SVM, exit->entry timing)" || fail=1
+	expect_line "the rebuilt $MOD is loaded, without BTF" "$MODNAME BTF: no"
+	live_check "$script.out" $variant --source "tracepoint (${ISA^^}, exit->entry timing)" || fail=1
 	expect_line "the stats source says it needs the kvm module's BTF" \
 		"stats source without BTF: exit 1 kvmexitstat: the stats source needs the kvm module's BTF"
 	# tp_btf cannot work on a module without BTF: said as such, with the way out
-	expect_line "--bpf btf says kvm_amd has no BTF and what works" \
-		"tp_btf without BTF: exit 1 kvmexitstat: tp_btf needs the BTF of kvm_amd, and this kvm_amd has none (no /sys/kernel/btf/kvm_amd: a module built without BTF); --bpf classic, or the default, works"
+	expect_line "--bpf btf says $MODNAME has no BTF and what works" \
+		"tp_btf without BTF: exit 1 kvmexitstat: tp_btf needs the BTF of $MODNAME, and this $MODNAME has none (no /sys/kernel/btf/$MODNAME: a module built without BTF); --bpf classic, or the default, works"
 	expect_line "the default says why it uses the classic programs" \
-		"default without BTF: exit 0 kvmexitstat: using the classic tracepoint programs, not tp_btf: kvm_amd has no BTF (no /sys/kernel/btf/kvm_amd)"
+		"default without BTF: exit 0 kvmexitstat: using the classic tracepoint programs, not tp_btf: $MODNAME has no BTF (no /sys/kernel/btf/$MODNAME)"
 fi
 if [ "$variant" = patched ]; then
-	# kvm-intel.ko cannot load in the (AMD) testbed: that it was built with
-	# the VMX half of the series, warning-free (build.sh fails on a warning)
-	if nm "$KDIR/patched/kvm-intel.ko" | grep -q ' vmx_exit_counter_reason$' &&
-		nm "$KDIR/patched/kvm-intel.ko" | grep -q ' vmx_exit_counter_slot$' &&
+	# the other ISA's module cannot load in this testbed: that it was
+	# built with the series, warning-free (build.sh fails on a warning)
+	other=svm
+	[ "$ISA" = svm ] && other=vmx
+	other_ko=$KDIR/patched/kvm-intel.ko
+	[ "$ISA" = svm ] || other_ko=$KDIR/patched/kvm-amd.ko
+	if nm "$other_ko" | grep -q " ${other}_exit_counter_reason\$" &&
+		nm "$other_ko" | grep -q " ${other}_exit_counter_slot\$" &&
 		! grep -q 'warning:' "$KDIR/patched/build.log"; then
-		echo "ok - patched: kvm-intel.ko built with the VMX part of the series, no warning"
+		echo "ok - patched: $(basename "$other_ko") built with the ${other^^} part of the series, no warning"
 	else
-		echo "not ok - patched: kvm-intel.ko built with the VMX part of the series, no warning"
+		echo "not ok - patched: $(basename "$other_ko") built with the ${other^^} part of the series, no warning"
 		fail=1
 	fi
 	for c in leaves_off:off leaves_on:on leaves_two_vms:on; do
-		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" "$STOCK_Q" <"$script.out" || fail=1
+		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" "$STOCK_Q" "$ISA" <"$script.out" || fail=1
 	done
 	if grep -q "CMPE283 lines while the report is off: 0$" "$script.out"; then
 		echo "ok - patched: no kernel log report while kvm.exit_stats_log_every=0"
@@ -162,8 +179,8 @@ if [ "$variant" = patched ]; then
 		echo "not ok - patched: no kernel log report while kvm.exit_stats_log_every=0: $(grep 'while the report is off' "$script.out")"
 		fail=1
 	fi
-	python3 tests/vm/klog_check.py klog_every_500 500 "$O/kvmexitstat" <"$script.out" || fail=1
-	python3 tests/vm/klog_check.py klog_rate_limited 20 "$O/kvmexitstat" <"$script.out" > "$script.rl" || fail=1
+	python3 tests/vm/klog_check.py klog_every_500 500 "$O/kvmexitstat" "$ISA" <"$script.out" || fail=1
+	python3 tests/vm/klog_check.py klog_rate_limited 20 "$O/kvmexitstat" "$ISA" <"$script.out" > "$script.rl" || fail=1
 	cat "$script.rl"
 	# the rate limit: most of the ~1500 due reports were skipped, and said so
 	if python3 -c 'import sys,re; t=sys.stdin.read(); n=len(re.findall(r"vCPU 0 report at total=\d+: due", t)); sys.exit(not 0 < n < 1500)' <"$script.rl"; then
