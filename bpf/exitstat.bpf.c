@@ -328,16 +328,16 @@ static __always_inline struct pending *cpu_pending(__u32 tid)
 
 static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u32 isa)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
-	/* BTF pointers: direct reads, no probe-read helper call */
-	__u64 start = bpf_get_current_task_btf()->group_leader->start_boottime;
+	/* one helper call; the rest are direct reads of BTF pointers */
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u32 tgid = task->tgid;
+	__u64 start = task->group_leader->start_boottime;
 
 	if (!wanted(tgid, start))
 		return 0;
 	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu->vcpu_id, .isa = isa, .reason = reason,
 				    .start = start };
-	on_exit(&key, with_time ? cpu_pending((__u32)id) : NULL);
+	on_exit(&key, with_time ? cpu_pending((__u32)task->pid) : NULL);
 	return 0;
 }
 
@@ -399,7 +399,7 @@ int BPF_PROG(kvm_exit_vmx_cast, struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf)
 {
-	on_entry(cpu_pending((__u32)bpf_get_current_pid_tgid()));
+	on_entry(cpu_pending((__u32)bpf_get_current_task_btf()->pid));
 	return 0;
 }
 
