@@ -103,11 +103,11 @@ int dump_vcpus(struct bpf_iter__task_file *ctx)
 		return 0;
 	struct kvm_vcpu *vcpu = BPF_CORE_READ(file, private_data);
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	__u64 key = (__u64)vcpu;
 	struct mm_struct *vm_mm = BPF_CORE_READ(vcpu, kvm, mm);
-	struct owner o = owner_of(task);
 	if (mm && mm != vm_mm)
 		return 0; /* another process's hold on a VM's vCPU: not a VM */
+	__u64 key = (__u64)vcpu;
+	struct owner o = owner_of(task);
 	o.mm = (__u64)vm_mm;
 	/* No mm: the process is exiting, its files not yet closed. It is the
 	 * VM's unless an owner was seen before; this pass holds the file, so

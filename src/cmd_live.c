@@ -165,14 +165,6 @@ static double mono_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static bool in_list(const struct vm_id *ids, size_t n, uint32_t pid, uint64_t start)
-{
-	for (size_t k = 0; k < n; k++)
-		if (ids[k].pid == pid && ids[k].start == start)
-			return true;
-	return false;
-}
-
 /* -n NAME: the VM processes of that name now (new ones join the filter). */
 static void resolve_names(struct live *l)
 {
@@ -185,7 +177,7 @@ static void resolve_names(struct live *l)
 			continue;
 		for (size_t k = 0; k < l->nnames; k++)
 			if (!strcmp(name, l->names_wanted[k]) && bpf_source_allow(l->src, vms[i], start) &&
-			    !in_list(l->refused, l->nrefused, vms[i], start)) {
+			    !vm_in(l->refused, l->nrefused, vms[i], start)) {
 				/* the filter map is full: this VM is not counted */
 				l->lost_here.n[H_FILTER_FULL]++;
 				if (l->nrefused < sizeof(l->refused) / sizeof(l->refused[0]))
@@ -224,7 +216,7 @@ static int drop_vms(struct snapshot *s, const struct vm_id *ids, size_t n)
 	snapshot_init(&keep);
 	for (size_t i = 0; i < s->cap; i++) {
 		const struct snap_entry *e = &s->slots[i];
-		if (!e->used || in_list(ids, n, e->key.pid, e->key.start))
+		if (!e->used || vm_in(ids, n, e->key.pid, e->key.start))
 			continue;
 		struct exit_stat *st = snapshot_get(&keep, &e->key);
 		if (!st) {
@@ -244,7 +236,7 @@ static bool wanted_vm(struct live *l, uint32_t pid, uint64_t start)
 {
 	if (!l->npids && !l->nnames)
 		return true;
-	if (in_list(l->pids, l->npids, pid, start))
+	if (vm_in(l->pids, l->npids, pid, start))
 		return true;
 	char name[64];
 	const char *known = snapshot_name(&l->names, pid, start);
@@ -324,7 +316,7 @@ static void find_ended(struct live *l)
 	l->nended = 0;
 	for (size_t i = 0; i < l->cur.cap && l->nended < sizeof(l->ended) / sizeof(l->ended[0]); i++) {
 		const struct exit_key *k = &l->cur.slots[i].key;
-		if (l->cur.slots[i].used && !in_list(l->ended, l->nended, k->pid, k->start) && !vm_alive(k->pid, k->start))
+		if (l->cur.slots[i].used && !vm_in(l->ended, l->nended, k->pid, k->start) && !vm_alive(k->pid, k->start))
 			l->ended[l->nended++] = (struct vm_id){ k->pid, k->start };
 	}
 }
@@ -358,7 +350,7 @@ static int retire_ended(struct live *l)
 		struct snap_entry *e = &l->cur.slots[i];
 		if (!e->used)
 			continue;
-		bool dead = in_list(gone, ngone, e->key.pid, e->key.start);
+		bool dead = vm_in(gone, ngone, e->key.pid, e->key.start);
 		/* an ended VM is kept only as finely as the report shows it:
 		 * with --by reason, a host whose VMs come and go keeps a
 		 * bounded number of keys however long it runs */

@@ -17,6 +17,8 @@
 #include "vcpustats.h"
 #include "vcpustats.skel.h"
 
+#define GONE_MAX 256
+
 struct stats_source {
 	struct vcpustats_bpf *skel;
 	struct bpf_link *link;
@@ -31,8 +33,8 @@ struct stats_source {
 	int ref_vm, ref_vcpu;  /* a vCPU of our own: what a vCPU file is (its fops) */
 	/* VMs reported ended (forgotten) lately: a vCPU file another process
 	 * still held is released later, with the counts already reported */
-	struct vm_id gone[256];
-	size_t ngone;
+	struct vm_id gone[GONE_MAX];
+	size_t ngone;          /* ever forgotten; the last GONE_MAX are kept */
 	char describe[160];
 };
 
@@ -286,15 +288,6 @@ static int add_vcpu(struct stats_source *s, struct snapshot *snap, struct seen *
 	return 0;
 }
 
-static bool was_gone(const struct stats_source *s, uint32_t tgid, uint64_t start)
-{
-	size_t n = s->ngone < sizeof(s->gone) / sizeof(s->gone[0]) ? s->ngone : sizeof(s->gone) / sizeof(s->gone[0]);
-	for (size_t i = 0; i < n; i++)
-		if (s->gone[i].pid == tgid && s->gone[i].start == start)
-			return true;
-	return false;
-}
-
 int stats_source_read(struct stats_source *s, struct snapshot *snap)
 {
 	ssize_t n = iterate(s);
@@ -323,7 +316,8 @@ int stats_source_read(struct stats_source *s, struct snapshot *snap)
 			prev = &key;
 			if (bpf_map_lookup_elem(fd, &key, s->rel))
 				continue;
-			if (was_gone(s, s->rel->rec.tgid, vm_ticks(s->rel->rec.start))) {
+			if (vm_in(s->gone, s->ngone < GONE_MAX ? s->ngone : GONE_MAX, s->rel->rec.tgid,
+				  vm_ticks(s->rel->rec.start))) {
 				bpf_map_delete_elem(fd, &key);
 				prev = NULL; /* the walk starts again without it */
 				continue;
@@ -344,7 +338,7 @@ static struct vm_id vm_of_released(const void *key, const void *value)
 
 void stats_source_forget(struct stats_source *s, uint32_t tgid, uint64_t start)
 {
-	s->gone[s->ngone++ % (sizeof(s->gone) / sizeof(s->gone[0]))] = (struct vm_id){ tgid, start };
+	s->gone[s->ngone++ % GONE_MAX] = (struct vm_id){ tgid, start };
 	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.released), sizeof(uint64_t), sizeof(struct vcpustats_buf),
 			   (struct vm_id){ tgid, start }, vm_of_released);
 }

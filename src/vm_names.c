@@ -42,6 +42,14 @@ uint64_t vm_start(uint32_t pid)
 	return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
+bool vm_in(const struct vm_id *ids, size_t n, uint32_t pid, uint64_t start)
+{
+	for (size_t k = 0; k < n; k++)
+		if (ids[k].pid == pid && ids[k].start == start)
+			return true;
+	return false;
+}
+
 bool vm_alive(uint32_t pid, uint64_t start)
 {
 	if (kill((pid_t)pid, 0) != 0 && errno != EPERM)

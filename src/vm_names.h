@@ -15,6 +15,9 @@ struct vm_id {
 	uint64_t start;
 };
 
+/* Whether (pid, start) is one of ids[0..n). */
+bool vm_in(const struct vm_id *ids, size_t n, uint32_t pid, uint64_t start);
+
 /* Clock ticks since boot (as start is) of a time in ns since boot. */
 uint64_t vm_ticks(uint64_t ns);
 
