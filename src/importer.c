@@ -256,7 +256,8 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 	if (err == -ERANGE)
 		return report_bad(im, "exit reason number out of range", line, len);
 	if (err)
-		return report_bad(im, "unknown exit reason name", line, len);
+		return report_bad(im, t->reason_last ? "unknown exit reason name (line cut short?)"
+						     : "unknown exit reason name", line, len);
 	if (im->forced_isa != ISA_UNKNOWN && isa != im->forced_isa)
 		return report_bad(im, "exit reason of the other ISA than --isa", line, len);
 	if (names_isa(t->reason)) {

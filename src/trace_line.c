@@ -175,13 +175,36 @@ static void parse_exit(const char *s, size_t i, size_t len, struct trace_line *t
 	if (!starts_with(s + i, len - i, "reason "))
 		return bad(t, "no 'reason' field");
 	i = skip_spaces(s, i + 7, len);
-	const char *rip = s + i, *end = s + len;
+	/* from the space before the reason, so "reason  rip ..." is an empty reason */
+	const char *rip = s + i - 1, *end = s + len;
 	while ((rip = memchr(rip, ' ', (size_t)(end - rip))) != NULL && !starts_with(rip, (size_t)(end - rip), " rip "))
 		rip++;
-	if (!rip)
-		return bad(t, "no 'rip' after the reason (line cut short?)");
 	t->reason = s + i;
-	t->reason_len = rtrim(s + i, (size_t)(rip - (s + i)));
+	if (rip) {
+		t->reason_len = rip < s + i ? 0 : rtrim(s + i, (size_t)(rip - (s + i)));
+	} else {
+		/* a line trimmed by its author after the reason ("reason HLT",
+		 * "reason EXTERNAL_INTERRUPT intr_info 0x800000ec"): the reason
+		 * runs to the next field the kernel prints after it, or to the end */
+		static const char *const after[] = { "info ", "info1 ", "info2 ", "intr_info ", "error_code ", "isa " };
+		size_t k = i, end_word = i;
+		while (k < len) {
+			size_t w = skip_spaces(s, k, len);
+			if (w > i && w < len) {
+				bool field = false;
+				for (size_t f = 0; f < sizeof(after) / sizeof(after[0]) && !field; f++)
+					field = starts_with(s + w, len - w, after[f]);
+				if (field)
+					break;
+			}
+			k = w;
+			while (k < len && !is_space(s[k]))
+				k++;
+			end_word = k;
+		}
+		t->reason_len = end_word - i;
+		t->reason_last = end_word == len || skip_spaces(s, end_word, len) == len;
+	}
 	if (!t->reason_len)
 		return bad(t, "empty exit reason");
 	t->kind = LINE_EXIT;

@@ -36,6 +36,7 @@ struct trace_line {
 	int32_t vcpu;           /* -1 when absent */
 	const char *reason;     /* LINE_EXIT: the reason text, trimmed */
 	size_t reason_len;
+	bool reason_last;       /* LINE_EXIT: nothing after it (the line may be cut in it) */
 
 	enum isa klog_isa;      /* LINE_KLOG_HEADER */
 	uint64_t klog_total;    /* LINE_KLOG_HEADER: T */

@@ -37,7 +37,7 @@ for exp in tests/golden/*.expected; do
 	expect_not_in "$name: nothing undecodable" "$TMP/err" "cannot decode"
 done
 
-# All five at once: each VM keeps its own rows.
+# All at once: each VM keeps its own rows.
 run "all traces together" 0 "$KVMEXITSTAT" report --by vcpu -o csv tests/data/traces/*.txt
 columns pid,vcpu,isa,reason,count,timed,time_ns <"$TMP/out" >"$TMP/got"
 grep -hv '^#' tests/golden/*.expected | grep -v '^pid,' | LC_ALL=C sort >"$TMP/want"

@@ -203,7 +203,6 @@ static void bad_exit_lines(void **state)
 {
 	(void)state;
 	const char *lines[] = {
-		" q-1 [000] 1.000000: kvm_exit: vcpu 0 reason CPU",          /* cut short */
 		" q-1 [000] 1.000000: kvm_exit: vcpu 0 rea",
 		" q-1 [000] 1.000000: kvm_exit: vcpu 99999999999999999999 reason HLT rip 0x0 info 0 0",
 		" q-1 [000] 1.000000: kvm_exit: vcpu x reason HLT rip 0x0 info 0 0",
@@ -221,6 +220,36 @@ static void bad_exit_lines(void **state)
 			fail_msg("line %zu ('%s') taken as kind %d", i, lines[i], t.kind);
 		assert_non_null(t.why);
 	}
+}
+
+/* Lines their authors trimmed after the reason: the reason is whole. */
+static void trimmed_after_reason(void **state)
+{
+	(void)state;
+	struct trace_line t = parse(" q-1 [000] 1.000000: kvm_exit: vcpu 0 reason HLT");
+	assert_int_equal(t.kind, LINE_EXIT);
+	assert_text(t.reason, t.reason_len, "HLT");
+	assert_true(t.reason_last);
+	assert_int_equal(t.vcpu, 0);
+	t = parse(" q-1 [000] 1.000000: kvm_exit: vcpu 2 reason EXTERNAL_INTERRUPT intr_info 0x800000ec  ");
+	assert_int_equal(t.kind, LINE_EXIT);
+	assert_text(t.reason, t.reason_len, "EXTERNAL_INTERRUPT");
+	assert_false(t.reason_last);
+	assert_int_equal(t.vcpu, 2);
+	/* cut inside the reason: a word the importer will not know, marked as last */
+	t = parse(" q-1 [000] 1.000000: kvm_exit: vcpu 0 reason CPU");
+	assert_int_equal(t.kind, LINE_EXIT);
+	assert_text(t.reason, t.reason_len, "CPU");
+	assert_true(t.reason_last);
+	t = parse(" q-1 [000] 1.000000: kvm_exit: vcpu 0 reason INVALID_STATE FAILED_VMENTRY");
+	assert_text(t.reason, t.reason_len, "INVALID_STATE FAILED_VMENTRY");
+	assert_true(t.reason_last);
+	t = parse(" q-1 [000] 1.000000: kvm_exit: vcpu 0 reason npf info 100000014 fd000");
+	assert_text(t.reason, t.reason_len, "npf");
+	/* with rip, a reason may still hold spaces */
+	t = parse(" q-1 [000] 1.000000: kvm_exit: reason UNKNOWN (42) rip 0x0 info 0 0");
+	assert_text(t.reason, t.reason_len, "UNKNOWN (42)");
+	assert_false(t.reason_last);
 }
 
 static void kernel_log(void **state)
@@ -260,6 +289,7 @@ int main(void)
 		cmocka_unit_test(crlf),
 		cmocka_unit_test(other_lines),
 		cmocka_unit_test(bad_exit_lines),
+		cmocka_unit_test(trimmed_after_reason),
 		cmocka_unit_test(kernel_log),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
