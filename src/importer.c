@@ -396,8 +396,10 @@ static int klog_open_block(struct importer *im, const struct trace_line *t, enum
 	}
 	k->points[k->npoints++] = (struct klog_point){ t->has_ts, t->ts_ns, total, 0 };
 	k->isa = isa;
-	if (t->kind == LINE_KLOG_HEADER)
+	if (t->kind == LINE_KLOG_HEADER) {
 		k->skipped = t->klog_skipped;
+		k->final = t->klog_final;
+	}
 	im->klog_open = k;
 	snapshot_clear(&k->last);
 	return 0;

@@ -31,6 +31,7 @@ struct klog_series {
 	uint32_t pid;
 	int32_t vcpu;
 	uint64_t skipped;      /* the last header's skipped= */
+	bool final;            /* the last header says "final": the vCPU ended */
 	struct klog_point *points;
 	size_t npoints, cap;
 	struct snapshot first; /* counts of the first and last block */

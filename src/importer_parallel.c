@@ -148,6 +148,7 @@ static int join_klog(struct importer *acc, struct importer *next)
 		snapshot_init(&n->last);
 		a->isa = n->isa;
 		a->skipped = n->skipped;
+		a->final = n->final;
 	}
 	return 0;
 }

@@ -345,6 +345,8 @@ static void table_klog(FILE *out, const struct klog_series *k, const struct rows
 	fprintf(out, ": %zu report%s, last total=%" PRIu64, k->npoints, k->npoints == 1 ? "" : "s", last->total);
 	if (last->has_ts)
 		fprintf(out, " at %.6f s", (double)last->ts_ns / 1e9);
+	if (k->final)
+		fputs(", the vCPU's final report", out);
 	fputc('\n', out);
 	if (k->skipped)
 		fprintf(out, "The kernel skipped %" PRIu64 " reports of this vCPU before the last (rate limit)\n",
@@ -544,8 +546,8 @@ static void json_klog(FILE *out, const struct klog_series *k, const struct rows 
 
 	fputc('{', out);
 	if (k->has_id)
-		fprintf(out, "\"pid\":%" PRIu32 ",\"vcpu\":%" PRId32 ",\"skipped\":%" PRIu64 ",", k->pid,
-			k->vcpu, k->skipped);
+		fprintf(out, "\"pid\":%" PRIu32 ",\"vcpu\":%" PRId32 ",\"skipped\":%" PRIu64 ",\"final\":%s,",
+			k->pid, k->vcpu, k->skipped, k->final ? "true" : "false");
 	fputs("\"reports\":[", out);
 	for (size_t i = 0; i < k->npoints; i++) {
 		const struct klog_point *p = &k->points[i];

@@ -44,6 +44,7 @@ struct trace_line {
 	uint32_t klog_pid;
 	int32_t klog_vcpu;
 	uint64_t klog_skipped;  /* "skipped=K": reports left out before this one */
+	bool klog_final;        /* "final": the report a vCPU prints as it ends */
 	uint64_t klog_count;    /* LINE_KLOG_EXIT: C (reason text in reason/reason_len) */
 };
 

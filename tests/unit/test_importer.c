@@ -246,7 +246,9 @@ static void kernel_log_per_vcpu(void **state)
 	     "[ 1.5] CMPE283: exit 0x78 count=100\n"
 	     "[ 2.0] CMPE283: SVM Exit Stats (total=200) pid=42 vcpu=0 skipped=3\n"
 	     "[ 2.0] CMPE283: exit 0x72 count=170\n"
-	     "[ 2.0] CMPE283: exit 0x7b count=30\n");
+	     "[ 2.0] CMPE283: exit 0x7b count=30\n"
+	     "[ 3.0] CMPE283: SVM Exit Stats (total=150) pid=42 vcpu=1 skipped=1 final\n"
+	     "[ 3.0] CMPE283: exit 0x78 count=150\n");
 	assert_int_equal(importer_finish(&f->im), 0);
 	assert_int_equal(f->im.unparsed, 0);
 	assert_int_equal(f->im.nklogs, 2);
@@ -254,13 +256,15 @@ static void kernel_log_per_vcpu(void **state)
 	assert_true(a->has_id && a->pid == 42 && a->vcpu == 0);
 	assert_true(b->has_id && b->pid == 42 && b->vcpu == 1);
 	assert_int_equal(a->npoints, 2);
-	assert_int_equal(b->npoints, 1);
+	assert_int_equal(b->npoints, 2);
 	assert_int_equal(a->skipped, 3);
+	assert_false(a->final);
+	assert_true(b->final && b->skipped == 1);
 	assert_int_equal(a->points[1].sum, 200);
 	struct exit_key cpuid0 = { 42, 0, 0, ISA_SVM, 0x72, 0 }, hlt1 = { 42, 1, 0, ISA_SVM, 0x78, 0 };
 	assert_int_equal(snapshot_find(&a->last, &cpuid0)->count, 170);
 	assert_int_equal(snapshot_find(&a->first, &cpuid0)->count, 90);
-	assert_int_equal(snapshot_find(&b->last, &hlt1)->count, 100);
+	assert_int_equal(snapshot_find(&b->last, &hlt1)->count, 150);
 	assert_null(snapshot_find(&a->last, &hlt1));
 }
 
@@ -384,7 +388,7 @@ static void write_tricky_trace(const char *path)
 			fprintf(f, "[ %llu.000000] CMPE283: VMX Exit Stats (total=%d)", (unsigned long long)(ts / 1000000),
 				i * 3);
 			if (i % 4)
-				fprintf(f, " pid=7 vcpu=%d%s", i % 4, i % 3 ? "" : " skipped=2");
+				fprintf(f, " pid=7 vcpu=%d%s", i % 4, i % 3 ? "" : i % 2 ? " skipped=2 final" : " skipped=2");
 			fprintf(f, "\nCMPE283: exit 10 count=%d\nCMPE283: exit 48 count=%d\n", i * 2, i);
 			break;
 		case 9:
@@ -460,6 +464,7 @@ static void assert_same_import(const char *path, unsigned threads, uint64_t spli
 		const struct klog_series *x = &one.klogs[s], *y = &many.klogs[s];
 		assert_true(x->has_id == y->has_id && x->pid == y->pid && x->vcpu == y->vcpu);
 		assert_int_equal(x->skipped, y->skipped);
+		assert_int_equal(x->final, y->final);
 		assert_int_equal(x->npoints, y->npoints);
 		for (size_t i = 0; i < x->npoints; i++) {
 			const struct klog_point *a = &x->points[i], *b = &y->points[i];

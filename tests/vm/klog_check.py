@@ -46,26 +46,45 @@ m = re.search(r"entries-in-buffer/entries-written: (\d+)/(\d+)", sec["lost"])
 check("ftrace kept every kvm_exit event", m and m.group(1) == m.group(2), sec["lost"])
 
 prefix = {}  # (tid, total) -> {name: count}
+ended = {}   # tid -> (total, {name: count}) at the thread's last exit
 for line in sec["prefix"].splitlines():
     f = line.split()
-    if len(f) >= 3:
+    if len(f) >= 4 and f[0] == "end":
+        ended[int(f[1])] = (int(f[3]), {k: int(v) for k, v in (x.split("=") for x in f[4:])})
+    elif len(f) >= 3:
         prefix[(int(f[0]), int(f[2]))] = {k: int(v) for k, v in (x.split("=") for x in f[3:])}
 
 reports = []  # [header dict, {code: count}]
 for line in sec["klog"].splitlines():
-    h = re.search(r"CMPE283: " + isa.upper() + r" Exit Stats \(total=(\d+)\) pid=(\d+) vcpu=(\d+)(?: skipped=(\d+))?$", line)
+    h = re.search(r"CMPE283: " + isa.upper() +
+                  r" Exit Stats \(total=(\d+)\) pid=(\d+) vcpu=(\d+)(?: skipped=(\d+))?( final)?$", line)
     if h:
         reports.append([{"total": int(h.group(1)), "pid": int(h.group(2)), "vcpu": int(h.group(3)),
-                         "skipped": int(h.group(4) or 0)}, {}])
+                         "skipped": int(h.group(4) or 0), "final": bool(h.group(5))}, {}])
         continue
     e = re.search(r"CMPE283: exit (0x[0-9a-f]+|-?\d+) count=(\d+)$", line)
     if e and reports:
         reports[-1][1][int(e.group(1), 0)] = int(e.group(2))
 check("the kernel log has reports", len(reports) > 0, sec["klog"][:300])
 
-printed = {}
+printed = {}   # vCPU -> due reports printed
+finals = {}    # vCPU -> its final report's header
+blocks = {}    # vCPU -> blocks in the log, final included
 for h, counts in reports:
     v, tot = h["vcpu"], h["total"]
+    blocks[v] = blocks.get(v, 0) + 1
+    if h["final"]:
+        # the vCPU ended with reports skipped: its counts at its end, and
+        # how many due reports were not printed
+        what = f"vCPU {v} final report (total={tot})"
+        check(f"{what}: the only one", v not in finals, str(h))
+        finals[v] = h
+        end = ended.get(tid_of.get(v))
+        got = {names.get(c, hex(c)): n for c, n in counts.items()}
+        check(f"{what}: the vCPU's whole run, reason by reason, as ftrace saw it",
+              end is not None and end[0] == tot and end[1] == got, f"report {got} trace {end}")
+        check(f"{what}: names kvmexitgen's VM (pid {gen['pid']})", h["pid"] == gen["pid"], str(h))
+        continue
     printed[v] = printed.get(v, 0) + 1
     what = f"vCPU {v} report at total={tot}"
     check(f"{what}: names kvmexitgen's VM (pid {gen['pid']})", h["pid"] == gen["pid"], str(h))
@@ -77,19 +96,31 @@ for h, counts in reports:
     got = {names.get(c, hex(c)): n for c, n in counts.items()}
     check(f"{what}: each reason's count equals ftrace's at that exit", want == got, f"report {got} trace {want}")
 
+# every due report is accounted for: printed, or counted as skipped in the
+# vCPU's final report, which it prints when any were skipped
+for v, tid in tid_of.items():
+    due = ended.get(tid, (0, {}))[0] // every
+    n = printed.get(v, 0)
+    if n == due:
+        check(f"vCPU {v}: all {due} due reports printed, so no final report", v not in finals)
+    else:
+        f = finals.get(v)
+        check(f"vCPU {v}: {due} due reports = {n} printed + {due - n} skipped, as its final report says",
+              f is not None and f["skipped"] == due - n, str(f))
+
 # kvmexitstat report reads the same series back: one per vCPU, last block
 klog = "\n".join(l for l in sec["klog"].splitlines() if "CMPE283" in l) + "\n"
 out = subprocess.run([kvmexitstat, "report", "-o", "json", "-"], input=klog, capture_output=True, text=True)
 check("kvmexitstat report reads the kernel log", out.returncode == 0, out.stderr)
 if out.returncode == 0:
     series = {s["vcpu"]: s for s in json.loads(out.stdout)["kernel_log"]}
-    check("kvmexitstat report: one series per vCPU that reported", sorted(series) == sorted(printed),
-          f"{sorted(series)} vs {sorted(printed)}")
+    check("kvmexitstat report: one series per vCPU that reported", sorted(series) == sorted(blocks),
+          f"{sorted(series)} vs {sorted(blocks)}")
     for h, counts in reports:
         s = series.get(h["vcpu"])
         if s is None or s["reports"][-1]["total"] != h["total"]:
             continue  # not the vCPU's last report
         check(f"kvmexitstat report: vCPU {h['vcpu']}'s last report, reason by reason",
               {r["code"]: r["count"] for r in s["last"]} == counts and s["pid"] == h["pid"]
-              and len(s["reports"]) == printed[h["vcpu"]], f"{s} vs {counts}")
+              and len(s["reports"]) == blocks[h["vcpu"]] and s["final"] == h["final"], f"{s} vs {counts}")
 sys.exit(1 if fails else 0)

@@ -108,18 +108,22 @@ klog_case() { # name N kvmexitgen-arguments...
 	echo "== case $name =="
 	echo "-- gen"; cat /tmp/gen1.json
 	echo "-- lost"; grep entries-in-buffer $TR/trace
-	# each vCPU thread's per-reason counts at its every N-th exit
-	echo "-- prefix"; awk -v N=$n '{
+	# each vCPU thread's per-reason counts at its every N-th exit, and
+	# at its end ("end tid vcpu total ...")
+	echo "-- prefix"; awk -v N=$n '
+	function counts(tid, line) {
+		for (k in c) { split(k, a, ","); if (a[1] == tid) line = line " " a[2] "=" c[k] }
+		return line
+	}
+	{
 		for (i = 1; i <= NF; i++) if ($i == "kvm_exit:") {
 			tid = $1; sub(/.*-/, "", tid); r = $(i + 4)
-			t[tid]++; c[tid "," r]++
-			if (t[tid] % N == 0) {
-				line = tid " " $(i + 2) " " t[tid]
-				for (k in c) { split(k, a, ","); if (a[1] == tid) line = line " " a[2] "=" c[k] }
-				print line
-			}
+			t[tid]++; c[tid "," r]++; v[tid] = $(i + 2)
+			if (t[tid] % N == 0)
+				print counts(tid, tid " " v[tid] " " t[tid])
 			break
-		} }' $TR/trace
+		} }
+	END { for (tid in t) print counts(tid, "end " tid " " v[tid] " " t[tid]) }' $TR/trace
 	echo "-- klog"; dmesg | grep CMPE283
 	echo "== end $name =="
 }
