@@ -5,8 +5,10 @@
  *   record-tgid: " qemu-8397 (   8390) [002] .... 1404.389366: kvm_exit: ..."
  *   trace-cmd:  " qemu-system-x86-6660  [007]   398.691475: kvm_exit:     reason ..."
  *   perf script: "   qemu 8397 [002]  770.850307:   kvm:kvm_exit: vcpu 0 reason ..."
+ *   with flags:  "   <...> 206966 .N.. [017] 12345.678901: kvm:kvm_exit: reason ..."
  *   bare:       " 220.696239: kvm_exit: vcpu 0 reason vintr rip ..."
  *   kernel log: "[   12.345678] CMPE283: exit 10 count=5000"
+ * any of them quoted ("> ") or labelled ("A: ") when pasted into mail.
  *
  * kvm_exit details, oldest to newest layout:
  *   "reason X rip 0x.. info A B"
@@ -65,6 +67,38 @@ static int take_u32(const char *s, size_t *i, size_t len, uint32_t *out)
 	return 0;
 }
 
+/* What people put in front of pasted lines: mail quotes ("> ", ">> ",
+ * "> > ") and a short margin label ("A:", "L1:"). Returns where the line
+ * proper starts. */
+static size_t skip_paste_prefix(const char *s, size_t len)
+{
+	size_t i = skip_spaces(s, 0, len);
+	while (i < len && s[i] == '>')
+		i = skip_spaces(s, i + 1, len);
+	size_t k = i;
+	while (k < len && k - i < 4 && ((s[k] >= 'A' && s[k] <= 'Z') || (s[k] >= 'a' && s[k] <= 'z') || is_digit(s[k])))
+		k++;
+	if (k > i && k + 1 < len && s[k] == ':' && is_space(s[k + 1]))
+		i = skip_spaces(s, k + 1, len);
+	return i;
+}
+
+/* ftrace's irq-flags column ("d..1.", ".N..", "dNh2."), which perf-style
+ * tools print before [cpu]: only flag letters, digits and dots, with a dot
+ * or a letter in it (a bare number is a tid). */
+static bool is_flags(const char *s, size_t n)
+{
+	bool flag = false;
+	if (n < 3 || n > 6)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!strchr(".dDXNnpLbHhsZz0123456789", s[i]) || !s[i])
+			return false;
+		flag |= !is_digit(s[i]);
+	}
+	return flag;
+}
+
 /* Read the columns before the event name: comm-pid, (tgid), [cpu], flags,
  * timestamp. Columns that are absent are simply not set. */
 static void parse_header(const char *s, size_t len, struct trace_line *t)
@@ -97,6 +131,12 @@ static void parse_header(const char *s, size_t len, struct trace_line *t)
 		return;
 	t->cpu = (int32_t)cpu;
 	len = rtrim(s, open - 1);
+	/* "comm tid flags [cpu]" (perf-style tools): the flags are no part of the thread */
+	size_t f = len;
+	while (f && !is_space(s[f - 1]))
+		f--;
+	if (f && is_flags(s + f, len - f))
+		len = rtrim(s, f);
 
 	/* (tgid) with ftrace's options/record-tgid; "(-----)" when unknown */
 	if (len && s[len - 1] == ')') {
@@ -115,7 +155,7 @@ static void parse_header(const char *s, size_t len, struct trace_line *t)
 	}
 
 	/* comm-tid (ftrace, trace-cmd), "comm tid" or "comm pid/tid" (perf) */
-	size_t b = skip_spaces(s, 0, len);
+	size_t b = skip_paste_prefix(s, len);
 	size_t d = len;
 	while (d > b && is_digit(s[d - 1]))
 		d--;
@@ -223,9 +263,9 @@ static void parse_entry(const char *s, size_t i, size_t len, struct trace_line *
 }
 
 /* What kvmexitstat's kernel patch prints after a header's "(total=T)":
- * "pid=P vcpu=V", then "skipped=K" when reports were left out. Each vCPU
- * reports on its own, so P and V name the series a block belongs to. Other
- * words are ignored. Returns non-zero when the line is bad (already marked). */
+ * "pid=P vcpu=V", then "skipped=K" when reports were left out, and "final"
+ * on the report a vCPU prints as it ends. Each vCPU reports on its own, so
+ * P and V name the series a block belongs to. Other words are ignored. Returns non-zero when the line is bad (already marked). */
 static int parse_klog_ids(const char *s, size_t i, size_t len, struct trace_line *t)
 {
 	bool pid = false, vcpu = false;
@@ -250,7 +290,8 @@ static int parse_klog_ids(const char *s, size_t i, size_t len, struct trace_line
 				t->klog_vcpu = (int32_t)v, vcpu = true;
 			else
 				t->klog_skipped = v;
-		}
+		} else if (n == 5 && starts_with(w, n, "final"))
+			t->klog_final = true;
 		i = k;
 	}
 	if (pid != vcpu) {
@@ -265,7 +306,7 @@ static int parse_klog_ids(const char *s, size_t i, size_t len, struct trace_line
  * or syslog prefixes are ignored as well. */
 static void parse_klog(const char *s, size_t at, size_t len, struct trace_line *t)
 {
-	size_t i = skip_spaces(s, 0, at);
+	size_t i = skip_paste_prefix(s, at);
 	if (i < at && s[i] == '[') {
 		size_t j = skip_spaces(s, i + 1, at), k = j;
 		while (k < at && (is_digit(s[k]) || s[k] == '.'))

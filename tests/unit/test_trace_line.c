@@ -272,6 +272,44 @@ static void kernel_log(void **state)
 	t = parse("Nov 26 10:00:00 host kernel: CMPE283: exit 0x7b count=7");
 	assert_int_equal(t.kind, LINE_KLOG_EXIT);
 	assert_text(t.reason, t.reason_len, "0x7b");
+	t = parse("> > [   12.345680] CMPE283: exit 48 count=1234");
+	assert_int_equal(t.kind, LINE_KLOG_EXIT);
+	assert_true(t.has_ts && t.ts_ns == 12345680000ull);
+	t = parse("[   13.0] CMPE283: VMX Exit Stats (total=9) pid=7 vcpu=1 skipped=2 final");
+	assert_int_equal(t.kind, LINE_KLOG_HEADER);
+	assert_true(t.klog_final && t.klog_skipped == 2 && t.klog_vcpu == 1);
+	t = parse("[   13.0] CMPE283: VMX Exit Stats (total=9) pid=7 vcpu=1 finally");
+	assert_false(t.klog_final);
+}
+
+/* Mail quotes and margin labels in front of a line are not the thread's
+ * name; nor is perf-style tools' flags column before [cpu]. */
+static void pasted_prefixes_and_flags(void **state)
+{
+	(void)state;
+	const char *quoted[] = {
+		">   dirty_log_test-29003 [001] d..1.  5000.000100: kvm_exit: vcpu 0 reason HLT rip 0x1 info1 0x0",
+		">> dirty_log_test-29003 [001] d..1.  5000.000100: kvm_exit: vcpu 0 reason HLT rip 0x1 info1 0x0",
+		"> > dirty_log_test-29003 [001] d..1.  5000.000100: kvm_exit: vcpu 0 reason HLT rip 0x1 info1 0x0",
+		"A: dirty_log_test-29003 [001] d..1.  5000.000100: kvm_exit: vcpu 0 reason HLT rip 0x1 info1 0x0",
+		"> L1:  dirty_log_test-29003 [001] 5000.000100: kvm_exit: vcpu 0 reason HLT rip 0x1 info1 0x0",
+	};
+	for (size_t i = 0; i < sizeof(quoted) / sizeof(quoted[0]); i++) {
+		struct trace_line t = parse(quoted[i]);
+		if (t.kind != LINE_EXIT || !t.has_tid || t.tid != 29003 || t.cpu != 1)
+			fail_msg("line %zu ('%s'): kind %d tid %u cpu %d", i, quoted[i], t.kind, t.tid, t.cpu);
+		assert_text(t.comm, t.comm_len, "dirty_log_test");
+	}
+	struct trace_line t = parse("           <...> 206966 .N.. [017] 12345.678901: kvm:kvm_exit: reason MSR_WRITE rip 0x1 info 0 0");
+	assert_int_equal(t.kind, LINE_EXIT);
+	assert_true(t.has_tid && t.tid == 206966 && t.cpu == 17 && t.has_ts);
+	assert_text(t.comm, t.comm_len, "<...>");
+	t = parse("  qemu 4242 dNh2. [003]  77.000001: kvm:kvm_entry: vcpu 1, rip 0x2");
+	assert_int_equal(t.kind, LINE_ENTRY);
+	assert_true(t.has_tid && t.tid == 4242 && t.cpu == 3 && t.vcpu == 1);
+	/* a number before [cpu] is a tid, not flags */
+	t = parse("  qemu 4242 [003]  77.000001: kvm:kvm_entry: vcpu 1, rip 0x2");
+	assert_true(t.has_tid && t.tid == 4242);
 }
 
 int main(void)
@@ -291,6 +329,7 @@ int main(void)
 		cmocka_unit_test(bad_exit_lines),
 		cmocka_unit_test(trimmed_after_reason),
 		cmocka_unit_test(kernel_log),
+		cmocka_unit_test(pasted_prefixes_and_flags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
