@@ -188,6 +188,8 @@ int cmd_report(int argc, char **argv)
 		.exits = total.count,
 		.paired = im.paired,
 		.unparsed = im.unparsed,
+		.first_bad_input = im.has_first_bad ? im.first_bad_input : NULL,
+		.first_bad_line = im.first_bad_line,
 		.has_span = im.has_ts,
 		.span_ns = im.last_ts - im.first_ts,
 		.recorded = nstores ? &info : NULL,
@@ -202,9 +204,17 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "kvmexitstat report: writing the report failed: %s\n", strerror(errno));
 		goto fail;
 	}
-	if (im.unparsed)
-		fprintf(stderr, "kvmexitstat report: %llu kvm_exit line%s could not be decoded (see above)\n",
+	if (im.unparsed && !total.count && !im.nklogs) {
+		/* never an empty report that looks like a success */
+		fprintf(stderr, "kvmexitstat report: none of the %llu exit line%s could be decoded (see above)\n",
 			(unsigned long long)im.unparsed, im.unparsed == 1 ? "" : "s");
+		status = EXIT_FAIL;
+	} else if (im.unparsed) {
+		fprintf(stderr, "kvmexitstat report: %llu exit line%s could not be decoded (see above)\n",
+			(unsigned long long)im.unparsed, im.unparsed == 1 ? "" : "s");
+		if (status == EXIT_OK)
+			status = EXIT_PARTIAL;
+	}
 	importer_free(&im);
 	return status;
 fail:

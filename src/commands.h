@@ -10,7 +10,8 @@
 #define KVMEXITSTAT_VERSION "0.1.0"
 
 /* Exit statuses: 0 ok, 1 the command failed, 2 wrong usage. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/* EXIT_PARTIAL: report made, but some input lines could not be decoded */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_PARTIAL = 3 };
 
 int cmd_report(int argc, char **argv);
 int cmd_reasons(int argc, char **argv);

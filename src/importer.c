@@ -165,6 +165,12 @@ static int report_bad(struct importer *im, const char *why, const char *line, si
 
 	memcpy(b.text, line, (size_t)b.len);
 	im->unparsed++;
+	if (!im->has_first_bad) {
+		/* (a part's own; the parallel reader sets its caller's) */
+		im->has_first_bad = true;
+		im->first_bad_input = im->input;
+		im->first_bad_line = im->lineno;
+	}
 	if (im->defer_reports) {
 		/* one more than is shown, so that the "more follow" note is right */
 		if (im->nbad <= im->max_reported) {

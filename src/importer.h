@@ -54,6 +54,9 @@ struct importer {
 	size_t nklogs;
 	uint64_t lines, events, exit_lines, entry_lines;
 	uint64_t unparsed;       /* kvm_exit / CMPE283 lines that did not decode */
+	bool has_first_bad;      /* where the first of them is: */
+	const char *first_bad_input;
+	uint64_t first_bad_line;
 	uint64_t paired;         /* exits with a handling time */
 	uint64_t unpaired_exits; /* exits followed by another exit, not an entry */
 	uint64_t first_ts, last_ts;

@@ -413,6 +413,10 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 	table_exits(out, agg, rows, o->by);
 	for (size_t i = 0; i < nk; i++)
 		table_klog(out, kv[i].k, &kv[i].rows, !trace && i == 0);
+	if (m->unparsed && m->first_bad_input)
+		fprintf(out, "%s%" PRIu64 " line%s could not be decoded and %s not counted; the first at %s:%" PRIu64 "\n",
+			m->exits || nk ? "\n" : "", m->unparsed, m->unparsed == 1 ? "" : "s",
+			m->unparsed == 1 ? "is" : "are", m->first_bad_input, m->first_bad_line);
 	if (snapshot_saturated(agg))
 		fputs("Warning: a counter reached 2^64-1 and stopped there\n", out);
 }
@@ -474,6 +478,14 @@ static void csv_report(FILE *out, const struct snapshot *agg, const struct rows 
 			csv_row(out, "kernel-log", &kv[j].k->last, &kv[j].rows.r[i], growth);
 		}
 	}
+	/* lines not counted: how many, and in "reason" where the first is */
+	if (m->unparsed && m->first_bad_input) {
+		char where[4096];
+		snprintf(where, sizeof(where), "%s:%" PRIu64, m->first_bad_input, m->first_bad_line);
+		fputs("undecodable,,,,,,", out);
+		csv_field(out, where);
+		fprintf(out, ",,%" PRIu64 ",,,,,,,,,,,\n", m->unparsed);
+	}
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -525,6 +537,11 @@ static void json_meta(FILE *out, const struct report_meta *m, const struct rende
 	fprintf(out, "],\"by\":\"%s\",\"lines\":%" PRIu64 ",\"exits\":%" PRIu64 ",\"timed\":%" PRIu64
 		",\"unparsed\":%" PRIu64, aggregate_by_name(o->by), m->lines, m->exits, m->paired,
 		m->unparsed);
+	if (m->unparsed && m->first_bad_input) {
+		fputs(",\"first_undecodable\":{\"input\":", out);
+		json_string(out, m->first_bad_input);
+		fprintf(out, ",\"line\":%" PRIu64 "}", m->first_bad_line);
+	}
 	if (m->has_span)
 		fprintf(out, ",\"span_ns\":%" PRIu64, m->span_ns);
 	if (m->recorded) {

@@ -26,6 +26,8 @@ struct report_meta {
 	const char *const *inputs;
 	size_t ninputs;
 	uint64_t lines, exits, paired, unparsed;
+	const char *first_bad_input; /* where the first undecodable line is (unparsed > 0) */
+	uint64_t first_bad_line;
 	int has_span;
 	uint64_t span_ns;
 	const struct store_info *recorded; /* the report reads record stores */

@@ -32,10 +32,22 @@ expect_in "one good, one missing: the good one is reported" "$TMP/out" "13 exits
 # Cut in the middle of a kvm_exit line: the whole lines count, the cut one is reported.
 cut_at=$(grep -bo -m1 'reason MSR_READ' "$MK" | cut -d: -f1)
 head -c $((cut_at + 12)) "$MK" >"$TMP/cut"
-run "trace cut mid-line" 0 "$KVMEXITSTAT" report -o csv "$TMP/cut"
+# exit 3: a report, but not of every line
+run "trace cut mid-line" 3 "$KVMEXITSTAT" report -o csv "$TMP/cut"
 expect_in "trace cut mid-line: cut line reported with its number" "$TMP/err" "cut:43: cannot decode: unknown exit reason name (line cut short?)"
 expect_in "trace cut mid-line: earlier exits intact" "$TMP/out" "trace,,,,,vmx,EXTERNAL_INTERRUPT,1,3,"
-expect_in "trace cut mid-line: summary counts it" "$TMP/err" "1 kvm_exit line could not be decoded"
+expect_in "trace cut mid-line: summary counts it" "$TMP/err" "1 exit line could not be decoded"
+expect_in "trace cut mid-line: CSV row of what was not counted, and where" "$TMP/out" "undecodable,,,,,,$TMP/cut:43,,1,"
+run "trace cut mid-line, table" 3 "$KVMEXITSTAT" report "$TMP/cut"
+expect_in "trace cut mid-line: the table ends saying so" "$TMP/out" "1 line could not be decoded and is not counted; the first at $TMP/cut:43"
+run "trace cut mid-line, JSON" 3 "$KVMEXITSTAT" report -o json "$TMP/cut"
+expect_in "trace cut mid-line: JSON says where" "$TMP/out" "\"unparsed\":1,\"first_undecodable\":{\"input\":\"$TMP/cut\",\"line\":43}"
+
+# kvm_exit lines none of which decode: never an empty report that succeeded
+printf ' q-1 [000] 1.0: kvm_exit: vcpu 0 reason NOSUCH rip 0x0 info 0 0\n q-1 [000] 2.0: kvm_exit: vcpu 0 reason HL' >"$TMP/nonedec"
+run "no line decodes" 1 "$KVMEXITSTAT" report "$TMP/nonedec"
+expect_in "no line decodes: says so" "$TMP/err" "none of the 2 exit lines could be decoded"
+expect_in "no line decodes: the table says where the first is" "$TMP/out" "2 lines could not be decoded and are not counted; the first at $TMP/nonedec:1"
 run "trace cut mid-line, --strict" 1 "$KVMEXITSTAT" report --strict "$TMP/cut"
 expect_in "--strict names the line" "$TMP/err" "cut:43: cannot decode"
 
@@ -47,7 +59,7 @@ cat >"$TMP/big" <<'T'
 [ 1.0] CMPE283: exit 10 count=99999999999999999999999
  q-1 [000] 2.000000: kvm_exit: vcpu 0 reason HLT rip 0x0 info 0 0
 T
-run "numbers too large" 0 "$KVMEXITSTAT" report -o csv "$TMP/big"
+run "numbers too large" 3 "$KVMEXITSTAT" report -o csv "$TMP/big"
 expect_in "reason out of range reported" "$TMP/err" "big:1: cannot decode: exit reason number out of range"
 expect_in "vcpu out of range reported" "$TMP/err" "big:2: cannot decode: vcpu is not a number in range"
 expect_in "count out of range reported" "$TMP/err" "big:4: cannot decode: kernel log count is not a number in range"
