@@ -188,6 +188,7 @@ int cmd_report(int argc, char **argv)
 		.exits = total.count,
 		.paired = im.paired,
 		.unparsed = im.unparsed,
+		.unpaired_boundary = im.unpaired_boundary,
 		.first_bad_input = im.has_first_bad ? im.first_bad_input : NULL,
 		.first_bad_line = im.first_bad_line,
 		.has_span = im.has_ts,

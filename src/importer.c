@@ -144,6 +144,8 @@ int importer_end_input(struct importer *im)
 	if (im->pairs)
 		memset(im->pairs, 0, im->pairs_cap * sizeof(*im->pairs));
 	im->npairs = 0;
+	im->has_ev_ts = false;
+	im->since = 0;
 	return err;
 }
 
@@ -253,6 +255,70 @@ static void note_ts(struct importer *im, const struct trace_line *t)
 	im->has_ts = true;
 }
 
+/* Captures pasted one after another into a file must not pair an exit at
+ * the end of one with an entry in the next. A capture ends where the time
+ * goes backwards, where a trace header comes (ftrace's "# ..." lines,
+ * trace-cmd's "cpus=N"), where prose comes with more than a second of
+ * trace time across it, or where more than a minute passes with no exit or
+ * entry at all. Not at a mere gap of seconds: a halted vCPU's HLT lasts as
+ * long as the guest idles, and an author's remark between lines of one
+ * capture spans no time. */
+#define BOUNDARY_PROSE_GAP_NS 1000000000ull
+#define BOUNDARY_GAP_NS 60000000000ull
+
+bool importer_boundary(unsigned since, uint64_t prev_ts, uint64_t ts)
+{
+	if (since & SINCE_HEADER)
+		return true;
+	if (ts < prev_ts)
+		return true;
+	uint64_t gap = ts - prev_ts;
+	return gap > BOUNDARY_GAP_NS || ((since & SINCE_PROSE) && gap > BOUNDARY_PROSE_GAP_NS);
+}
+
+/* A line of another kind than exit/entry/kernel log: another trace event
+ * (a timestamp "123.456789:" in it), a header, blank, or prose. */
+static void note_other(struct importer *im, const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == '>' || s[i] == '\r'))
+		i++;
+	if (i == len)
+		return; /* blank (or an empty quote) */
+	if (s[i] == '#' || (len - i >= 5 && !memcmp(s + i, "cpus=", 5))) {
+		im->since |= SINCE_HEADER;
+		return;
+	}
+	if (im->since & SINCE_PROSE)
+		return;
+	for (const char *c = s + i, *end = s + len; (c = memchr(c, ':', (size_t)(end - c))) != NULL; c++) {
+		const char *d = c;
+		while (d > s && d[-1] >= '0' && d[-1] <= '9')
+			d--;
+		if (d < c && d > s + 1 && d[-1] == '.' && d[-2] >= '0' && d[-2] <= '9')
+			return; /* "...123.456789:": a trace event of another kind */
+	}
+	im->since |= SINCE_PROSE;
+}
+
+/* A timestamped exit/entry line: does a new capture begin with it? */
+static void note_capture(struct importer *im, const struct trace_line *t)
+{
+	if (!t->has_ts)
+		return;
+	if (im->has_ev_ts) {
+		if (importer_boundary(im->since, im->ev_ts, t->ts_ns))
+			im->epoch++;
+	} else if (!im->has_head) {
+		im->has_head = true;
+		im->head_ts = t->ts_ns;
+		im->head_since = im->since;
+	}
+	im->has_ev_ts = true;
+	im->ev_ts = t->ts_ns;
+	im->since = 0;
+}
+
 static int on_exit_line(struct importer *im, const struct trace_line *t, const char *line, size_t len)
 {
 	enum isa isa;
@@ -299,11 +365,14 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 			return -ENOMEM;
 	}
 
+	if (!ps->seen)
+		ps->first_epoch = im->epoch;
 	ps->seen = true;
 	if (ps->pending)
 		im->unpaired_exits++; /* its kvm_entry is missing: no handling time */
 	ps->pending = t->has_ts;
 	ps->exit_ts = t->ts_ns;
+	ps->exit_epoch = im->epoch;
 	ps->key = k;
 	im->exit_lines++;
 	return 0;
@@ -320,11 +389,14 @@ static int on_entry_line(struct importer *im, const struct trace_line *t)
 		ps->first_is_entry = true;
 		ps->first_has_ts = t->has_ts;
 		ps->first_ts = t->ts_ns;
+		ps->first_epoch = im->epoch;
 	}
 	ps->seen = true;
 	if (t->vcpu >= 0)
 		ps->vcpu = t->vcpu;
-	if (ps->pending && t->has_ts && t->ts_ns >= ps->exit_ts) {
+	if (ps->pending && ps->exit_epoch != im->epoch) {
+		im->unpaired_boundary++; /* its entry is in the next capture */
+	} else if (ps->pending && t->has_ts && t->ts_ns >= ps->exit_ts) {
 		struct exit_stat *st = snapshot_get(&im->exits, &ps->key);
 		if (!st)
 			return -ENOMEM;
@@ -454,6 +526,7 @@ int importer_line(struct importer *im, const char *line, size_t len)
 	trace_line_parse(line, len, &t);
 	switch (t.kind) {
 	case LINE_OTHER:
+		note_other(im, line, len);
 		return 0;
 	case LINE_BAD:
 		im->events++;
@@ -461,10 +534,12 @@ int importer_line(struct importer *im, const char *line, size_t len)
 	case LINE_EXIT:
 		im->events++;
 		note_ts(im, &t);
+		note_capture(im, &t);
 		return on_exit_line(im, &t, line, len);
 	case LINE_ENTRY:
 		im->events++;
 		note_ts(im, &t);
+		note_capture(im, &t);
 		return on_entry_line(im, &t);
 	case LINE_KLOG_HEADER:
 	case LINE_KLOG_EXIT:

@@ -59,6 +59,7 @@ struct importer {
 	uint64_t first_bad_line;
 	uint64_t paired;         /* exits with a handling time */
 	uint64_t unpaired_exits; /* exits followed by another exit, not an entry */
+	uint64_t unpaired_boundary; /* exits whose entry is in another capture */
 	uint64_t first_ts, last_ts;
 	bool has_ts;
 	unsigned isa_seen;       /* bit per enum isa, from names */
@@ -75,6 +76,13 @@ struct importer {
 	size_t npairs, pairs_cap;
 	struct reason_cache *cache; /* text -> (isa, code), traces repeat a few reasons */
 	const char *input;       /* current input name, for messages */
+	/* captures (several pasted into one file): the last timestamped
+	 * exit/entry line, what came after it (SINCE_*), the capture count;
+	 * and a part's first timestamped exit/entry line, for the join */
+	bool has_ev_ts, has_head;
+	uint64_t ev_ts, head_ts;
+	unsigned since, head_since;
+	uint32_t epoch;
 	uint64_t lineno;
 };
 

@@ -82,8 +82,10 @@ static void part_init(struct part *p, const struct importer *im, int fd, uint64_
 	p->end = end;
 }
 
-/* An exit waiting at the end of what came before meets the next part. */
-static int join_pairs(struct importer *acc, const struct importer *next)
+/* An exit waiting at the end of what came before meets the next part:
+ * paired unless a capture ended between them (anywhere: the capture counts
+ * differ). base: acc's capture count that next's own counts start from. */
+static int join_pairs(struct importer *acc, const struct importer *next, uint32_t base)
 {
 	for (size_t i = 0; i < next->pairs_cap; i++) {
 		const struct pair_state *n = &next->pairs[i];
@@ -93,7 +95,9 @@ static int join_pairs(struct importer *acc, const struct importer *next)
 		if (!a)
 			return -ENOMEM;
 		if (a->pending) {
-			if (n->first_is_entry) {
+			if (n->first_is_entry && a->exit_epoch != base + n->first_epoch) {
+				acc->unpaired_boundary++;
+			} else if (n->first_is_entry) {
 				if (n->first_has_ts && n->first_ts >= a->exit_ts) {
 					struct exit_stat *st = snapshot_get(&acc->exits, &a->key);
 					if (!st)
@@ -113,6 +117,7 @@ static int join_pairs(struct importer *acc, const struct importer *next)
 		a->seen = true;
 		a->pending = n->pending;
 		a->exit_ts = n->exit_ts;
+		a->exit_epoch = base + n->exit_epoch;
 		a->key = n->key;
 		if (n->vcpu >= 0)
 			a->vcpu = n->vcpu;
@@ -153,9 +158,37 @@ static int join_klog(struct importer *acc, struct importer *next)
 	return 0;
 }
 
+/* Whether a capture ends where next begins (as one pass would decide it
+ * at next's first timestamped exit/entry line); brings acc's capture state
+ * to the end of next. *base: the capture count next's own counts start from. */
+static void join_captures(struct importer *acc, const struct importer *next, uint32_t *base)
+{
+	bool between = false;
+	if (next->has_head) {
+		if (acc->has_ev_ts)
+			between = importer_boundary(acc->since | next->head_since, acc->ev_ts, next->head_ts);
+		else if (!acc->has_head) {
+			acc->has_head = true;
+			acc->head_ts = next->head_ts;
+			acc->head_since = acc->since | next->head_since;
+		}
+	}
+	*base = acc->epoch + between;
+	acc->epoch = *base + next->epoch;
+	if (next->has_ev_ts) {
+		acc->has_ev_ts = true;
+		acc->ev_ts = next->ev_ts;
+		acc->since = next->since;
+	} else {
+		acc->since |= next->since;
+	}
+}
+
 static int join(struct importer *acc, struct importer *next)
 {
-	int err = join_pairs(acc, next);
+	uint32_t base;
+	join_captures(acc, next, &base);
+	int err = join_pairs(acc, next, base);
 
 	if (!err)
 		err = snapshot_merge(&acc->exits, &next->exits);
@@ -171,6 +204,7 @@ static int join(struct importer *acc, struct importer *next)
 	acc->unparsed += next->unparsed;
 	acc->paired += next->paired;
 	acc->unpaired_exits += next->unpaired_exits;
+	acc->unpaired_boundary += next->unpaired_boundary;
 	acc->isa_seen |= next->isa_seen;
 	if (next->has_ts) {
 		if (!acc->has_ts || next->first_ts < acc->first_ts)

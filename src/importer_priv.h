@@ -18,7 +18,17 @@ struct pair_state {
 	bool first_is_entry;   /* the first one was a kvm_entry */
 	bool first_has_ts;
 	uint64_t first_ts;
+	uint32_t exit_epoch;   /* the capture the pending exit is in */
+	uint32_t first_epoch;  /* the capture of the first event (a part's own count) */
 };
+
+/* What lies between two timestamped exit/entry lines, for telling captures
+ * apart (importer_boundary). */
+enum { SINCE_PROSE = 1, SINCE_HEADER = 2 };
+
+/* Whether a capture ends between the exit/entry line at prev_ts and the
+ * next one at ts, with `since` (SINCE_*) read between them. */
+bool importer_boundary(unsigned since, uint64_t prev_ts, uint64_t ts);
 
 /* An undecodable line kept for its message (parts print theirs in order at
  * the end, with line numbers made global). */

@@ -406,10 +406,16 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 			r->intervals, r->intervals == 1 ? "" : "s", r->runs, r->runs == 1 ? "" : "s", a, b, span,
 			r->host, r->source);
 		fprintf(out, "%" PRIu64 " exits, %" PRIu64 " with handling time\n", m->exits, m->paired);
-	} else if (trace)
+	} else if (trace) {
 		fprintf(out, "%" PRIu64 " exits in %" PRIu64 " lines, %" PRIu64 " with handling time%s%s, %" PRIu64
 			" undecodable\n", m->exits, m->lines, m->paired, m->has_span ? ", span " : "", span,
 			m->unparsed);
+		if (m->unpaired_boundary)
+			fprintf(out, "The input holds several captures: %" PRIu64 " exit%s at the end of one %s no "
+				"handling time (the entry after %s in the next)\n", m->unpaired_boundary,
+				m->unpaired_boundary == 1 ? "" : "s", m->unpaired_boundary == 1 ? "has" : "have",
+				m->unpaired_boundary == 1 ? "it is" : "them is");
+	}
 	table_exits(out, agg, rows, o->by);
 	for (size_t i = 0; i < nk; i++)
 		table_klog(out, kv[i].k, &kv[i].rows, !trace && i == 0);
@@ -537,6 +543,8 @@ static void json_meta(FILE *out, const struct report_meta *m, const struct rende
 	fprintf(out, "],\"by\":\"%s\",\"lines\":%" PRIu64 ",\"exits\":%" PRIu64 ",\"timed\":%" PRIu64
 		",\"unparsed\":%" PRIu64, aggregate_by_name(o->by), m->lines, m->exits, m->paired,
 		m->unparsed);
+	if (!m->recorded)
+		fprintf(out, ",\"unpaired_at_capture_end\":%" PRIu64, m->unpaired_boundary);
 	if (m->unparsed && m->first_bad_input) {
 		fputs(",\"first_undecodable\":{\"input\":", out);
 		json_string(out, m->first_bad_input);

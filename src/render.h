@@ -26,6 +26,7 @@ struct report_meta {
 	const char *const *inputs;
 	size_t ninputs;
 	uint64_t lines, exits, paired, unparsed;
+	uint64_t unpaired_boundary;  /* exits whose entry was in the next capture */
 	const char *first_bad_input; /* where the first undecodable line is (unparsed > 0) */
 	uint64_t first_bad_line;
 	int has_span;

@@ -41,7 +41,7 @@ expect_in "trace cut mid-line: CSV row of what was not counted, and where" "$TMP
 run "trace cut mid-line, table" 3 "$KVMEXITSTAT" report "$TMP/cut"
 expect_in "trace cut mid-line: the table ends saying so" "$TMP/out" "1 line could not be decoded and is not counted; the first at $TMP/cut:43"
 run "trace cut mid-line, JSON" 3 "$KVMEXITSTAT" report -o json "$TMP/cut"
-expect_in "trace cut mid-line: JSON says where" "$TMP/out" "\"unparsed\":1,\"first_undecodable\":{\"input\":\"$TMP/cut\",\"line\":43}"
+expect_in "trace cut mid-line: JSON says where" "$TMP/out" "\"unparsed\":1,\"unpaired_at_capture_end\":0,\"first_undecodable\":{\"input\":\"$TMP/cut\",\"line\":43}"
 
 # kvm_exit lines none of which decode: never an empty report that succeeded
 printf ' q-1 [000] 1.0: kvm_exit: vcpu 0 reason NOSUCH rip 0x0 info 0 0\n q-1 [000] 2.0: kvm_exit: vcpu 0 reason HL' >"$TMP/nonedec"

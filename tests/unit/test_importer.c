@@ -396,7 +396,29 @@ static void write_tricky_trace(const char *path)
 				(unsigned long long)(ts / 1000000), (unsigned long long)(ts % 1000000));
 			break;
 		default:
-			fprintf(f, "some prose between the lines %u\n", k);
+			/* prose, a trace header, and captures that start anew: the
+			 * time goes back, or jumps by seconds after prose, or by
+			 * minutes */
+			switch ((k >> 8) % 8) {
+			case 0:
+				fprintf(f, "# tracer: nop\n");
+				break;
+			case 1:
+				ts -= ts > 5000000 ? 5000000 : 0;
+				break;
+			case 2:
+				ts += 2000000;
+				fprintf(f, "the second capture %u\n", k);
+				break;
+			case 3:
+				ts += 61000000;
+				break;
+			case 4:
+				ts += 2000000; /* a gap without prose: one capture */
+				break;
+			default:
+				fprintf(f, "some prose between the lines %u\n", k);
+			}
 		}
 	}
 	fclose(f);
@@ -457,6 +479,7 @@ static void assert_same_import(const char *path, unsigned threads, uint64_t spli
 	assert_int_equal(one.unparsed, many.unparsed);
 	assert_int_equal(one.paired, many.paired);
 	assert_int_equal(one.unpaired_exits, many.unpaired_exits);
+	assert_int_equal(one.unpaired_boundary, many.unpaired_boundary);
 	assert_int_equal(one.first_ts, many.first_ts);
 	assert_int_equal(one.last_ts, many.last_ts);
 	assert_int_equal(one.nklogs, many.nklogs);
@@ -483,6 +506,36 @@ static void assert_same_import(const char *path, unsigned threads, uint64_t spli
 	importer_free(&many);
 }
 
+/* Two captures: the prose between them ends the first part, the second
+ * part begins with the entry two seconds later; serial and parallel both
+ * leave the exit unpaired, for that reason. */
+static void parallel_capture_at_part_start(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/kvmexitstat-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, " q-1 [000] 1.000000: kvm_exit: vcpu 0 reason HLT rip 0x0 info 0 0\n");
+	fprintf(f, "And after the change, %0200d\n", 0);
+	fprintf(f, " q-1 [000] 3.000000: kvm_entry: vcpu 0\n");
+	fclose(f);
+	struct importer one, two;
+	char *e1 = NULL, *e2 = NULL;
+	size_t l1, l2;
+	import_file(&one, &e1, &l1, path, 1, 16);
+	import_file(&two, &e2, &l2, path, 2, 16);
+	assert_int_equal(two.parts, 2);
+	assert_int_equal(one.unpaired_boundary, 1);
+	assert_int_equal(two.unpaired_boundary, 1);
+	assert_int_equal(one.paired + two.paired, 0);
+	importer_free(&one);
+	importer_free(&two);
+	free(e1);
+	free(e2);
+	unlink(path);
+}
+
 static void parallel_equals_serial(void **state)
 {
 	(void)state;
@@ -494,6 +547,11 @@ static void parallel_equals_serial(void **state)
 	assert_same_import(path, 2, 4096);
 	assert_same_import(path, 4, 1000);
 	assert_same_import(path, 16, 200);
+	/* small parts put part boundaries everywhere: after prose, inside
+	 * kernel-log blocks' neighbourhoods, between an exit and its entry */
+	for (unsigned t = 2; t <= 8; t *= 2)
+		for (uint64_t split = 37; split < 4096; split = split * 3 + 1)
+			assert_same_import(path, t, split);
 
 	/* and the file really was read in parts */
 	struct importer im;
@@ -502,6 +560,7 @@ static void parallel_equals_serial(void **state)
 	import_file(&im, &e, &l, path, 16, 200);
 	assert_int_equal(im.parts, 16);
 	assert_true(im.paired > 0);
+	assert_true(im.unpaired_boundary > 0); /* the trace has several captures */
 	assert_true(im.unparsed > 100);
 	assert_non_null(strstr(e, "more undecodable lines follow"));
 	free(e);
@@ -535,6 +594,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_binary_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_empty_and_eventless, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_missing_file, setup, teardown),
+		cmocka_unit_test(parallel_capture_at_part_start),
 		cmocka_unit_test(parallel_equals_serial),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
