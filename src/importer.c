@@ -490,8 +490,12 @@ static int on_klog_line(struct importer *im, const struct trace_line *t, const c
 		return klog_open_block(im, t, isa, t->klog_total);
 	}
 	if (!im->klog_open) {
-		/* exit lines without a header: a block of its own, total unknown */
+		/* exit lines without a header: a block of its own, total unknown,
+		 * its ISA the names' so far (a part read in parallel, which began
+		 * without them, must be read again with them) */
 		enum isa isa = im->forced_isa != ISA_UNKNOWN ? im->forced_isa : im->hint;
+		if (im->forced_isa == ISA_UNKNOWN)
+			im->hint_dependent = true;
 		if (klog_open_block(im, t, isa, 0))
 			return -ENOMEM;
 	}
