@@ -180,10 +180,15 @@ static __always_inline __u32 log2_slot(__u64 v)
 /* A zeroed value to insert new keys with (too large for the BPF stack). */
 struct exitstat_val zero_val = {};
 
+/* A key is three 64-bit words (exitstat.h): compared, and hashed, as such. */
+typedef __u64 __attribute__((may_alias)) key_word;
+_Static_assert(sizeof(struct exitstat_key) == 24, "a key is three words");
+_Static_assert(EXITSTAT_CPU_SLOTS == 256, "slot_of takes the hash's top 8 bits");
+
 static __always_inline bool same_key(const struct exitstat_key *a, const struct exitstat_key *b)
 {
-	return a->tgid == b->tgid && a->vcpu_id == b->vcpu_id && a->reason == b->reason && a->isa == b->isa &&
-	       a->start == b->start;
+	const key_word *x = (const void *)a, *y = (const void *)b;
+	return x[0] == y[0] && x[1] == y[1] && x[2] == y[2];
 }
 
 static __always_inline void note_comm(const struct exitstat_key *key)
@@ -195,15 +200,17 @@ static __always_inline void note_comm(const struct exitstat_key *key)
 	bpf_map_update_elem(&vm_comms, &vm, &c, BPF_NOEXIST);
 }
 
-/* The high slot_bits bits of a multiplicative hash (8: all 256 slots; fewer
- * only to test the overflow to the hash). */
-const volatile __u32 slot_bits = 8;
+/* A key's slot: the top 8 bits of a multiplicative hash of its VM
+ * process, vCPU, reason and ISA (not the start: a pid's keys of two
+ * processes at once are rare, and same_key tells them apart), masked by
+ * slot_mask (255: all 256 slots; less only to test the overflow to the
+ * hash). */
+const volatile __u32 slot_mask = EXITSTAT_CPU_SLOTS - 1;
 
 static __always_inline __u32 slot_of(const struct exitstat_key *k)
 {
-	__u32 h = k->tgid * 0x9e3779b1u + k->vcpu_id * 0x85ebca77u + k->reason * 0xc2b2ae3du + k->isa +
-		  (__u32)k->start * 0x27d4eb2fu;
-	return slot_bits ? h >> ((32 - slot_bits) & 31) : 0;
+	const key_word *w = (const void *)k;
+	return (__u32)(((w[0] + w[1] * 0xc2b2ae3d27d4eb4full) * 0x9e3779b97f4a7c15ull) >> 56) & slot_mask;
 }
 
 static __always_inline struct exitstat_val *get_val(struct exitstat_key *key, bool *shared)
@@ -399,6 +406,17 @@ int BPF_PROG(kvm_exit_vmx_cast, struct kvm_vcpu *vcpu, __u32 isa)
 SEC("tp_btf/kvm_entry")
 int BPF_PROG(kvm_entry_btf)
 {
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct pending *p = bpf_map_lookup_elem(&pending_cpu, &cpu);
+
+	/* A thread named in its CPU's slot is the one running there:
+	 * sched_switch (attached before these programs) clears the slot when
+	 * it leaves. So the common entry, on the CPU of its exit, needs no
+	 * helper call to know whose it is. */
+	if (p && p->tid) {
+		on_entry(p);
+		return 0;
+	}
 	on_entry(cpu_pending((__u32)bpf_get_current_task_btf()->pid));
 	return 0;
 }

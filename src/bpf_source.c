@@ -158,7 +158,7 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		__u32 bits = 0;
 		while (bits < 8 && (1ul << (bits + 1)) <= want)
 			bits++;
-		skel->rodata->slot_bits = bits;
+		skel->rodata->slot_mask = (1u << bits) - 1;
 	}
 
 	bool btf = flavour == FLAVOUR_BTF;
@@ -225,6 +225,17 @@ static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_
 		s->slots = NULL;
 		snprintf(msg, len, "cannot map kvmexitstat's BPF slot array: %s", strerror(-err));
 		goto fail;
+	}
+	/* sched_switch first: kvm_entry_btf relies on it clearing a CPU's
+	 * pairing slot whenever the thread named there leaves the CPU */
+	if (btf && o->with_time) {
+		bpf_program__set_autoattach(skel->progs.sched_switch_btf, false);
+		skel->links.sched_switch_btf = bpf_program__attach(skel->progs.sched_switch_btf);
+		if (!skel->links.sched_switch_btf) {
+			err = -errno;
+			snprintf(msg, len, "attaching to sched:sched_switch failed: %s", strerror(-err));
+			goto fail;
+		}
 	}
 	if ((err = exitstat_bpf__attach(skel))) {
 		snprintf(msg, len, "attaching to kvm:kvm_exit failed: %s", strerror(-err));
