@@ -168,7 +168,7 @@ static int report_bad(struct importer *im, const char *why, const char *line, si
 	memcpy(b.text, line, (size_t)b.len);
 	im->unparsed++;
 	if (!im->has_first_bad) {
-		/* (a part's own; the parallel reader sets its caller's) */
+		/* (in a part, its own line number: the join makes it the file's) */
 		im->has_first_bad = true;
 		im->first_bad_input = im->input;
 		im->first_bad_line = im->lineno;

@@ -197,6 +197,12 @@ static int join(struct importer *acc, struct importer *next)
 	if (err)
 		return err;
 	acc->lines += next->lines;
+	/* (before lineno moves on: next's line numbers count from it) */
+	if (next->has_first_bad && !acc->has_first_bad) {
+		acc->has_first_bad = true;
+		acc->first_bad_input = next->first_bad_input;
+		acc->first_bad_line = next->first_bad_line + acc->lineno;
+	}
 	acc->lineno += next->lineno;
 	acc->events += next->events;
 	acc->exit_lines += next->exit_lines;
@@ -269,11 +275,6 @@ int importer_read_parallel(struct importer *im, int fd, uint64_t size)
 	uint64_t shown = 0;
 	for (unsigned k = 0; k < n && !err; k++) {
 		struct importer *pi = &parts[k].im;
-		if (pi->nbad && !im->has_first_bad) {
-			im->has_first_bad = true;
-			im->first_bad_input = im->input;
-			im->first_bad_line = pi->bad[0].lineno + im->lineno;
-		}
 		for (size_t i = 0; i < pi->nbad; i++) {
 			if (shown < im->max_reported)
 				importer_print_bad(im, &pi->bad[i], im->lineno);

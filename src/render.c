@@ -412,9 +412,9 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 			m->unparsed);
 		if (m->unpaired_boundary)
 			fprintf(out, "The input holds several captures: %" PRIu64 " exit%s at the end of one %s no "
-				"handling time (the entry after %s in the next)\n", m->unpaired_boundary,
+				"handling time (%s in the next)\n", m->unpaired_boundary,
 				m->unpaired_boundary == 1 ? "" : "s", m->unpaired_boundary == 1 ? "has" : "have",
-				m->unpaired_boundary == 1 ? "it is" : "them is");
+				m->unpaired_boundary == 1 ? "the entry after it is" : "the entries after them are");
 	}
 	table_exits(out, agg, rows, o->by);
 	for (size_t i = 0; i < nk; i++)

@@ -265,7 +265,8 @@ static void parse_entry(const char *s, size_t i, size_t len, struct trace_line *
 /* What kvmexitstat's kernel patch prints after a header's "(total=T)":
  * "pid=P vcpu=V", then "skipped=K" when reports were left out, and "final"
  * on the report a vCPU prints as it ends. Each vCPU reports on its own, so
- * P and V name the series a block belongs to. Other words are ignored. Returns non-zero when the line is bad (already marked). */
+ * P and V name the series a block belongs to. Other words are ignored.
+ * Returns non-zero when the line is bad (already marked). */
 static int parse_klog_ids(const char *s, size_t i, size_t len, struct trace_line *t)
 {
 	bool pid = false, vcpu = false;
