@@ -37,8 +37,11 @@
 
 #define SCHEMA_VERSION "2"
 
+/* One transaction: a recorder killed while it writes the schema leaves an
+ * empty database or the whole schema, never some of its tables. */
 static const char *schema =
 	"PRAGMA journal_mode=WAL;"
+	"BEGIN IMMEDIATE;"
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"INSERT OR IGNORE INTO meta VALUES('schema', '" SCHEMA_VERSION "');"
 	"CREATE TABLE IF NOT EXISTS runs(id INTEGER PRIMARY KEY, started_ns INTEGER NOT NULL, host TEXT NOT NULL,"
@@ -60,7 +63,8 @@ static const char *schema =
 	" e.vcpu, e.tid, e.isa, e.code, r.name AS reason, e.count, e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist"
 	" FROM exits e JOIN intervals i ON i.id = e.interval"
 	" LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid AND v.start = e.start"
-	" LEFT JOIN reasons r ON r.isa = e.isa AND r.code = e.code;";
+	" LEFT JOIN reasons r ON r.isa = e.isa AND r.code = e.code;"
+	"COMMIT;";
 
 struct store {
 	sqlite3 *db;

@@ -30,8 +30,10 @@ vmx_out=$(mktemp -d)
 trap 'rm -f "$log"; rm -rf "$vmx_out"' EXIT
 if [ -n "$vmx_tests" ]; then
 	(for t in $vmx_tests; do
+		t0=$SECONDS
 		bash "$t" >"$vmx_out/$(basename "$t").out" 2>&1
 		echo $? >"$vmx_out/$(basename "$t").rc"
+		echo "# $SUITE: $t took $((SECONDS - t0)) s" >>"$vmx_out/$(basename "$t").out"
 	done) &
 	vmx_pid=$!
 fi
@@ -54,10 +56,11 @@ cli_tests=
 [ $unit_and_cli = 1 ] && cli_tests=$(ls tests/cli/*.sh)
 for t in $cli_tests $vm_tests; do
 	echo "# $SUITE: $t"
-	before=$(grep -c F "$log")
+	before=$(grep -c F "$log") t0=$SECONDS
 	bash "$t" 2>&1 | count
 	rc=${PIPESTATUS[0]}
 	[ "$rc" -ne 0 ] && [ "$(grep -c F "$log")" -eq "$before" ] && echo "not ok - $t exited $rc" | count
+	echo "# $SUITE: $t took $((SECONDS - t0)) s"
 done
 if [ -n "$vmx_tests" ]; then
 	wait "$vmx_pid"
