@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "numparse.h"
@@ -391,7 +392,6 @@ struct index_slot {
 };
 
 static struct index_slot name_index[INDEX_SLOTS];
-static int index_ready;
 
 static uint32_t hash_nocase(const char *s, size_t len)
 {
@@ -411,10 +411,8 @@ static void index_add(const char *name, enum isa isa, size_t row)
 	name_index[h] = (struct index_slot){ name, (uint8_t)isa, (uint16_t)row };
 }
 
-void reasons_init(void)
+static void build_index(void)
 {
-	if (index_ready)
-		return;
 	for (size_t i = 0; i < ARRAY_SIZE(vmx_table); i++) {
 		index_add(vmx_table[i].name, ISA_VMX, i);
 		if (vmx_table[i].define)
@@ -425,7 +423,14 @@ void reasons_init(void)
 		if (strcasecmp(svm_table[i].define, svm_table[i].name))
 			index_add(svm_table[i].define, ISA_SVM, i);
 	}
-	index_ready = 1;
+}
+
+/* Once per process: the importer's parts look names up from several
+ * threads at once, and an index built twice at the same time loops. */
+void reasons_init(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, build_index);
 }
 
 struct match {
