@@ -29,13 +29,13 @@ Q = @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-LIB_SRCS := src/bpf_log.c src/reasons.c src/numparse.c src/text.c src/health.c src/stats.c src/trace_line.c src/importer.c src/importer_parallel.c src/render.c \
+LIB_SRCS := src/bpf_log.c src/reasons.c src/numparse.c src/text.c src/health.c src/stats.c src/trace_line.c src/quoted_printable.c src/importer.c src/importer_parallel.c src/render.c \
 	src/prom.c
 CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
 	src/host_kvm.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
 	src/plot.c src/cmd_plot.c src/top.c
 FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http
-UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_stats test_trace_line test_importer test_render test_prom
+UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_quoted_printable test_stats test_trace_line test_importer test_render test_prom
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
 GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o \

@@ -42,12 +42,16 @@ static int on_line(struct from_trace *f, const char *line, size_t len)
 	struct trace_line t;
 	trace_line_parse(line, len, &t);
 	if ((t.kind == LINE_EXIT || t.kind == LINE_ENTRY) && t.has_ts) {
+		/* a held record belongs to the interval before this line */
+		int err = importer_settle(&f->im);
+		if (err)
+			return err;
 		if (!f->started) {
 			f->started = true;
 			f->start_ns = t.ts_ns - t.ts_ns % f->step_ns;
 			f->end_ns = f->start_ns + f->step_ns;
 		} else if (t.ts_ns >= f->end_ns) {
-			int err = flush(f);
+			err = flush(f);
 			if (err)
 				return err;
 			f->start_ns = t.ts_ns - t.ts_ns % f->step_ns;
@@ -91,6 +95,8 @@ int record_trace(const char *path, const char *store_path, double interval, enum
 		fprintf(stderr, "kvmexitstat record: %s: read error: %s\n", path, strerror(errno));
 		goto out;
 	}
+	if (!err)
+		err = importer_end_lines(&f.im);
 	if (!err && !f.started) {
 		fprintf(stderr, "kvmexitstat record: %s: no kvm_exit or kvm_entry line with a timestamp\n", path);
 		goto out;

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "importer_priv.h"
+#include "quoted_printable.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -40,6 +41,8 @@ void importer_free(struct importer *im)
 	free(im->pairs);
 	free(im->bad);
 	free(im->cache);
+	free(im->soft.s);
+	free(im->held.s);
 	memset(im, 0, sizeof(*im));
 }
 
@@ -96,10 +99,7 @@ const struct pair_state *importer_pair_find(const struct importer *im, uint64_t 
 	return ps->id ? ps : NULL;
 }
 
-/* Move keys to what later lines taught: numbers seen before any name take
- * the one ISA the names showed (isa), and exits a thread made before its
- * first kvm_entry named its vCPU belong to that vCPU. */
-static int rekey(struct importer *im, enum isa isa)
+int importer_rekey(struct importer *im, const struct importer *known, enum isa isa)
 {
 	struct snapshot moved;
 	int err = 0;
@@ -113,7 +113,7 @@ static int rekey(struct importer *im, enum isa isa)
 		if (k.isa == ISA_UNKNOWN)
 			k.isa = (uint8_t)isa;
 		if (k.vcpu == VCPU_NONE && k.tid) {
-			const struct pair_state *ps = importer_pair_find(im, 1ull << 62 | k.tid);
+			const struct pair_state *ps = importer_pair_find(known, 1ull << 62 | k.tid);
 			if (ps && ps->vcpu >= 0) {
 				k.vcpu = ps->vcpu;
 				k.tid = 0;
@@ -140,7 +140,7 @@ static int rekey(struct importer *im, enum isa isa)
  * pair with an entry of the next input. */
 int importer_end_input(struct importer *im)
 {
-	int err = rekey(im, ISA_UNKNOWN);
+	int err = importer_rekey(im, im, ISA_UNKNOWN);
 	if (im->pairs)
 		memset(im->pairs, 0, im->pairs_cap * sizeof(*im->pairs));
 	im->npairs = 0;
@@ -163,7 +163,7 @@ void importer_print_more(const struct importer *im)
 
 static int report_bad(struct importer *im, const char *why, const char *line, size_t len)
 {
-	struct bad_line b = { im->lineno, why, len > 120 ? 120 : (int)len, len > 120, "" };
+	struct bad_line b = { im->at_line, why, len > 120 ? 120 : (int)len, len > 120, "" };
 
 	memcpy(b.text, line, (size_t)b.len);
 	im->unparsed++;
@@ -171,7 +171,7 @@ static int report_bad(struct importer *im, const char *why, const char *line, si
 		/* (in a part, its own line number: the join makes it the file's) */
 		im->has_first_bad = true;
 		im->first_bad_input = im->input;
-		im->first_bad_line = im->lineno;
+		im->first_bad_line = im->at_line;
 	}
 	if (im->defer_reports) {
 		/* one more than is shown, so that the "more follow" note is right */
@@ -365,8 +365,10 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 			return -ENOMEM;
 	}
 
-	if (!ps->seen)
+	if (!ps->seen) {
 		ps->first_epoch = im->epoch;
+		ps->first_pre_head = !im->has_ev_ts;
+	}
 	ps->seen = true;
 	if (ps->pending)
 		im->unpaired_exits++; /* its kvm_entry is missing: no handling time */
@@ -390,6 +392,7 @@ static int on_entry_line(struct importer *im, const struct trace_line *t)
 		ps->first_has_ts = t->has_ts;
 		ps->first_ts = t->ts_ns;
 		ps->first_epoch = im->epoch;
+		ps->first_pre_head = !im->has_ev_ts;
 	}
 	ps->seen = true;
 	if (t->vcpu >= 0)
@@ -521,13 +524,12 @@ static int on_klog_line(struct importer *im, const struct trace_line *t, const c
 	return 0;
 }
 
-int importer_line(struct importer *im, const char *line, size_t len)
+/* One line as the trace had it (joined, if it was wrapped), first of them at lineno. */
+static int record_line(struct importer *im, const char *line, size_t len, struct trace_line *tp, uint64_t lineno)
 {
-	struct trace_line t;
+	struct trace_line t = *tp;
 
-	im->lines++;
-	im->lineno++;
-	trace_line_parse(line, len, &t);
+	im->at_line = lineno;
 	switch (t.kind) {
 	case LINE_OTHER:
 		note_other(im, line, len);
@@ -537,11 +539,17 @@ int importer_line(struct importer *im, const char *line, size_t len)
 		return report_bad(im, t.why, line, len);
 	case LINE_EXIT:
 		im->events++;
+		/* a trace event ends a kernel-log block (as a part that starts
+		 * at it, read in parallel, begins with none open) */
+		if (importer_klog_close(im))
+			return -ENOMEM;
 		note_ts(im, &t);
 		note_capture(im, &t);
 		return on_exit_line(im, &t, line, len);
 	case LINE_ENTRY:
 		im->events++;
+		if (importer_klog_close(im))
+			return -ENOMEM;
 		note_ts(im, &t);
 		note_capture(im, &t);
 		return on_entry_line(im, &t);
@@ -551,6 +559,122 @@ int importer_line(struct importer *im, const char *line, size_t len)
 		return on_klog_line(im, &t, line, len);
 	}
 	return 0;
+}
+
+/* Append n bytes to b, keeping at most MAX_LINE of them (a longer joined
+ * line is judged by its first MAX_LINE bytes, as an overlong line is). */
+static int buf_reserve(struct text_buf *b, size_t n)
+{
+	if (b->len + n <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < b->len + n)
+		cap *= 2;
+	char *p = realloc(b->s, cap);
+	if (!p)
+		return -ENOMEM;
+	b->s = p;
+	b->cap = cap;
+	return 0;
+}
+
+static int buf_append(struct text_buf *b, const char *s, size_t n)
+{
+	if (n > MAX_LINE - b->len)
+		n = MAX_LINE - b->len;
+	int err = buf_reserve(b, n);
+	if (!err) {
+		memcpy(b->s + b->len, s, n);
+		b->len += n;
+	}
+	return err;
+}
+
+static int flush_held(struct importer *im)
+{
+	if (!im->has_held)
+		return 0;
+	struct trace_line t;
+	im->has_held = false;
+	trace_line_parse(im->held.s, im->held.len, &t);
+	return record_line(im, im->held.s, im->held.len, &t, im->held_lineno);
+}
+
+/* A line after quoted-printable is undone: a record that does not end as
+ * the kernel's layouts do is held, and the lines that continue it (no
+ * records of their own) are joined to it with a space. */
+static int logical_line(struct importer *im, const char *s, size_t len, uint64_t lineno)
+{
+	struct trace_line t;
+	int err;
+
+	trace_line_parse(s, len, &t);
+	if (im->has_held) {
+		if (t.kind == LINE_OTHER && trace_line_continues(im->held.s, im->held.len, s, len)) {
+			size_t b = trace_line_body(s, len);
+			if (im->held.len && im->held.s[im->held.len - 1] == '\r')
+				im->held.len--;
+			if ((err = buf_append(&im->held, " ", 1)) || (err = buf_append(&im->held, s + b, len - b)))
+				return err;
+			trace_line_parse(im->held.s, im->held.len, &t);
+			if (im->held.len < MAX_LINE && trace_line_open(im->held.s, im->held.len, &t))
+				return 0;
+			im->has_held = false;
+			return record_line(im, im->held.s, im->held.len, &t, im->held_lineno);
+		}
+		if ((err = flush_held(im)))
+			return err;
+	}
+	if (trace_line_open(s, len, &t)) {
+		im->held.len = 0;
+		im->has_held = true;
+		im->held_lineno = lineno;
+		return buf_append(&im->held, s, len);
+	}
+	return record_line(im, s, len, &t, lineno);
+}
+
+int importer_line(struct importer *im, const char *line, size_t len)
+{
+	im->lines++;
+	im->lineno++;
+	if (!im->qp && qp_shows(line, len))
+		im->qp = true;
+	if (!im->qp)
+		return logical_line(im, line, len, im->lineno);
+	bool more = qp_soft_break(line, len);
+	if (more) /* (the '=' and a CR after it) */
+		len -= line[len - 1] == '\r' ? 2 : 1;
+	if (!im->has_soft) {
+		im->has_soft = true;
+		im->soft.len = 0;
+		im->soft_lineno = im->lineno;
+	}
+	size_t room = MAX_LINE - im->soft.len, n = len < room ? len : room;
+	int err = buf_reserve(&im->soft, n);
+	if (err)
+		return err;
+	im->soft.len += qp_decode(line, n, im->soft.s + im->soft.len);
+	if (more && im->soft.len < MAX_LINE)
+		return 0;
+	im->has_soft = false;
+	return logical_line(im, im->soft.s, im->soft.len, im->soft_lineno);
+}
+
+int importer_settle(struct importer *im)
+{
+	return flush_held(im);
+}
+
+/* The end of a range of lines: a soft break or a held record with no line after it. */
+int importer_end_lines(struct importer *im)
+{
+	int err = 0;
+	if (im->has_soft) {
+		im->has_soft = false;
+		err = logical_line(im, im->soft.s, im->soft.len, im->soft_lineno);
+	}
+	return err ? err : flush_held(im);
 }
 
 /* Binary files that users might pass by mistake, with what to do instead. */
@@ -567,7 +691,7 @@ static const char *binary_hint(const unsigned char *buf, size_t n)
 	return NULL;
 }
 
-static int check_binary(struct importer *im, const char *buf, size_t n)
+int importer_check_binary(struct importer *im, const char *buf, size_t n)
 {
 	const char *hint = binary_hint((const unsigned char *)buf, n);
 	const char *nul = memchr(buf, '\0', n);
@@ -603,7 +727,7 @@ int importer_read_range(struct importer *im, int fd, uint64_t start, uint64_t en
 				(unsigned long long)pos, strerror(errno));
 			break;
 		}
-		if (pos == 0 && n > 0 && (err = check_binary(im, buf, (size_t)n)))
+		if (pos == 0 && n > 0 && (err = importer_check_binary(im, buf, (size_t)n)))
 			break;
 		if (n == 0) {
 			if (have && !cut)
@@ -639,7 +763,7 @@ int importer_read_range(struct importer *im, int fd, uint64_t start, uint64_t en
 	}
 out:
 	free(buf);
-	return err;
+	return err ? err : importer_end_lines(im);
 }
 
 static int read_input(struct importer *im, int fd, const char *name)
@@ -650,6 +774,7 @@ static int read_input(struct importer *im, int fd, const char *name)
 
 	im->input = name;
 	im->lineno = 0;
+	im->qp = false;
 	im->hint = ISA_UNKNOWN;
 	im->hint_dependent = false;
 	im->parts = 1;
@@ -698,5 +823,8 @@ int importer_finish(struct importer *im)
 	unsigned seen = im->isa_seen & (1u << ISA_VMX | 1u << ISA_SVM);
 	enum isa only = seen == 1u << ISA_VMX ? ISA_VMX : seen == 1u << ISA_SVM ? ISA_SVM : ISA_UNKNOWN;
 
-	return only == ISA_UNKNOWN && !im->npairs ? 0 : rekey(im, only);
+	int err = importer_end_lines(im); /* (lines fed one by one) */
+	if (err)
+		return err;
+	return only == ISA_UNKNOWN && !im->npairs ? 0 : importer_rekey(im, im, only);
 }

@@ -39,6 +39,12 @@ struct klog_series {
 	enum isa isa;
 };
 
+/* Text of one or more input lines being joined. */
+struct text_buf {
+	char *s;
+	size_t len, cap;
+};
+
 struct importer {
 	/* options */
 	enum isa forced_isa;     /* ISA_UNKNOWN: infer from the names */
@@ -84,6 +90,14 @@ struct importer {
 	unsigned since, head_since;
 	uint32_t epoch;
 	uint64_t lineno;
+	/* lines as mail left them, made whole before they are read: a
+	 * quoted-printable input's soft breaks, and a record a mail client
+	 * wrapped, held until the next line says whether it goes on */
+	bool qp;                 /* the input showed quoted-printable */
+	bool has_soft, has_held;
+	struct text_buf soft, held;
+	uint64_t soft_lineno, held_lineno;
+	uint64_t at_line;        /* the line number messages give: a joined line's first */
 };
 
 void importer_init(struct importer *im);
@@ -92,6 +106,13 @@ void importer_free(struct importer *im);
 /* Feed one line (no newline). Returns 0, -EINVAL in strict mode on a bad
  * line (already reported), -ENOMEM. */
 int importer_line(struct importer *im, const char *line, size_t len);
+
+/* importer_line holds back a record that may go on in the next line (a
+ * mail client wrapped it). settle: read it now, as a kvm_exit/kvm_entry
+ * line comes (it never continues one); end_lines: after the last line.
+ * 0 or what importer_line returns. */
+int importer_settle(struct importer *im);
+int importer_end_lines(struct importer *im);
 
 /* Read a whole input ("-" for stdin). Returns 0, or a negative errno after
  * printing a one-line message naming the input. An input with no KVM event

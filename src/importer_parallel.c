@@ -10,7 +10,10 @@
  *    spelt alike in both tables) while an earlier part had set the hint is
  *    read again with that hint (rare);
  *  - undecodable lines are reported at the end, in file order, with their
- *    line numbers in the whole file. */
+ *    line numbers in the whole file;
+ *  - a record wrapped over lines never spans parts: a part starts at a
+ *    record, which continues none; quoted-printable text is read as one
+ *    stream. */
 #define _GNU_SOURCE
 #include "importer_priv.h"
 
@@ -84,8 +87,10 @@ static void part_init(struct part *p, const struct importer *im, int fd, uint64_
 
 /* An exit waiting at the end of what came before meets the next part:
  * paired unless a capture ended between them (anywhere: the capture counts
- * differ). base: acc's capture count that next's own counts start from. */
-static int join_pairs(struct importer *acc, const struct importer *next, uint32_t base)
+ * differ). base: acc's capture count that next's own counts start from;
+ * between: a capture ended at next's first timestamped line, so events
+ * before that line are still in acc's last capture. */
+static int join_pairs(struct importer *acc, const struct importer *next, uint32_t base, bool between)
 {
 	for (size_t i = 0; i < next->pairs_cap; i++) {
 		const struct pair_state *n = &next->pairs[i];
@@ -95,7 +100,8 @@ static int join_pairs(struct importer *acc, const struct importer *next, uint32_
 		if (!a)
 			return -ENOMEM;
 		if (a->pending) {
-			if (n->first_is_entry && a->exit_epoch != base + n->first_epoch) {
+			uint32_t first = n->first_pre_head ? base - between : base + n->first_epoch;
+			if (n->first_is_entry && a->exit_epoch != first) {
 				acc->unpaired_boundary++;
 			} else if (n->first_is_entry) {
 				if (n->first_has_ts && n->first_ts >= a->exit_ts) {
@@ -121,6 +127,27 @@ static int join_pairs(struct importer *acc, const struct importer *next, uint32_
 		a->key = n->key;
 		if (n->vcpu >= 0)
 			a->vcpu = n->vcpu;
+	}
+	return 0;
+}
+
+/* Exits a thread made in next before a kvm_entry there named its vCPU:
+ * one pass gave them the vCPU the thread's entries named before next
+ * began, if any. */
+static int adopt_vcpus(const struct importer *acc, struct importer *next)
+{
+	int err = importer_rekey(next, acc, ISA_UNKNOWN);
+	if (err)
+		return err;
+	/* and the exit each thread has waiting for its entry */
+	for (size_t i = 0; i < next->pairs_cap; i++) {
+		struct pair_state *n = &next->pairs[i];
+		const struct pair_state *a;
+		if (n->id && n->key.vcpu == VCPU_NONE && n->key.tid &&
+		    (a = importer_pair_find(acc, 1ull << 62 | n->key.tid)) && a->vcpu >= 0) {
+			n->key.vcpu = a->vcpu;
+			n->key.tid = 0;
+		}
 	}
 	return 0;
 }
@@ -161,7 +188,7 @@ static int join_klog(struct importer *acc, struct importer *next)
 /* Whether a capture ends where next begins (as one pass would decide it
  * at next's first timestamped exit/entry line); brings acc's capture state
  * to the end of next. *base: the capture count next's own counts start from. */
-static void join_captures(struct importer *acc, const struct importer *next, uint32_t *base)
+static bool join_captures(struct importer *acc, const struct importer *next, uint32_t *base)
 {
 	bool between = false;
 	if (next->has_head) {
@@ -182,13 +209,16 @@ static void join_captures(struct importer *acc, const struct importer *next, uin
 	} else {
 		acc->since |= next->since;
 	}
+	return between;
 }
 
 static int join(struct importer *acc, struct importer *next)
 {
 	uint32_t base;
-	join_captures(acc, next, &base);
-	int err = join_pairs(acc, next, base);
+	bool between = join_captures(acc, next, &base);
+	int err = adopt_vcpus(acc, next);
+	if (!err)
+		err = join_pairs(acc, next, base, between);
 
 	if (!err)
 		err = snapshot_merge(&acc->exits, &next->exits);
@@ -235,6 +265,16 @@ int importer_read_parallel(struct importer *im, int fd, uint64_t size)
 		want = (unsigned)(size / im->split_min);
 	if (want < 2)
 		return -EAGAIN;
+	/* binary data in the first chunk, which one stream would refuse,
+	 * even where it falls into a later part */
+	char *head = malloc(READ_CHUNK);
+	if (!head)
+		return -ENOMEM;
+	ssize_t got = pread(fd, head, READ_CHUNK, 0);
+	err = got > 0 ? importer_check_binary(im, head, (size_t)got) : 0;
+	free(head);
+	if (err || got < 0)
+		return err ? err : -EAGAIN; /* (a read error: one stream says it) */
 	bounds[n++] = 0;
 	for (unsigned k = 1; k < want; k++) {
 		uint64_t b = find_boundary(fd, size / want * k, size);
@@ -255,6 +295,17 @@ int importer_read_parallel(struct importer *im, int fd, uint64_t size)
 		pthread_join(parts[k].thread, NULL);
 	for (unsigned k = started; k < n; k++)
 		part_run(&parts[k]); /* no thread to be had: read it here */
+
+	/* Quoted-printable text: a soft break may join lines across a part
+	 * boundary, and the lines before the first sign of the encoding are
+	 * read as they are; one stream does both as it should (mail is small). */
+	for (unsigned k = 0; k < n; k++) {
+		if (parts[k].im.qp) {
+			for (unsigned j = 0; j < n; j++)
+				importer_free(&parts[j].im);
+			return -EAGAIN;
+		}
+	}
 
 	/* The hint an earlier part set, which a later part may have needed. */
 	enum isa hint = ISA_UNKNOWN;

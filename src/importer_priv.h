@@ -20,6 +20,7 @@ struct pair_state {
 	uint64_t first_ts;
 	uint32_t exit_epoch;   /* the capture the pending exit is in */
 	uint32_t first_epoch;  /* the capture of the first event (a part's own count) */
+	bool first_pre_head;   /* the first event came before the part's first timestamped one */
 };
 
 /* What lies between two timestamped exit/entry lines, for telling captures
@@ -47,6 +48,14 @@ struct bad_line {
  * read(), for pipes). start must be a line start. Checks the first chunk
  * for binary data when start is 0. */
 int importer_read_range(struct importer *im, int fd, uint64_t start, uint64_t end);
+/* Whether buf, an input's first bytes, is binary (a message printed):
+ * 0 or -EINVAL. One stream checks its first chunk of READ_CHUNK bytes. */
+int importer_check_binary(struct importer *im, const char *buf, size_t n);
+/* Move im's keys to what later lines taught: numbers seen before any name
+ * take the one ISA the names showed (isa; ISA_UNKNOWN: none), and exits a
+ * thread made before a kvm_entry named its vCPU belong to the vCPU that
+ * known's state for the thread names. 0 or -ENOMEM. */
+int importer_rekey(struct importer *im, const struct importer *known, enum isa isa);
 /* End of an input: settle vCPUs learnt late, forget the pairing state. */
 int importer_end_input(struct importer *im);
 /* Close the kernel-log block being read, if any. 0 or -ENOMEM. */

@@ -195,6 +195,108 @@ comm_only:
 	t->comm_len = len - b;
 }
 
+static size_t token_len(const char *s, size_t i, size_t len)
+{
+	size_t k = i;
+	while (k < len && !is_space(s[k]))
+		k++;
+	return k - i;
+}
+
+static bool token_is(const char *w, size_t n, const char *word)
+{
+	return n == strlen(word) && !memcmp(w, word, n);
+}
+
+/* A field name of the kvm_exit/kvm_entry layouts; after_reason: only those
+ * that follow the reason (a reason word is never one of them). */
+static bool field_name(const char *w, size_t n, bool after_reason)
+{
+	static const char *const names[] = { "rip", "info", "info1", "info2", "intr_info", "error_code", "isa",
+					     "vcpu", "reason" };
+	size_t count = sizeof(names) / sizeof(names[0]) - (after_reason ? 2 : 0);
+	for (size_t f = 0; f < count; f++)
+		if (token_is(w, n, names[f]))
+			return true;
+	return false;
+}
+
+/* The token ending at end (spaces before end skipped): its start in *at,
+ * its length returned (0: none after from). */
+static size_t token_before(const char *s, size_t from, size_t end, size_t *at)
+{
+	end = rtrim(s, end);
+	size_t k = end;
+	while (k > from && !is_space(s[k - 1]))
+		k--;
+	*at = k;
+	return end - k;
+}
+
+static bool is_hex_token(const char *w, size_t n)
+{
+	if (n > 2 && w[0] == '0' && w[1] == 'x')
+		w += 2, n -= 2;
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(w[i]) && !((w[i] | 0x20) >= 'a' && (w[i] | 0x20) <= 'f'))
+			return false;
+	return n > 0;
+}
+
+size_t trace_line_body(const char *s, size_t len)
+{
+	return skip_paste_prefix(s, len);
+}
+
+bool trace_line_open(const char *s, size_t len, const struct trace_line *t)
+{
+	if (!t->fields)
+		return false;
+	if (len && s[len - 1] == '\r')
+		len--;
+	size_t a_at, b_at = 0, c_at = 0;
+	size_t a = token_before(s, t->fields, len, &a_at), b = 0, c = 0;
+	if (!a)
+		return true; /* "kvm_exit:" and nothing more */
+	if (a_at > t->fields)
+		b = token_before(s, t->fields, a_at, &b_at);
+	if (b && b_at > t->fields)
+		c = token_before(s, t->fields, b_at, &c_at);
+	if (t->kind == LINE_ENTRY) /* "vcpu N", "vcpu N, rip V": open after a name or a comma */
+		return field_name(s + a_at, a, false) || s[a_at + a - 1] == ',';
+	bool value = !field_name(s + a_at, a, false);
+	if (value && b && token_is(s + b_at, b, "error_code"))
+		return false;
+	if (value && b && !field_name(s + b_at, b, false) && c && token_is(s + c_at, c, "info"))
+		return false;
+	return true;
+}
+
+bool trace_line_continues(const char *open, size_t open_len, const char *next, size_t next_len)
+{
+	if (next_len && next[next_len - 1] == '\r')
+		next_len--;
+	if (open_len && open[open_len - 1] == '\r')
+		open_len--;
+	size_t f_at = skip_paste_prefix(next, next_len);
+	size_t f = token_len(next, f_at, next_len);
+	if (!f)
+		return false; /* blank */
+	size_t a_at, b_at = 0;
+	size_t a = token_before(open, 0, open_len, &a_at), b = 0;
+	if (a_at)
+		b = token_before(open, 0, a_at, &b_at);
+	if (field_name(open + a_at, a, false))
+		return true; /* the value moved to the next line */
+	if (field_name(next + f_at, f, true))
+		return true; /* a later field moved */
+	if (b && token_is(open + b_at, b, "info") && is_hex_token(next + f_at, f))
+		return true; /* "info A" then "B" (the oldest layout) */
+	/* a reason of several words cut between them: "... reason INVALID_STATE" then "FAILED_VMENTRY rip ..." */
+	size_t g_at = skip_spaces(next, f_at + f, next_len);
+	return !memmem(open, open_len, " rip ", 5) && token_is(next + g_at, token_len(next, g_at, next_len), "rip");
+}
+
 static void bad(struct trace_line *t, const char *why)
 {
 	t->kind = LINE_BAD;
@@ -226,17 +328,11 @@ static void parse_exit(const char *s, size_t i, size_t len, struct trace_line *t
 		/* a line trimmed by its author after the reason ("reason HLT",
 		 * "reason EXTERNAL_INTERRUPT intr_info 0x800000ec"): the reason
 		 * runs to the next field the kernel prints after it, or to the end */
-		static const char *const after[] = { "info ", "info1 ", "info2 ", "intr_info ", "error_code ", "isa " };
 		size_t k = i, end_word = i;
 		while (k < len) {
 			size_t w = skip_spaces(s, k, len);
-			if (w > i && w < len) {
-				bool field = false;
-				for (size_t f = 0; f < sizeof(after) / sizeof(after[0]) && !field; f++)
-					field = starts_with(s + w, len - w, after[f]);
-				if (field)
-					break;
-			}
+			if (w > i && w < len && field_name(s + w, token_len(s, w, len), true))
+				break;
 			k = w;
 			while (k < len && !is_space(s[k]))
 				k++;
@@ -369,11 +465,13 @@ void trace_line_parse(const char *s, size_t len, struct trace_line *t)
 		if (at >= 3 && !memcmp(p - 3, "kvm", 3) &&
 		    (at == 3 || is_space(s[at - 4]) || s[at - 4] == ':')) {
 			if (starts_with(p, (size_t)(end - p), "_exit:")) {
+				t->fields = at + 6;
 				parse_header(s, at - 3, t);
 				parse_exit(s, at + 6, len, t);
 				return;
 			}
 			if (starts_with(p, (size_t)(end - p), "_entry:")) {
+				t->fields = at + 7;
 				parse_header(s, at - 3, t);
 				parse_entry(s, at + 7, len, t);
 				return;

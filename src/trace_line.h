@@ -33,6 +33,8 @@ struct trace_line {
 	const char *comm;       /* not NUL-terminated; comm_len 0 when absent */
 	size_t comm_len;
 
+	size_t fields;          /* LINE_EXIT/ENTRY, or BAD of a kvm_exit: where its fields start */
+
 	int32_t vcpu;           /* -1 when absent */
 	const char *reason;     /* LINE_EXIT: the reason text, trimmed */
 	size_t reason_len;
@@ -50,5 +52,19 @@ struct trace_line {
 
 /* Parse one line (without its newline; a trailing CR is ignored). */
 void trace_line_parse(const char *line, size_t len, struct trace_line *out);
+
+/* Whether a kvm_exit/kvm_entry line (t from trace_line_parse) may go on in
+ * the next line: it does not end as the kernel's layouts end (after
+ * "error_code V" or "info A B"; an entry after a value), so a mail client
+ * may have wrapped it. */
+bool trace_line_open(const char *line, size_t len, const struct trace_line *t);
+
+/* Whether next, a line that is no record of its own, continues open (a
+ * record trace_line_open said may go on): it supplies the value of a field
+ * open ends with, or starts with a field of the record's layout. */
+bool trace_line_continues(const char *open, size_t open_len, const char *next, size_t next_len);
+
+/* Where a line proper starts after a paste's quote marks and margin label. */
+size_t trace_line_body(const char *line, size_t len);
 
 #endif

@@ -168,6 +168,8 @@ static void undecodable_lines_counted_and_reported(void **state)
 	for (int i = 0; i < 8; i++)
 		feed(&f->im, " q-5 [000] 1.0: kvm_exit: vcpu 0 reason FROBNICATE rip 0x0 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0\n");
 	feed(&f->im, " q-5 [000] 1.0: kvm_exit: vcpu 0 reason CPU");
+	assert_int_equal(f->im.unparsed, 8); /* the last may go on in a next line */
+	assert_int_equal(importer_end_lines(&f->im), 0);
 	assert_int_equal(f->im.unparsed, 9);
 	const char *e = errtext(f);
 	assert_non_null(strstr(e, "-:1: cannot decode: unknown exit reason name"));
@@ -371,8 +373,10 @@ static void write_tricky_trace(const char *path)
 		const char *names[] = { "CPUID", "npf", "Hlt", "0x30", "48", "EXIT_IOIO", "FROBNICATE", "GP excp" };
 		switch (k % 11) {
 		case 0: case 1: case 2: case 3:
-			fprintf(f, " q-%u [00%u] %llu.%06llu: kvm_exit: reason %s rip 0x0 info 0 0\n", tid, tid % 4,
-				(unsigned long long)(ts / 1000000), (unsigned long long)(ts % 1000000), names[(k >> 8) % 8]);
+			/* some wrapped by a mail client, after "rip" or after "info 0" */
+			fprintf(f, " q-%u [00%u] %llu.%06llu: kvm_exit: reason %s rip%s\n", tid, tid % 4,
+				(unsigned long long)(ts / 1000000), (unsigned long long)(ts % 1000000), names[(k >> 8) % 8],
+				(k >> 12) % 5 == 0 ? "\n0x0 info 0 0" : (k >> 12) % 5 == 1 ? " 0x0 info 0\n0" : " 0x0 info 0 0");
 			break;
 		case 4: case 5: case 6:
 			fprintf(f, " q-%u [00%u] %llu.%06llu: kvm_entry: vcpu %u\n", tid, tid % 4,
@@ -569,9 +573,72 @@ static void parallel_equals_serial(void **state)
 
 	const char *traces[] = { "tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt",
 				 "tests/data/traces/trace_vkuznets_svm_gp_loop.txt",
-				 "tests/data/traces/trace_manali_amd_idlehlt_svm.txt" };
-	for (size_t i = 0; i < 3; i++)
-		assert_same_import(traces[i], 8, 300);
+				 "tests/data/traces/trace_manali_amd_idlehlt_svm.txt",
+				 "tests/data/traces/written_wrapped_lines.txt",
+				 "tests/data/traces/written_quoted_printable.txt" };
+	for (size_t i = 0; i < sizeof(traces) / sizeof(traces[0]); i++)
+		for (uint64_t split = 40; split < 1000; split = split * 2 + 1)
+			assert_same_import(traces[i], 8, split);
+}
+
+/* A wrapped record is one record, and a message about it names its first line. */
+static void wrapped_record_joined(void **state)
+{
+	struct fixture *f = *state;
+	feed(&f->im, " q-5 [001] 1.000001: kvm_exit: vcpu 0 reason npf rip\n"
+		     "0xfd11d info 100000014 fd000\n"
+		     " q-5 [001] 1.000003: kvm_entry: vcpu 0\n"
+		     " q-5 [001] 1.000005: kvm_exit: vcpu 0 reason FROBNICATE rip\n"
+		     "0x1 info 0 0\n"
+		     " q-5 [001] 1.000007: kvm_entry: vcpu 0\n"
+		     " q-5 [001] 1.000009: kvm_exit: vcpu 0 reason hlt\n"
+		     "Then the guest sleeps.\n");
+	assert_int_equal(importer_finish(&f->im), 0); /* (reads the line still held) */
+	const struct exit_stat *st = get(&f->im, 5, 0, 0, ISA_SVM, 1024);
+	assert_non_null(st);
+	assert_int_equal(st->count, 1);
+	assert_int_equal(st->timed, 1);
+	assert_int_equal(st->sum_ns, 2000);
+	st = get(&f->im, 5, 0, 0, ISA_SVM, 120);
+	assert_non_null(st);
+	assert_int_equal(st->count, 1);
+	assert_int_equal(f->im.unparsed, 1);
+	assert_int_equal(f->im.lines, 8);
+	fflush(f->im.err);
+	assert_non_null(strstr(errtext(f), ":4: cannot decode: unknown exit reason name"));
+	assert_non_null(strstr(errtext(f), "FROBNICATE rip 0x1 info 0 0"));
+}
+
+/* Quoted-printable text is undone once a line shows it; a file of it is
+ * read in one stream (a soft break may fall on a part boundary). */
+static void quoted_printable_read(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/kvmexitstat-test-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *out = fdopen(fd, "w");
+	for (int i = 0; i < 400; i++)
+		fprintf(out, " qemu-system-x86-7 [001] 1.%06d: kvm_exit: vcpu 0 reason EPT_VIO=\nLATION rip 0x1 info1 0x0 info2 0x0 "
+			     "intr_info 0x0 error_code 0x0\n qemu-system-x86-7 [001] 1.%06d: kvm_entry: vcpu 0, rip 0x=\n2\n",
+			2 * i, 2 * i + 1);
+	fclose(out);
+	assert_same_import(path, 4, 1000);
+	struct importer im;
+	char *e = NULL;
+	size_t l;
+	import_file(&im, &e, &l, path, 4, 1000);
+	assert_int_equal(im.parts, 1);
+	assert_int_equal(im.unparsed, 0);
+	assert_int_equal(im.lines, 1600);
+	struct exit_key k = { 7, 0, 0, ISA_VMX, 48, 0 };
+	const struct exit_stat *st = snapshot_find(&im.exits, &k);
+	assert_non_null(st);
+	assert_int_equal(st->count, 400);
+	assert_int_equal(st->timed, 400);
+	free(e);
+	importer_free(&im);
+	unlink(path);
 }
 
 int main(void)
@@ -596,6 +663,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_missing_file, setup, teardown),
 		cmocka_unit_test(parallel_capture_at_part_start),
 		cmocka_unit_test(parallel_equals_serial),
+		cmocka_unit_test_setup_teardown(wrapped_record_joined, setup, teardown),
+		cmocka_unit_test(quoted_printable_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -312,6 +312,74 @@ static void pasted_prefixes_and_flags(void **state)
 	assert_true(t.has_tid && t.tid == 4242);
 }
 
+static bool open_line(const char *line)
+{
+	struct trace_line t = parse(line);
+	return trace_line_open(line, strlen(line), &t);
+}
+
+static bool continues(const char *open, const char *next)
+{
+	return trace_line_continues(open, strlen(open), next, strlen(next));
+}
+
+/* Records that end as the kernel's layouts end are closed; others may go on. */
+static void wrapped_records_open(void **state)
+{
+	(void)state;
+	const char *closed[] = {
+		"  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason HLT rip 0x1 info1 0x0 info2 0x0 intr_info 0x0 error_code 0x0",
+		"  q-1 [001] 1.000001: kvm_exit: reason MSR rip 0x1 info 0 0",
+		"  q-1 [001] 1.000001: kvm_exit: reason MSR rip 0x1 info 0 0\r",
+		"  q-1 [001] 1.000001: kvm_entry: vcpu 0",
+		"  q-1 [001] 1.000001: kvm_entry: vcpu 0, rip 0xffff",
+		"  q-1 [001] 1.000001: kvm_unrelated: vcpu 0 reason",
+		"just prose that ends in rip",
+	};
+	const char *open[] = {
+		"  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason npf rip",
+		"  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason",
+		"  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason io rip 0xfff4",
+		"  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason msr rip 0x1 info 0",
+		"  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason HLT",
+		"  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason HLT rip 0x1 info1 0x0 info2",
+		"  q-1 [001] 1.000001: kvm_exit:",
+		"  q-1 [001] 1.000001: kvm_entry: vcpu 0, rip",
+		"  q-1 [001] 1.000001: kvm_entry: vcpu 0,",
+	};
+	for (size_t i = 0; i < sizeof(closed) / sizeof(closed[0]); i++)
+		if (open_line(closed[i]))
+			fail_msg("taken as open: '%s'", closed[i]);
+	for (size_t i = 0; i < sizeof(open) / sizeof(open[0]); i++)
+		if (!open_line(open[i]))
+			fail_msg("taken as closed: '%s'", open[i]);
+}
+
+/* What continues a record that may go on, and what does not. */
+static void wrapped_records_continue(void **state)
+{
+	(void)state;
+	const char *npf = "  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason npf rip";
+	const char *hlt = "  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason HLT";
+	assert_true(continues(npf, "0xfd11d info 100000014 fd000"));
+	assert_true(continues(npf, "> 0xfd11d info 100000014 fd000"));
+	assert_false(continues(npf, ""));
+	assert_false(continues(npf, "   "));
+	assert_true(continues(hlt, "rip 0xffff info1 0x0 info2 0x0"));
+	assert_true(continues(hlt, "intr_info 0x0 error_code 0x0"));
+	assert_false(continues(hlt, "The guest halts here."));
+	assert_false(continues(hlt, "0x1234"));
+	assert_true(continues("  q-1 [001] 1.000001: kvm_exit: reason msr rip 0x1 info 0", "1"));
+	assert_false(continues("  q-1 [001] 1.000001: kvm_exit: reason msr rip 0x1 info 0", "then it stops"));
+	assert_true(continues("  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason", "io rip 0xfff0 info 3f80210 0"));
+	assert_true(continues("  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason INVALID_STATE", "FAILED_VMENTRY rip 0x1"));
+	assert_false(continues("  q-1 [001] 1.000001: kvm_exit: vcpu 0 reason INVALID_STATE rip 0x1 ", "after rip it"));
+	/* the value of "rip" lost: the reason before it is the record's */
+	struct trace_line t = parse(npf);
+	assert_int_equal(t.kind, LINE_EXIT);
+	assert_text(t.reason, t.reason_len, "npf");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -330,6 +398,8 @@ int main(void)
 		cmocka_unit_test(trimmed_after_reason),
 		cmocka_unit_test(kernel_log),
 		cmocka_unit_test(pasted_prefixes_and_flags),
+		cmocka_unit_test(wrapped_records_open),
+		cmocka_unit_test(wrapped_records_continue),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
