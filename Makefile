@@ -45,7 +45,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
-.PHONY: fuzz check-fuzz bench-kernel all check check-asan check-vm test deps run bench bench-live install clean static vm-image kernel
+.PHONY: fuzz check-fuzz bench-kernel all check check-asan check-vm test test-prereqs deps run bench bench-live install clean static vm-image kernel
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 # BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by src/bpf_source.c.
@@ -107,7 +107,9 @@ $(O)/helpers/bpfprogs: tests/helpers/bpfprogs.c | $(O)/helpers
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $< -o $@ $(BPF_LIBS)
 
-test: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image kernel $(FUZZ_TARGETS:%=$(O)/fuzz/%)
+test-prereqs: $(O)/kvmexitstat $(O)/kvmexitgen $(UNIT_BINS) $(O)/helpers/deny vm-image kernel $(FUZZ_TARGETS:%=$(O)/fuzz/%)
+
+test: test-prereqs
 	$(Q)O=$(O) RUN_VM=1 FUZZ_REPLAY=1 tests/run.sh
 
 # KVM's modules rebuilt from Debian's linux-source-6.1: stock, and with the

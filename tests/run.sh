@@ -20,22 +20,37 @@ count() { # reads TAP on stdin, echoes it, updates the counters via the log
 	done
 }
 
-# RUN_VM: unset, the unit and CLI tests; 1, those and the testbed's; only, the testbed's.
+# RUN_VM: unset, the unit and CLI tests; 1, those and the testbed's; only, the testbed's;
+# vmx-start, only the VMX testbed's into VMX_OUT, for a later run to count.
 vm_tests= vmx_tests=
 [ -n "${RUN_VM:-}" ] && vm_tests=$(ls tests/vm/test_*.sh | grep -v '_vmx\.sh$') &&
 	vmx_tests=$(ls tests/vm/test_*_vmx.sh)
 # The VMX testbed's tests (Bochs: one core, minutes each) run one after the
-# other beside the other tests; their output is counted when the rest is done.
-vmx_out=$(mktemp -d)
-trap 'rm -f "$log"; rm -rf "$vmx_out"' EXIT
-if [ -n "$vmx_tests" ]; then
-	(for t in $vmx_tests; do
+# other beside the other tests; their output is counted when the rest is
+# done. With VMX_OUT set, another process (make check's) started them there
+# before, and they are counted once it has written VMX_OUT/done.
+run_vmx() { # directory
+	for t in $vmx_tests; do
 		t0=$SECONDS
-		bash "$t" >"$vmx_out/$(basename "$t").out" 2>&1
-		echo $? >"$vmx_out/$(basename "$t").rc"
-		echo "# $SUITE: $t took $((SECONDS - t0)) s" >>"$vmx_out/$(basename "$t").out"
-	done) &
-	vmx_pid=$!
+		bash "$t" >"$1/$(basename "$t").out" 2>&1
+		echo $? >"$1/$(basename "$t").rc"
+		echo "# $SUITE: $t took $((SECONDS - t0)) s" >>"$1/$(basename "$t").out"
+	done
+	touch "$1/done"
+}
+if [ "${RUN_VM:-}" = vmx-start ]; then
+	vmx_tests=$(ls tests/vm/test_*_vmx.sh)
+	run_vmx "$VMX_OUT"
+	rm -f "$log"
+	exit 0
+fi
+vmx_out=${VMX_OUT:-}
+if [ -z "$vmx_out" ]; then
+	vmx_out=$(mktemp -d)
+	trap 'rm -f "$log"; rm -rf "$vmx_out"' EXIT
+	[ -n "$vmx_tests" ] && run_vmx "$vmx_out" &
+else
+	trap 'rm -f "$log"' EXIT
 fi
 unit_and_cli=1
 [ "${RUN_VM:-}" = only ] && unit_and_cli=0
@@ -63,7 +78,7 @@ for t in $cli_tests $vm_tests; do
 	echo "# $SUITE: $t took $((SECONDS - t0)) s"
 done
 if [ -n "$vmx_tests" ]; then
-	wait "$vmx_pid"
+	while [ ! -e "$vmx_out/done" ]; do sleep 2; done
 	for t in $vmx_tests; do
 		echo "# $SUITE: $t"
 		before=$(grep -c F "$log")

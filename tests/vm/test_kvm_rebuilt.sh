@@ -85,6 +85,10 @@ echo 1 >/sys/module/kvm/parameters/exit_stats_cpuid
 begin leaves_on
 kvmexitgen --timeout 60 --json $MIX $Q >/tmp/gen1.json
 end
+GUEST
+	# (under Bochs, a tenth of QEMU TCG's speed, the VMX testbed leaves out
+	# what is common code of both ISAs: two VMs' leaves and the rate limit)
+	[ "$ISA" = svm ] && cat >>"$script" <<GUEST
 begin leaves_two_vms
 kvmexitgen --timeout 60 --json $MIX $Q >/tmp/gen1.json & G1=\$!
 kvmexitgen --timeout 60 --json --cpuid 500 --io-out 77 --hlt 3 $Q >/tmp/gen2.json & G2=\$!
@@ -128,8 +132,8 @@ klog_case() { # name N kvmexitgen-arguments...
 	echo "== end $name =="
 }
 klog_case klog_every_500 500 --vcpus 2 --cpuid 1500 --io-out 300 --msr-read 200 --hlt 20 --vmcall 100
-klog_case klog_rate_limited 20 --cpuid 30000 --io-out 100
 GUEST
+	[ "$ISA" = svm ] && echo 'klog_case klog_rate_limited 20 --cpuid 30000 --io-out 100' >>"$script"
 fi
 TESTBED_EXTRA_CPIO="$MODS" run_in_testbed "$script" $TIMEOUT "$script.out"
 [ "$variant" = stock ] && sed -n 's/^stock leaves: //p' "$script.out" >"$STOCK_Q"
@@ -174,7 +178,9 @@ if [ "$variant" = patched ]; then
 		echo "not ok - patched: $(basename "$other_ko") built with the ${other^^} part of the series, no warning"
 		fail=1
 	fi
-	for c in leaves_off:off leaves_on:on leaves_two_vms:on; do
+	cases="leaves_off:off leaves_on:on"
+	[ "$ISA" = svm ] && cases="$cases leaves_two_vms:on"
+	for c in $cases; do
 		python3 tests/vm/leaves_check.py "${c%%:*}" "${c##*:}" "$STOCK_Q" "$ISA" <"$script.out" || fail=1
 	done
 	if grep -q "CMPE283 lines while the report is off: 0$" "$script.out"; then
@@ -184,6 +190,7 @@ if [ "$variant" = patched ]; then
 		fail=1
 	fi
 	python3 tests/vm/klog_check.py klog_every_500 500 "$O/kvmexitstat" "$ISA" <"$script.out" || fail=1
+	[ "$ISA" = svm ] || continue
 	python3 tests/vm/klog_check.py klog_rate_limited 20 "$O/kvmexitstat" "$ISA" <"$script.out" > "$script.rl" || fail=1
 	cat "$script.rl"
 	# the rate limit: most of the ~1500 due reports were skipped, and said so

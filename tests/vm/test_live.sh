@@ -11,6 +11,15 @@ MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --mmio-write 10 --hlt 7 -
 script=$(mktemp)
 trap 'rm -f "$script" "$script.out"' EXIT
 cat tests/vm/live_guest.sh >"$script"
+# Under Bochs (a tenth of QEMU TCG's speed) the VMX testbed runs the cases
+# whose path differs by ISA: both program kinds, 1 and 2 vCPUs, two VMs,
+# counting only, KVM's statistics beside them, and which program reads the
+# reason. Filters, the store, intervals, folding, held vCPU files and the
+# overflow hash are the same code for both ISAs, tested in the SVM testbeds
+# on 6.1 and 6.12.
+FULL=1
+[ "$ISA" = VMX ] && FULL=0
+echo "FULL=$FULL" >>"$script"
 cat >>"$script" <<GUEST
 begin one_vm_1vcpu -s tracepoint,stats
 kvmexitgen --timeout 60 --json $MIX >/tmp/gen1.json
@@ -23,6 +32,7 @@ kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
 kvmexitgen --timeout 60 --json --vcpus 1 --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json & G2=\$!
 wait \$G1 \$G2
 end
+if [ "\$FULL" = 1 ]; then
 # -p: both VMs start stopped, so that their pids are known before they run
 sh -c 'kill -STOP \$\$; exec kvmexitgen --timeout 60 --json --vcpus 2 $MIX' >/tmp/gen1.json & A=\$!
 sh -c 'kill -STOP \$\$; exec kvmexitgen --timeout 60 --json --cpuid 400 --io-in 50' >/tmp/gen2.json & B=\$!
@@ -40,9 +50,11 @@ end
 record_begin recorded
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 record_end
+fi
 begin classic --bpf classic
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
+if [ "\$FULL" = 1 ]; then
 begin intervals 0.5
 kvmexitgen --timeout 60 --json --vcpus 2 --cpuid 20000 --io-out 500 --hlt 100 >/tmp/gen1.json
 sleep 1 # one more interval after the VM ended
@@ -50,9 +62,11 @@ end
 begin high_rate
 kvmexitgen --timeout 60 --json --vcpus 2 --cpuid 30000 >/tmp/gen1.json
 end
+fi
 begin count_only --count-only
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
+if [ "\$FULL" = 1 ]; then
 # --by reason while VMs end: their counts folded into the per-reason totals
 BY="--by reason"
 begin by_reason 0.5
@@ -62,6 +76,7 @@ kvmexitgen --timeout 60 --json --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json
 sleep 1.2
 end
 unset BY
+fi
 # both sources: the VM is held (its vCPU files open) while kvmexitstat reads
 begin both -s tracepoint,stats
 kvmexitgen --timeout 60 --json --hold --vcpus 2 $MIX >/tmp/gen1.json 2>/tmp/gen1.err & G=\$!
@@ -72,6 +87,7 @@ sleep 1.5 # a reading while it holds
 echo "exit program: \$(bpfprogs | awk '\$4 ~ /^kvm_exit/ {print \$4}') rdonly_cast: \$(grep -c ' bpf_rdonly_cast\$' /proc/kallsyms)"
 end
 kill -TERM \$G; wait \$G
+if [ "\$FULL" = 1 ]; then
 # both sources, another process holds the VM's vCPU files (pidfd_getfd)
 # and drops their last reference after the VM ended: the counts stay the VM's
 begin held_elsewhere -s tracepoint,stats 0.5
@@ -97,6 +113,7 @@ kvmexitgen --timeout 60 --json --vcpus 2 --cpuid 500 --io-out 77 --hlt 3 >/tmp/g
 wait \$G1 \$G2
 end
 unset KVMEXITSTAT_CPU_SLOTS
+fi
 GUEST
 limit=240
 [ "$ISA" = VMX ] && limit=900 # (Bochs: about a tenth of QEMU TCG's speed)
@@ -106,17 +123,17 @@ check() { live_check "$script.out" "$@" || fail=1; }
 check one_vm_1vcpu --with-stats --source "tp_btf ($ISA, exit->entry timing) + KVM vCPU stats"
 check one_vm_2vcpus
 check two_vms --with-stats
-check pid_filter --only-pid-of 0
-check name_filter --only-pid-of 0
-check recorded
+[ $FULL = 1 ] && check pid_filter --only-pid-of 0
+[ $FULL = 1 ] && check name_filter --only-pid-of 0
+[ $FULL = 1 ] && check recorded
 check classic --source "tracepoint ($ISA, exit->entry timing)"
-check intervals --intervals
-check high_rate
+[ $FULL = 1 ] && check intervals --intervals
+[ $FULL = 1 ] && check high_rate
 check count_only --count-only --source "tp_btf ($ISA, counting only)"
-check overflow
-check by_reason --by-reason
+[ $FULL = 1 ] && check overflow
+[ $FULL = 1 ] && check by_reason --by-reason
 check both --with-stats --source "tp_btf ($ISA, exit->entry timing) + KVM vCPU stats (KVM's categories, not hardware exit reasons; 40 counters); from the first reading on"
-check both_ended --with-stats
+[ $FULL = 1 ] && check both_ended --with-stats
 # (bpfprogs shows the kernel's names, cut to 15 characters)
 isa=$(echo "$ISA" | tr A-Z a-z)
 line=$(grep '^exit program:' "$script.out")
@@ -127,6 +144,6 @@ else
 	echo "not ok - the exit reason read by $want: $line"
 	fail=1
 fi
-check held_elsewhere --with-stats --held 2
+[ $FULL = 1 ] && check held_elsewhere --with-stats --held 2
 grep '^# kvmexitstat exit' "$script.out" | sort | uniq -c | sed 's/^/# /'
 exit $fail

@@ -80,14 +80,17 @@ build() {
 	mkdir -p "$root/lib/terminfo/x"
 	cp /lib/terminfo/x/xterm "$root/lib/terminfo/x/xterm"
 	mkdir -p "$(dirname "$IMAGE")"
-	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$IMAGE"
+	# (written aside and moved in: a test may be reading the image meanwhile)
+	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$IMAGE.tmp"
+	mv "$IMAGE.tmp" "$IMAGE"
 	if [ "$ISA" = vmx ]; then
 		# the kernel unpacked for its PVH entry, and the stub that enters it
 		[ -r "$VMDIR/$KVER/kernel.pvh" ] && [ "$VMDIR/$KVER/kernel.pvh" -nt "$KERNEL" ] ||
 			python3 tests/vm/bochs/pvh-image.py "$KERNEL" "$VMDIR/$KVER/kernel.pvh" >/dev/null
 		gcc -m32 -ffreestanding -fno-pic -fno-stack-protector -nostdlib -static -O2 -Wall -Wextra -Werror \
 			--param=min-pagesize=0 -T tests/vm/bochs/pvh-stub.ld -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
-			-o "$VMDIR/pvh-stub" tests/vm/bochs/pvh-stub.S tests/vm/bochs/pvh-stub.c
+			-o "$VMDIR/pvh-stub.tmp" tests/vm/bochs/pvh-stub.S tests/vm/bochs/pvh-stub.c
+		mv "$VMDIR/pvh-stub.tmp" "$VMDIR/pvh-stub"
 	fi
 }
 
