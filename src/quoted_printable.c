@@ -23,11 +23,14 @@ bool qp_soft_break(const char *line, size_t len)
 
 bool qp_shows(const char *line, size_t len)
 {
-	if (!memchr(line, '=', len))
-		return false; /* (the common line: one scan) */
 	len = without_cr(line, len);
-	return (qp_soft_break(line, len) && len >= QP_SOFT_MIN) || memmem(line, len, "=3D", 3) ||
-	       memmem(line, len, "=A0", 3);
+	if (qp_soft_break(line, len) && len >= QP_SOFT_MIN)
+		return true;
+	/* one scan from '=' to '=' (most lines have none) */
+	for (const char *p = line, *end = line + len; (p = memchr(p, '=', (size_t)(end - p))) != NULL; p++)
+		if (end - p >= 3 && ((p[1] == '3' && p[2] == 'D') || (p[1] == 'A' && p[2] == '0')))
+			return true;
+	return false;
 }
 
 size_t qp_decode(const char *line, size_t len, char *dst)

@@ -203,21 +203,27 @@ static size_t token_len(const char *s, size_t i, size_t len)
 	return k - i;
 }
 
-static bool token_is(const char *w, size_t n, const char *word)
-{
-	return n == strlen(word) && !memcmp(w, word, n);
-}
+#define token_is(w, n, word) ((n) == sizeof(word) - 1 && !memcmp(w, word, sizeof(word) - 1))
 
 /* A field name of the kvm_exit/kvm_entry layouts; after_reason: only those
- * that follow the reason (a reason word is never one of them). */
+ * that follow the reason (a reason word is never one of them). Checked on
+ * every record's last tokens: by length first. */
 static bool field_name(const char *w, size_t n, bool after_reason)
 {
-	static const char *const names[] = { "rip", "info", "info1", "info2", "intr_info", "error_code", "isa",
-					     "vcpu", "reason" };
-	size_t count = sizeof(names) / sizeof(names[0]) - (after_reason ? 2 : 0);
-	for (size_t f = 0; f < count; f++)
-		if (token_is(w, n, names[f]))
-			return true;
+	switch (n) {
+	case 3:
+		return token_is(w, n, "rip") || token_is(w, n, "isa");
+	case 4:
+		return token_is(w, n, "info") || (!after_reason && token_is(w, n, "vcpu"));
+	case 5:
+		return token_is(w, n, "info1") || token_is(w, n, "info2");
+	case 6:
+		return !after_reason && token_is(w, n, "reason");
+	case 9:
+		return token_is(w, n, "intr_info");
+	case 10:
+		return token_is(w, n, "error_code");
+	}
 	return false;
 }
 
@@ -254,22 +260,21 @@ bool trace_line_open(const char *s, size_t len, const struct trace_line *t)
 		return false;
 	if (len && s[len - 1] == '\r')
 		len--;
-	size_t a_at, b_at = 0, c_at = 0;
-	size_t a = token_before(s, t->fields, len, &a_at), b = 0, c = 0;
+	size_t a_at, b_at, c_at;
+	size_t a = token_before(s, t->fields, len, &a_at);
 	if (!a)
 		return true; /* "kvm_exit:" and nothing more */
-	if (a_at > t->fields)
-		b = token_before(s, t->fields, a_at, &b_at);
-	if (b && b_at > t->fields)
-		c = token_before(s, t->fields, b_at, &c_at);
 	if (t->kind == LINE_ENTRY) /* "vcpu N", "vcpu N, rip V": open after a name or a comma */
 		return field_name(s + a_at, a, false) || s[a_at + a - 1] == ',';
-	bool value = !field_name(s + a_at, a, false);
-	if (value && b && token_is(s + b_at, b, "error_code"))
-		return false;
-	if (value && b && !field_name(s + b_at, b, false) && c && token_is(s + c_at, c, "info"))
-		return false;
-	return true;
+	if (field_name(s + a_at, a, false) || a_at <= t->fields)
+		return true;
+	size_t b = token_before(s, t->fields, a_at, &b_at);
+	if (token_is(s + b_at, b, "error_code"))
+		return false; /* (the common line) */
+	if (!b || field_name(s + b_at, b, false) || b_at <= t->fields)
+		return true;
+	size_t c = token_before(s, t->fields, b_at, &c_at);
+	return !token_is(s + c_at, c, "info");
 }
 
 bool trace_line_continues(const char *open, size_t open_len, const char *next, size_t next_len)
@@ -294,7 +299,8 @@ bool trace_line_continues(const char *open, size_t open_len, const char *next, s
 		return true; /* "info A" then "B" (the oldest layout) */
 	/* a reason of several words cut between them: "... reason INVALID_STATE" then "FAILED_VMENTRY rip ..." */
 	size_t g_at = skip_spaces(next, f_at + f, next_len);
-	return !memmem(open, open_len, " rip ", 5) && token_is(next + g_at, token_len(next, g_at, next_len), "rip");
+	size_t g = token_len(next, g_at, next_len);
+	return !memmem(open, open_len, " rip ", 5) && token_is(next + g_at, g, "rip");
 }
 
 static void bad(struct trace_line *t, const char *why)
