@@ -101,7 +101,7 @@ void cmd_record_usage(FILE *out)
 	      "added per VM, vCPU and reason (count, handling time, histogram), COUNT times or\n"
 	      "until stopped. A run killed at any moment loses at most the interval in progress.\n"
 	      "With --from-trace, a text trace is stored instead, in intervals of its own clock.\n"
-	      "Read it back with 'kvmexitstat report FILE.db' or sqlite3 (schema: README.md).\n"
+	      "Read it back with 'kvmexitstat report FILE.db' or sqlite3 (schema: docs/record.md).\n"
 	      "\n"
 	      "  -o, --output FILE.db   the store (created, or a new run appended to it)\n"
 	      "      --from-trace FILE  a kvm_exit/kvm_entry trace ('-': stdin) instead of live exits\n"

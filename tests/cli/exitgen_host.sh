@@ -79,7 +79,7 @@ for v in d["vcpu"]:
     if hw:   # VMX/SVM: port I/O counted as io_exits (+1: the guest's end report)
         assert s["io_exits"] == io + 1, ("io_exits", s["io_exits"], "want", io + 1)
         assert s["hypercalls"] == want["vmcall"], ("hypercalls", s["hypercalls"], "want", want["vmcall"])
-    else:    # PVM (see README): port I/O, MMIO and (where it exits) CPUID go
+    else:    # PVM (see docs/kvmexitgen.md): port I/O, MMIO and (where it exits) CPUID go
              # through the instruction emulator; io_exits stays 0; VMCALL does not exit
         assert s["insn_emulation"] == cpuid + io + mmio + 1, ("insn_emulation", s["insn_emulation"], "want", cpuid + io + mmio + 1, "cpuid exits" if cpuid_exits else "cpuid does not exit")
         assert s["io_exits"] == 0, ("io_exits", s["io_exits"], "want 0")
