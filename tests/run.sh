@@ -22,12 +22,9 @@ count() { # reads TAP on stdin, echoes it, updates the counters via the log
 
 # RUN_VM: unset, the unit and CLI tests; 1, those and the testbed's; only, the testbed's;
 # vmx-start, only the VMX testbed's into VMX_OUT, for a later run to count.
-# The VMX testbed's long tests run in the background (below); its short one
-# runs last in line, beside them, once the other testbeds' tests are done.
 vm_tests= vmx_tests=
-vmx_long() { ls tests/vm/test_*_vmx.sh | grep -v exitgen; }
-[ -n "${RUN_VM:-}" ] && vm_tests="$(ls tests/vm/test_*.sh | grep -v '_vmx\.sh$') $(ls tests/vm/test_*_vmx.sh | grep exitgen)" &&
-	vmx_tests=$(vmx_long)
+[ -n "${RUN_VM:-}" ] && vm_tests=$(ls tests/vm/test_*.sh | grep -v '_vmx\.sh$') &&
+	vmx_tests=$(ls tests/vm/test_*_vmx.sh)
 # The VMX testbed's tests (Bochs: one core, minutes each) run one after the
 # other beside the other tests; their output is counted when the rest is
 # done. With VMX_OUT set, another process (make check's) started them there
@@ -42,7 +39,7 @@ run_vmx() { # directory
 	touch "$1/done"
 }
 if [ "${RUN_VM:-}" = vmx-start ]; then
-	vmx_tests=$(vmx_long)
+	vmx_tests=$(ls tests/vm/test_*_vmx.sh)
 	run_vmx "$VMX_OUT"
 	rm -f "$log"
 	exit 0
