@@ -525,44 +525,41 @@ static int on_klog_line(struct importer *im, const struct trace_line *t, const c
 }
 
 /* One line as the trace had it (joined, if it was wrapped), first of them at lineno. */
-static int record_line(struct importer *im, const char *line, size_t len, struct trace_line *tp, uint64_t lineno)
+static int record_line(struct importer *im, const char *line, size_t len, const struct trace_line *t, uint64_t lineno)
 {
-	struct trace_line t = *tp;
-
 	im->at_line = lineno;
-	switch (t.kind) {
+	switch (t->kind) {
 	case LINE_OTHER:
 		note_other(im, line, len);
 		return 0;
 	case LINE_BAD:
 		im->events++;
-		return report_bad(im, t.why, line, len);
+		return report_bad(im, t->why, line, len);
 	case LINE_EXIT:
 		im->events++;
 		/* a trace event ends a kernel-log block (as a part that starts
 		 * at it, read in parallel, begins with none open) */
 		if (importer_klog_close(im))
 			return -ENOMEM;
-		note_ts(im, &t);
-		note_capture(im, &t);
-		return on_exit_line(im, &t, line, len);
+		note_ts(im, t);
+		note_capture(im, t);
+		return on_exit_line(im, t, line, len);
 	case LINE_ENTRY:
 		im->events++;
 		if (importer_klog_close(im))
 			return -ENOMEM;
-		note_ts(im, &t);
-		note_capture(im, &t);
-		return on_entry_line(im, &t);
+		note_ts(im, t);
+		note_capture(im, t);
+		return on_entry_line(im, t);
 	case LINE_KLOG_HEADER:
 	case LINE_KLOG_EXIT:
 		im->events++;
-		return on_klog_line(im, &t, line, len);
+		return on_klog_line(im, t, line, len);
 	}
 	return 0;
 }
 
-/* Append n bytes to b, keeping at most MAX_LINE of them (a longer joined
- * line is judged by its first MAX_LINE bytes, as an overlong line is). */
+/* Room in b for n more bytes. */
 static int buf_reserve(struct text_buf *b, size_t n)
 {
 	if (b->len + n <= b->cap)
@@ -578,6 +575,8 @@ static int buf_reserve(struct text_buf *b, size_t n)
 	return 0;
 }
 
+/* Append n bytes to b, keeping at most MAX_LINE of them (a longer joined
+ * line is judged by its first MAX_LINE bytes, as an overlong line is). */
 static int buf_append(struct text_buf *b, const char *s, size_t n)
 {
 	if (n > MAX_LINE - b->len)

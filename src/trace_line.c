@@ -339,9 +339,7 @@ static void parse_exit(const char *s, size_t i, size_t len, struct trace_line *t
 			size_t w = skip_spaces(s, k, len);
 			if (w > i && w < len && field_name(s + w, token_len(s, w, len), true))
 				break;
-			k = w;
-			while (k < len && !is_space(s[k]))
-				k++;
+			k = w + token_len(s, w, len);
 			end_word = k;
 		}
 		t->reason_len = end_word - i;
@@ -375,9 +373,7 @@ static int parse_klog_ids(const char *s, size_t i, size_t len, struct trace_line
 
 	t->klog_vcpu = -1;
 	for (i = skip_spaces(s, i, len); i < len; i = skip_spaces(s, i, len)) {
-		size_t k = i;
-		while (k < len && !is_space(s[k]))
-			k++;
+		size_t k = i + token_len(s, i, len);
 		const char *w = s + i;
 		size_t n = k - i;
 		uint64_t v;
@@ -439,9 +435,7 @@ static void parse_klog(const char *s, size_t at, size_t len, struct trace_line *
 	}
 	if (!starts_with(p, n, "exit "))
 		return; /* another message of the module: not an exit count */
-	size_t j = skip_spaces(s, i + 5, len), k = j;
-	while (k < len && !is_space(s[k]))
-		k++;
+	size_t j = skip_spaces(s, i + 5, len), k = j + token_len(s, j, len);
 	t->reason = s + j;
 	t->reason_len = k - j;
 	k = skip_spaces(s, k, len);
