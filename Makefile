@@ -35,7 +35,7 @@ CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf
 	src/host_kvm.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
 	src/plot.c src/cmd_plot.c src/top.c
 FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http
-UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_quoted_printable test_stats test_trace_line test_importer test_render test_prom
+UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_quoted_printable test_stats test_trace_line test_importer test_render test_prom test_trace_dat
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
 GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o \
@@ -83,10 +83,18 @@ $(O)/kvmexitgen: $(GEN_OBJS)
 # serve's HTTP side; the static build takes src/serve_none.c instead
 SERVE_OBJ ?= $(O)/obj/serve.o
 HTTP_LIBS ?= -lmicrohttpd
+# trace.dat reading (libtracecmd); the static build takes src/trace_dat_none.c
+TRACE_DAT_OBJ ?= $(O)/obj/trace_dat.o
+TRACE_DAT_LIBS ?= -ltracecmd -ltraceevent
+TRACE_DAT_CFLAGS := $(or $(shell pkg-config --cflags libtracecmd 2>/dev/null),-I/usr/include/trace-cmd -I/usr/include/traceevent -I/usr/include/tracefs)
+$(O)/obj/trace_dat.o: ALL_CFLAGS += $(TRACE_DAT_CFLAGS)
+$(O)/tests/test_trace_dat: $(O)/obj/trace_dat.o
+$(O)/tests/test_trace_dat: ALL_CFLAGS += $(TRACE_DAT_CFLAGS)
+$(O)/tests/test_trace_dat: LDLIBS += $(O)/obj/trace_dat.o -ltracecmd -ltraceevent
 
-$(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS) $(SERVE_OBJ) $(STATIC_OBJS)
+$(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS) $(SERVE_OBJ) $(TRACE_DAT_OBJ) $(STATIC_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(STORE_LIBS) $(HTTP_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(STORE_LIBS) $(HTTP_LIBS) $(TRACE_DAT_LIBS) $(LDLIBS)
 
 $(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
 	$(call msg,CC,$@)
@@ -143,7 +151,7 @@ check-asan:
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
 	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
-		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
+		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= TRACE_DAT_OBJ='$$(O)/obj/trace_dat_none.o' TRACE_DAT_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
 		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo $(O)/static/helpers/bpfprogs $(O)/static/helpers/holdvcpu \
 		$(O)/static/helpers/pty
 

@@ -29,18 +29,7 @@ command -v perf >/dev/null || {
 }
 # perf and its libraries, as one more initramfs archive
 perf_cpio=$VMDIR/perf.cpio
-if [ ! -s "$perf_cpio" ]; then
-	root=$VMDIR/perf-root
-	rm -rf "$root"
-	mkdir -p "$root/usr/bin"
-	perf=$(command -v perf) || { echo "bench: no perf (apt-get install linux-perf)" >&2; exit 1; }
-	cp "$perf" "$root/usr/bin/perf"
-	ldd "$perf" | awk '$3 ~ /^\// {print $3} $1 ~ /^\// {print $1}' | while read -r lib; do
-		mkdir -p "$root$(dirname "$lib")"
-		cp -L "$lib" "$root$lib"
-	done
-	(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet) >"$perf_cpio"
-fi
+[ -s "$perf_cpio" ] || tests/vm/tool_cpio.sh "$perf_cpio" perf
 
 script=$(mktemp)
 trap 'rm -f "$script"' EXIT

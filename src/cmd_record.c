@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "importer.h"
 #include "store.h"
+#include "trace_dat.h"
 #include "trace_line.h"
 
 struct from_trace {
@@ -35,8 +36,31 @@ static int flush(struct from_trace *f)
 	return snapshot_merge(&f->prev, &f->im.exits) ? -ENOMEM : 0;
 }
 
-/* One line: when its timestamp is past the interval being filled, that
+/* An event at ts: when it is past the interval being filled, that
  * interval is stored first (and empty ones up to it are skipped). */
+static int step_to(struct from_trace *f, uint64_t ts)
+{
+	if (!f->started) {
+		f->started = true;
+	} else if (ts >= f->end_ns) {
+		int err = flush(f);
+		if (err)
+			return err;
+	} else {
+		return 0;
+	}
+	f->start_ns = ts - ts % f->step_ns;
+	f->end_ns = f->start_ns + f->step_ns;
+	return 0;
+}
+
+/* A trace-cmd data file's event (trace_dat_read_each). */
+static int before_event(void *ctx, const struct trace_line *t)
+{
+	return step_to(ctx, t->ts_ns);
+}
+
+/* One line of a text trace. */
 static int on_line(struct from_trace *f, const char *line, size_t len)
 {
 	struct trace_line t;
@@ -44,19 +68,10 @@ static int on_line(struct from_trace *f, const char *line, size_t len)
 	if ((t.kind == LINE_EXIT || t.kind == LINE_ENTRY) && t.has_ts) {
 		/* a held record belongs to the interval before this line */
 		int err = importer_settle(&f->im);
+		if (!err)
+			err = step_to(f, t.ts_ns);
 		if (err)
 			return err;
-		if (!f->started) {
-			f->started = true;
-			f->start_ns = t.ts_ns - t.ts_ns % f->step_ns;
-			f->end_ns = f->start_ns + f->step_ns;
-		} else if (t.ts_ns >= f->end_ns) {
-			err = flush(f);
-			if (err)
-				return err;
-			f->start_ns = t.ts_ns - t.ts_ns % f->step_ns;
-			f->end_ns = f->start_ns + f->step_ns;
-		}
 	}
 	return importer_line(&f->im, line, len);
 }
@@ -86,7 +101,12 @@ int record_trace(const char *path, const char *store_path, double interval, enum
 		fprintf(stderr, "kvmexitstat record: %s\n", f.msg);
 		goto out;
 	}
-	while (!err && (n = getline(&line, &cap, in)) > 0) {
+	if (in != stdin && importer_file_is_trace_dat(path)) {
+		err = trace_dat_read_each(&f.im, path, before_event, &f);
+		if (err && err != -ENOMEM && err != -EIO)
+			goto out; /* said */
+	}
+	while (!f.im.events && !err && (n = getline(&line, &cap, in)) > 0) {
 		if (line[n - 1] == '\n')
 			n--;
 		err = on_line(&f, line, (size_t)n);

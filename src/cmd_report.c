@@ -12,13 +12,14 @@
 #include "numparse.h"
 #include "render.h"
 #include "store.h"
+#include "trace_dat.h"
 
 static void usage(FILE *out)
 {
 	fputs("Usage: kvmexitstat report [OPTIONS] FILE...   ('-' reads stdin)\n"
 	      "Per-reason VM exit statistics from kvm_exit/kvm_entry lines (ftrace trace or\n"
-	      "trace_pipe, trace-cmd report, perf script), CMPE283 kernel log lines, or a\n"
-	      "store written by 'kvmexitstat record'.\n"
+	      "trace_pipe, trace-cmd report, perf script), trace-cmd data files (trace.dat),\n"
+	      "CMPE283 kernel log lines, or a store written by 'kvmexitstat record'.\n"
 	      "\n"
 	      "  -o, --output FORMAT   table (default), json or csv\n"
 	      "  -b, --by WHAT         reason (default), vm or vcpu\n"
@@ -164,7 +165,8 @@ int cmd_report(int argc, char **argv)
 				argv[i]);
 			goto fail;
 		}
-		int err = importer_read_path(&im, argv[i]);
+		bool dat = strcmp(argv[i], "-") && importer_file_is_trace_dat(argv[i]);
+		int err = dat ? trace_dat_read(&im, argv[i]) : importer_read_path(&im, argv[i]);
 		if (split)
 			fprintf(stderr, "kvmexitstat report: %s: read in %u part%s\n", argv[i], im.parts,
 				im.parts == 1 ? "" : "s");
@@ -199,6 +201,7 @@ int cmd_report(int argc, char **argv)
 		.paired = im.paired,
 		.unparsed = im.unparsed,
 		.unpaired_boundary = im.unpaired_boundary,
+		.lost_events = im.lost_events,
 		.first_bad_input = im.has_first_bad ? im.first_bad_input : NULL,
 		.first_bad_line = im.first_bad_line,
 		.has_span = im.has_ts,
@@ -226,6 +229,8 @@ int cmd_report(int argc, char **argv)
 		if (status == EXIT_OK)
 			status = EXIT_PARTIAL;
 	}
+	if (im.lost_events && status == EXIT_OK)
+		status = EXIT_PARTIAL; /* (said when the file was read) */
 	importer_free(&im);
 	return status;
 fail:

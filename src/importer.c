@@ -319,6 +319,8 @@ static void note_capture(struct importer *im, const struct trace_line *t)
 	im->since = 0;
 }
 
+static int count_exit(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code);
+
 static int on_exit_line(struct importer *im, const struct trace_line *t, const char *line, size_t len)
 {
 	enum isa isa;
@@ -337,7 +339,12 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 		if (im->hint == ISA_UNKNOWN)
 			im->hint = isa;
 	}
+	return count_exit(im, t, isa, code);
+}
 
+/* An exit of thread/vCPU t: counted, and waiting for its kvm_entry. */
+static int count_exit(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code)
+{
 	struct pair_state *ps = importer_pair_get(im, pair_id(t));
 	if (!ps)
 		return -ENOMEM;
@@ -559,6 +566,36 @@ static int record_line(struct importer *im, const char *line, size_t len, const 
 	return 0;
 }
 
+int importer_event_bad(struct importer *im, const char *why, const char *what)
+{
+	im->lines++;
+	im->at_line = im->lines;
+	im->events++;
+	return report_bad(im, why, what, strlen(what));
+}
+
+int importer_event(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code,
+		   const char *what)
+{
+	im->lines++;
+	im->at_line = im->lines;
+	im->events++;
+	note_ts(im, t);
+	note_capture(im, t);
+	if (t->kind == LINE_ENTRY)
+		return on_entry_line(im, t);
+	if (im->forced_isa != ISA_UNKNOWN && isa == ISA_UNKNOWN)
+		isa = im->forced_isa; /* a record of a layout without the field */
+	else if (im->forced_isa != ISA_UNKNOWN && isa != im->forced_isa)
+		return report_bad(im, "exit reason of the other ISA than --isa", what, strlen(what));
+	if (isa != ISA_UNKNOWN) {
+		im->isa_seen |= 1u << isa;
+		if (im->hint == ISA_UNKNOWN)
+			im->hint = isa;
+	}
+	return count_exit(im, t, isa, code);
+}
+
 /* Room in b for n more bytes. */
 static int buf_reserve(struct text_buf *b, size_t n)
 {
@@ -677,10 +714,26 @@ int importer_end_lines(struct importer *im)
 }
 
 /* Binary files that users might pass by mistake, with what to do instead. */
+bool importer_is_trace_dat(const char *buf, size_t n)
+{
+	return n >= 10 && !memcmp(buf, "\x17\x08\x44tracing", 10);
+}
+
+bool importer_file_is_trace_dat(const char *path)
+{
+	char buf[16];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	close(fd);
+	return n > 0 && importer_is_trace_dat(buf, (size_t)n);
+}
+
 static const char *binary_hint(const unsigned char *buf, size_t n)
 {
-	if (n >= 10 && !memcmp(buf, "\x17\x08\x44tracing", 10))
-		return "a trace-cmd data file: convert it with 'trace-cmd report FILE'";
+	if (importer_is_trace_dat((const char *)buf, n))
+		return "a trace-cmd data file: give its path (kvmexitstat report FILE), not standard input";
 	if (n >= 8 && !memcmp(buf, "PERFILE2", 8))
 		return "a perf data file: convert it with 'perf script -i FILE'";
 	if (n >= 15 && !memcmp(buf, "SQLite format 3", 15))
@@ -765,18 +818,23 @@ out:
 	return err ? err : importer_end_lines(im);
 }
 
-static int read_input(struct importer *im, int fd, const char *name)
+void importer_begin_input(struct importer *im, const char *name)
 {
-	uint64_t events_before = im->events;
-	struct stat st;
-	int err;
-
 	im->input = name;
 	im->lineno = 0;
 	im->qp = false;
 	im->hint = ISA_UNKNOWN;
 	im->hint_dependent = false;
 	im->parts = 1;
+}
+
+static int read_input(struct importer *im, int fd, const char *name)
+{
+	uint64_t events_before = im->events;
+	struct stat st;
+	int err;
+
+	importer_begin_input(im, name);
 	err = -EAGAIN;
 	if (im->threads > 1 && !im->strict && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
 	    (uint64_t)st.st_size >= 2 * im->split_min)

@@ -68,6 +68,7 @@ struct importer {
 	uint64_t unpaired_boundary; /* exits whose entry is in another capture */
 	uint64_t first_ts, last_ts;
 	bool has_ts;
+	uint64_t lost_events;    /* events the recording kernel dropped (trace-cmd data) */
 	unsigned isa_seen;       /* bit per enum isa, from names */
 	unsigned parts;          /* parts the last input was read in (1: one stream) */
 
@@ -119,6 +120,31 @@ int importer_end_lines(struct importer *im);
  * returns -ENODATA (message printed). */
 int importer_read_path(struct importer *im, const char *path);
 int importer_read_fd(struct importer *im, int fd, const char *name);
+
+/* An input read by another reader than the line reader (a trace-cmd data
+ * file, src/trace_dat.c) is framed by these, as importer_read_path frames
+ * its lines; end returns 0 or -ENOMEM. */
+void importer_begin_input(struct importer *im, const char *name);
+int importer_end_input(struct importer *im);
+
+/* One kvm_exit or kvm_entry of such an input, its fields as the kernel
+ * recorded them, accounted as a text line of the same event would be. t:
+ * kind LINE_EXIT or LINE_ENTRY, with ts, tid, cpu, comm and vcpu as the
+ * record has them; for an exit its reason, isa (ISA_UNKNOWN where the
+ * record has no isa field: --isa, or the names of other inputs, decide)
+ * and code. what names the record in a message. Each event counts as one
+ * of im->lines. Returns 0, -ENOMEM, or -EINVAL in strict mode. */
+int importer_event(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code,
+		   const char *what);
+
+/* A kvm_exit record of such an input that could not be decoded, and why:
+ * counted and reported as an undecodable line. 0, or -EINVAL in strict mode. */
+int importer_event_bad(struct importer *im, const char *why, const char *what);
+
+/* Whether buf, a file's first n bytes, begins as a trace-cmd data file. */
+bool importer_is_trace_dat(const char *buf, size_t n);
+/* Whether the file at path begins so. */
+bool importer_file_is_trace_dat(const char *path);
 
 /* After the last input: give numeric reasons of unknown ISA the one ISA the
  * names showed. 0 or -ENOMEM. */

@@ -56,8 +56,6 @@ int importer_check_binary(struct importer *im, const char *buf, size_t n);
  * thread made before a kvm_entry named its vCPU belong to the vCPU that
  * known's state for the thread names. 0 or -ENOMEM. */
 int importer_rekey(struct importer *im, const struct importer *known, enum isa isa);
-/* End of an input: settle vCPUs learnt late, forget the pairing state. */
-int importer_end_input(struct importer *im);
 /* Close the kernel-log block being read, if any. 0 or -ENOMEM. */
 int importer_klog_close(struct importer *im);
 /* The series of a reporter (has_id: a vCPU), added empty when new; NULL: no memory. */

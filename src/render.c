@@ -416,6 +416,9 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 				m->unpaired_boundary == 1 ? "" : "s", m->unpaired_boundary == 1 ? "has" : "have",
 				m->unpaired_boundary == 1 ? "the entry after it is" : "the entries after them are");
 	}
+	if (m->lost_events)
+		fprintf(out, "The kernel dropped %" PRIu64 " event%s while the trace was recorded: the counts are short\n",
+			m->lost_events, m->lost_events == 1 ? "" : "s");
 	table_exits(out, agg, rows, o->by);
 	for (size_t i = 0; i < nk; i++)
 		table_klog(out, kv[i].k, &kv[i].rows, !trace && i == 0);
@@ -492,6 +495,8 @@ static void csv_report(FILE *out, const struct snapshot *agg, const struct rows 
 		csv_field(out, where);
 		fprintf(out, ",,%" PRIu64 ",,,,,,,,,,,\n", m->unparsed);
 	}
+	if (m->lost_events)
+		fprintf(out, "lost,,,,,,,,%" PRIu64 ",,,,,,,,,,,\n", m->lost_events);
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -544,7 +549,8 @@ static void json_meta(FILE *out, const struct report_meta *m, const struct rende
 		",\"unparsed\":%" PRIu64, aggregate_by_name(o->by), m->lines, m->exits, m->paired,
 		m->unparsed);
 	if (!m->recorded)
-		fprintf(out, ",\"unpaired_at_capture_end\":%" PRIu64, m->unpaired_boundary);
+		fprintf(out, ",\"unpaired_at_capture_end\":%" PRIu64 ",\"lost_events\":%" PRIu64, m->unpaired_boundary,
+			m->lost_events);
 	if (m->unparsed && m->first_bad_input) {
 		fputs(",\"first_undecodable\":{\"input\":", out);
 		json_string(out, m->first_bad_input);

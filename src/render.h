@@ -27,6 +27,7 @@ struct report_meta {
 	size_t ninputs;
 	uint64_t lines, exits, paired, unparsed;
 	uint64_t unpaired_boundary;  /* exits whose entry was in the next capture */
+	uint64_t lost_events;        /* events the recording kernel dropped (trace-cmd data files) */
 	const char *first_bad_input; /* where the first undecodable line is (unparsed > 0) */
 	uint64_t first_bad_line;
 	int has_span;

@@ -5,10 +5,11 @@ set -euo pipefail
 #   tests/deps.sh         that, and what the tests need: cmocka, clang (ASan),
 #                         and the testbeds (tests/vm): QEMU, Bochs, GRUB,
 #                         Debian's 6.1 and 6.12 kernels, busybox, cpio
-pkgs=(gcc make binutils clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libmicrohttpd-dev libncurses-dev)
+pkgs=(gcc make binutils clang libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev libsqlite3-dev libmicrohttpd-dev libncurses-dev
+	libtracecmd-dev libtraceevent-dev libtracefs-dev)
 if [ "${1:-all}" != build ]; then
 	pkgs+=(pkg-config libcmocka-dev python3 util-linux
-		qemu-system-x86 linux-image-amd64 busybox-static cpio sqlite3 prometheus curl tmux librsvg2-bin)
+		qemu-system-x86 linux-image-amd64 busybox-static cpio sqlite3 prometheus curl tmux librsvg2-bin trace-cmd)
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt_opts=(-y -qq -o DPkg::Lock::Timeout=300)
