@@ -17,9 +17,12 @@ printf '\0' >>"$TMP/garbage"
 run "binary garbage" 1 "$KVMEXITSTAT" report "$TMP/garbage"
 expect_in "binary garbage: says so" "$TMP/err" "not a text trace"
 
+# (real trace-cmd data files: tests/vm/test_trace_dat.sh)
 printf '\027\010\104tracing6\0\0\0' >"$TMP/trace.dat"
-run "trace-cmd .dat file" 1 "$KVMEXITSTAT" report "$TMP/trace.dat"
-expect_in "trace-cmd .dat file: tells what to do" "$TMP/err" "convert it with 'trace-cmd report FILE'"
+run "trace-cmd .dat file cut in its header" 1 "$KVMEXITSTAT" report "$TMP/trace.dat"
+expect_in "trace-cmd .dat file cut in its header: says so" "$TMP/err" "trace.dat: a trace-cmd data file that cannot be read: truncated or damaged"
+run "trace-cmd .dat file on stdin" 1 sh -c "'$KVMEXITSTAT' report - <'$TMP/trace.dat'"
+expect_in "trace-cmd .dat file on stdin: tells what to do" "$TMP/err" "a trace-cmd data file: give its path"
 
 printf 'hello\nworld\n' >"$TMP/prose"
 run "text without KVM events" 1 "$KVMEXITSTAT" report "$TMP/prose"
@@ -41,7 +44,7 @@ expect_in "trace cut mid-line: CSV row of what was not counted, and where" "$TMP
 run "trace cut mid-line, table" 3 "$KVMEXITSTAT" report "$TMP/cut"
 expect_in "trace cut mid-line: the table ends saying so" "$TMP/out" "1 line could not be decoded and is not counted; the first at $TMP/cut:43"
 run "trace cut mid-line, JSON" 3 "$KVMEXITSTAT" report -o json "$TMP/cut"
-expect_in "trace cut mid-line: JSON says where" "$TMP/out" "\"unparsed\":1,\"unpaired_at_capture_end\":0,\"first_undecodable\":{\"input\":\"$TMP/cut\",\"line\":43}"
+expect_in "trace cut mid-line: JSON says where" "$TMP/out" "\"unparsed\":1,\"unpaired_at_capture_end\":0,\"lost_events\":0,\"first_undecodable\":{\"input\":\"$TMP/cut\",\"line\":43}"
 
 # kvm_exit lines none of which decode: never an empty report that succeeded
 printf ' q-1 [000] 1.0: kvm_exit: vcpu 0 reason NOSUCH rip 0x0 info 0 0\n q-1 [000] 2.0: kvm_exit: vcpu 0 reason HL' >"$TMP/nonedec"
