@@ -101,12 +101,13 @@ int record_trace(const char *path, const char *store_path, double interval, enum
 		fprintf(stderr, "kvmexitstat record: %s\n", f.msg);
 		goto out;
 	}
-	if (in != stdin && importer_file_is_trace_dat(path)) {
+	bool dat = in != stdin && importer_file_is_trace_dat(path);
+	if (dat) {
 		err = trace_dat_read_each(&f.im, path, before_event, &f);
 		if (err && err != -ENOMEM && err != -EIO)
 			goto out; /* said */
 	}
-	while (!f.im.events && !err && (n = getline(&line, &cap, in)) > 0) {
+	while (!dat && !err && (n = getline(&line, &cap, in)) > 0) {
 		if (line[n - 1] == '\n')
 			n--;
 		err = on_line(&f, line, (size_t)n);
