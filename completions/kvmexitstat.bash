@@ -11,7 +11,7 @@ _kvmexitstat()
 		report | record | plot | top | serve | reasons) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
-	local live="-p --pid -n --name -s --source --count-only --bpf -h --help"
+	local live="-p --pid -n --name --vcpu --source --count-only --bpf -h --help"
 	case $prev in
 	-o | --output)
 		case $cmd in
@@ -20,27 +20,21 @@ _kvmexitstat()
 		esac
 		return ;;
 	-b | --by) COMPREPLY=($(compgen -W "reason vm vcpu" -- "$cur")); return ;;
-	-S | --sort) COMPREPLY=($(compgen -W "count time avg max reason" -- "$cur")); return ;;
-	-s | --source | --sort)
-		if [ "$cmd" = report ]; then
-			COMPREPLY=($(compgen -W "count time avg max reason" -- "$cur"))
-		else
-			COMPREPLY=($(compgen -W "auto tracepoint stats tracepoint,stats" -- "$cur"))
-		fi
-		return ;;
+	-s | --sort) COMPREPLY=($(compgen -W "count time avg max reason" -- "$cur")); return ;;
+	--source) COMPREPLY=($(compgen -W "auto tracepoint stats tracepoint,stats" -- "$cur")); return ;;
 	--bpf) COMPREPLY=($(compgen -W "btf classic" -- "$cur")); return ;;
 	--isa) COMPREPLY=($(compgen -W "vmx svm" -- "$cur")); return ;;
 	--from-trace) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	-p | --pid) COMPREPLY=($(compgen -W "$(pgrep -d ' ' -f 'qemu|kvm' 2>/dev/null)" -- "$cur")); return ;;
 	esac
 	case $cmd in
-	report) COMPREPLY=($(compgen -W "-o --output -b --by -s --sort --isa --strict -j --threads --from --to -h --help" -- "$cur")) ;;
+	report) COMPREPLY=($(compgen -W "-o --output -b --by -s --sort --vcpu --isa --strict -j --threads --from --to -h --help" -- "$cur")) ;;
 	record) COMPREPLY=($(compgen -W "-o --output --from-trace --isa $live" -- "$cur")) ;;
 	plot) COMPREPLY=($(compgen -W "-o --output -p --pid -t --top -l --latency --from --to --isa -h --help" -- "$cur")) ;;
 	top) COMPREPLY=($(compgen -W "$live" -- "$cur")) ;;
 	serve) COMPREPLY=($(compgen -W "--listen --vcpu-label $live" -- "$cur")) ;;
 	reasons) COMPREPLY=($(compgen -W "vmx svm -o --output -h --help" -- "$cur")) ;;
-	*) COMPREPLY=($(compgen -W "report record plot top serve reasons -b --by -o --output -S --sort -l --latency -V --version $live" -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -W "report record plot top serve reasons -b --by -o --output -s --sort -l --latency -V --version $live" -- "$cur")) ;;
 	esac
 	# files for the commands that read them
 	case $cmd in report | plot) [[ $cur != -* ]] && COMPREPLY+=($(compgen -f -- "$cur")) ;; esac

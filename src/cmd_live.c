@@ -5,6 +5,7 @@
  * (bpf_source), KVM's vCPU statistics (stats_source), or both. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -46,15 +47,16 @@ void cmd_live_usage(FILE *out)
 	      "Without INTERVAL: totals when stopped (Ctrl-C). With it: a report every INTERVAL\n"
 	      "seconds (counts and rates in that interval), COUNT times or until stopped, then totals.\n"
 	      "\n"
-	      "  -p, --pid PID          only this VM process (repeatable)\n"
+	      "  -p, --pid PID[,PID..]  only these VM processes (repeatable)\n"
 	      "  -n, --name NAME        only VMs of this name (QEMU -name, else the process name)\n"
+	      "      --vcpu N           only vCPU N of each VM\n"
 	      "  -b, --by WHAT          reason (default), vm or vcpu\n"
 	      "  -o, --output FORMAT    table (default), json (a line per interval) or csv\n"
-	      "  -s, --source WHAT      auto (default): tracepoint where kvm_exit fires, else stats;\n"
+	      "      --source WHAT      auto (default): tracepoint where kvm_exit fires, else stats;\n"
 	      "                         tracepoint (kvm_exit/kvm_entry: hardware reasons, handling time),\n"
 	      "                         stats (KVM's vCPU statistics: its categories, on any KVM),\n"
 	      "                         or tracepoint,stats (both, side by side)\n"
-	      "  -S, --sort KEY         count (default), time, avg, max or reason\n"
+	      "  -s, --sort KEY         count (default), time, avg, max or reason\n"
 	      "  -l, --latency          handling time columns (avg, p50, p99, max)\n"
 	      "      --count-only       attach kvm_exit alone: counts, no handling time, lowest cost\n"
 	      "      --bpf KIND         btf or classic: force the BPF program kind (default: btf when\n"
@@ -67,11 +69,12 @@ void cmd_top_usage(FILE *out)
 {
 	fputs("Usage: kvmexitstat top [OPTIONS] [INTERVAL]\n"
 	      "An interactive view of the running VMs' exits, refreshed every INTERVAL seconds\n"
-	      "(default 1): VMs with their exit rate, total and average handling time; Enter goes\n"
-	      "into a VM's vCPUs and a vCPU's reasons, r shows the reasons over every VM, s sorts,\n"
-	      "f filters, p pauses, x resets the totals, h helps, q quits. Fits 80x24.\n"
+	      "(default 1): VMs with their exit rate, total and average handling time. Keys as in\n"
+	      "kvm_stat: Enter goes into a VM's vCPUs and a vCPU's reasons, x shows the reasons over\n"
+	      "every VM, o sorts, p filters the VMs (name or pid), f the reasons, c clears both,\n"
+	      "r resets the totals, s sets the interval, Space pauses, h helps, q quits. Fits 80x24.\n"
 	      "\n"
-	      "  -p, --pid PID, -n, --name NAME, -s, --source WHAT, --count-only, --bpf KIND\n"
+	      "  -p, --pid PID, -n, --name NAME, --vcpu N, --source WHAT, --count-only, --bpf KIND\n"
 	      "                          as for live statistics (kvmexitstat --help)\n"
 	      "  -h, --help\n",
 	      out);
@@ -87,7 +90,7 @@ void cmd_serve_usage(FILE *out)
 	      "\n"
 	      "      --listen ADDR:PORT  where to listen ([::1]:PORT for IPv6, 0.0.0.0:PORT for all)\n"
 	      "      --vcpu-label        a vcpu label on the per-VM series (more series)\n"
-	      "  -p, --pid PID, -n, --name NAME, -s, --source WHAT, --count-only, --bpf KIND\n"
+	      "  -p, --pid PID, -n, --name NAME, --vcpu N, --source WHAT, --count-only, --bpf KIND\n"
 	      "                          as for live statistics (kvmexitstat --help)\n"
 	      "  -h, --help\n",
 	      out);
@@ -106,7 +109,7 @@ void cmd_record_usage(FILE *out)
 	      "  -o, --output FILE.db   the store (created, or a new run appended to it)\n"
 	      "      --from-trace FILE  a kvm_exit/kvm_entry trace ('-': stdin) instead of live exits\n"
 	      "      --isa ISA          with --from-trace: vmx or svm for reasons given as numbers\n"
-	      "  -p, --pid PID, -n, --name NAME, -s, --source WHAT, --count-only, --bpf KIND\n"
+	      "  -p, --pid PID, -n, --name NAME, --vcpu N, --source WHAT, --count-only, --bpf KIND\n"
 	      "                         as for live statistics (kvmexitstat --help)\n"
 	      "  -h, --help\n",
 	      out);
@@ -133,6 +136,7 @@ struct live {
 	size_t nnames;
 	struct vm_id pids[MAX_PIDS];  /* -p: each process as it was when the run began */
 	size_t npids;
+	int32_t vcpu;                 /* --vcpu: only this vCPU id; -1: all */
 	enum live_mode mode;          /* where the numbers go */
 	const char *store_path;       /* record */
 	struct store *store;
@@ -156,6 +160,19 @@ static void now_hms(char *buf, size_t len)
 	struct tm tm;
 	localtime_r(&t, &tm);
 	strftime(buf, len, "%H:%M:%S", &tm);
+}
+
+/* Local time t with its date and zone, ISO 8601: 2026-12-07T02:30:08+01:00. */
+static void iso_time(time_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	char zone[8];
+	localtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	strftime(zone, sizeof(zone), "%z", &tm); /* +0100 */
+	size_t n = strlen(buf);
+	if (strlen(zone) == 5)
+		snprintf(buf + n, len - n, "%.3s:%s", zone, zone + 3);
 }
 
 static double mono_s(void)
@@ -209,25 +226,22 @@ static void name_vms(struct live *l, struct snapshot *s)
 	}
 }
 
+struct vm_set {
+	const struct vm_id *ids;
+	size_t n;
+};
+
+static bool not_in_set(const struct exit_key *k, void *ctx)
+{
+	const struct vm_set *set = ctx;
+	return !vm_in(set->ids, set->n, k->pid, k->start);
+}
+
 /* s without the keys of the given VM processes. 0 or -ENOMEM. */
 static int drop_vms(struct snapshot *s, const struct vm_id *ids, size_t n)
 {
-	struct snapshot keep;
-	snapshot_init(&keep);
-	for (size_t i = 0; i < s->cap; i++) {
-		const struct snap_entry *e = &s->slots[i];
-		if (!e->used || vm_in(ids, n, e->key.pid, e->key.start))
-			continue;
-		struct exit_stat *st = snapshot_get(&keep, &e->key);
-		if (!st) {
-			snapshot_free(&keep);
-			return -ENOMEM;
-		}
-		*st = e->st;
-	}
-	snapshot_free(s);
-	*s = keep;
-	return 0;
+	struct vm_set set = { ids, n };
+	return snapshot_keep(s, not_in_set, &set);
 }
 
 /* -p/-n for the stats source, which reads every vCPU of the host: whether
@@ -331,6 +345,8 @@ static int read_sources(struct live *l)
 		return err;
 	if (l->stats)
 		err = read_stats(l);
+	if (!err && l->vcpu >= 0)
+		err = snapshot_keep(&l->cur, exit_key_of_vcpu, &l->vcpu); /* --vcpu */
 	return err;
 }
 
@@ -437,14 +453,17 @@ static int store_interval(struct live *l, uint64_t *last_ns, char *msg, size_t l
 
 static int report(struct live *l, const struct snapshot *s, double seconds, bool total, bool first)
 {
-	char when[16];
+	char when[16], iso[40];
 	struct health lost;
-	now_hms(when, sizeof(when));
+	time_t now = time(NULL);
+	struct tm tm;
+	strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&now, &tm));
+	iso_time(now, iso, sizeof(iso));
 	if (total)
 		losses(l, &lost);
 	else
 		interval_losses(l, &lost);
-	struct interval_meta m = { when, seconds, l->describe, total, l->latency, first, &lost };
+	struct interval_meta m = { when, iso, seconds, l->describe, total, l->latency, first, &lost };
 	return render_interval(stdout, s, &l->ro, &m);
 }
 
@@ -517,7 +536,7 @@ enum { SRC_AUTO = 0, SRC_TRACEPOINT = 1, SRC_STATS = 2 };
 
 static const char *parse_sources(const char *arg, int *sources)
 {
-	static const char *bad = "-s: expected auto, tracepoint, stats or tracepoint,stats";
+	static const char *bad = "--source: expected auto, tracepoint, stats or tracepoint,stats";
 	char buf[64];
 
 	*sources = SRC_AUTO;
@@ -538,13 +557,34 @@ static const char *parse_sources(const char *arg, int *sources)
 	return *sources ? NULL : bad;
 }
 
+/* -p PID[,PID...], repeatable (perf's comma list). */
+static const char *parse_pids(const char *arg, struct live *l)
+{
+	const char *p = arg;
+	do {
+		char *end;
+		if (!isdigit((unsigned char)*p))
+			return "-p: expected a process id, or ids separated by commas";
+		errno = 0;
+		unsigned long long v = strtoull(p, &end, 10);
+		if ((*end && *end != ',') || errno || v == 0 || v > INT32_MAX)
+			return "-p: expected a process id, or ids separated by commas";
+		if (l->npids == MAX_PIDS)
+			return "-p: at most 64 processes";
+		l->pids[l->npids++] = (struct vm_id){ (uint32_t)v, 0 };
+		p = *end ? end + 1 : end;
+	} while (*p);
+	return p[-1] == ',' ? "-p: expected a process id, or ids separated by commas" : NULL;
+}
+
 static int parse(int argc, char **argv, struct live *l, bool *count_only, enum bpf_flavour *flavour,
 		 int *sources, double *interval, uint64_t *count)
 {
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' }, { "name", required_argument, NULL, 'n' },
 		{ "by", required_argument, NULL, 'b' }, { "output", required_argument, NULL, 'o' },
-		{ "sort", required_argument, NULL, 'S' }, { "source", required_argument, NULL, 's' },
+		{ "sort", required_argument, NULL, 's' }, { "source", required_argument, NULL, 'U' },
+		{ "vcpu", required_argument, NULL, 'v' },
 		{ "latency", no_argument, NULL, 'l' },
 		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
 		{ "listen", required_argument, NULL, 'L' }, { "vcpu-label", no_argument, NULL, 'V' },
@@ -554,16 +594,26 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 	uint64_t v;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:n:b:o:s:S:lh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:n:b:o:s:S:v:lh", opts, NULL)) != -1) {
 		const char *bad = NULL;
+		/* Until the next release: -S sorted, and -s chose the source. The
+		 * words of the two never meet, so an old -s still does what it did. */
+		int was_source;
+		if (c == 'S' || (c == 's' && !parse_sources(optarg, &was_source))) {
+			fprintf(stderr, "kvmexitstat: note: %s is now %s, as in kvmexitstat report; the old spelling "
+					"goes in the next release\n", c == 'S' ? "-S" : "-s SOURCE",
+				c == 'S' ? "-s" : "--source SOURCE (-s sorts)");
+			c = c == 'S' ? 's' : 'U';
+		}
 		switch (c) {
 		case 'p':
-			if (parse_u64(optarg, &v) || v == 0 || v > INT32_MAX)
-				bad = "-p: expected a process id";
-			else if (l->npids == MAX_PIDS)
-				bad = "-p: at most 64 processes";
+			bad = parse_pids(optarg, l);
+			break;
+		case 'v':
+			if (parse_u64(optarg, &v) || v > INT32_MAX)
+				bad = "--vcpu: expected a vCPU id (0, 1, ...)";
 			else
-				l->pids[l->npids++] = (struct vm_id){ (uint32_t)v, 0 };
+				l->vcpu = (int32_t)v;
 			break;
 		case 'n':
 			if (l->nnames == 8)
@@ -580,10 +630,10 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 		case 'b':
 			bad = render_option(c, optarg, &l->ro);
 			break;
-		case 'S':
+		case 's':
 			bad = render_option('s', optarg, &l->ro);
 			break;
-		case 's':
+		case 'U':
 			bad = parse_sources(optarg, sources);
 			break;
 		case 'l':
@@ -613,7 +663,7 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 			usage_of(l->mode)(stderr);
 			return EXIT_USAGE;
 		}
-		if (l->mode != MODE_LIVE && (c == 'b' || c == 'S' || c == 'l' || (c == 'o' && l->mode != MODE_RECORD))) {
+		if (l->mode != MODE_LIVE && (c == 'b' || c == 's' || c == 'l' || (c == 'o' && l->mode != MODE_RECORD))) {
 			fprintf(stderr, "kvmexitstat %s: -%c is for what live statistics show; %s\n",
 				l->mode == MODE_RECORD ? "record" : l->mode == MODE_SERVE ? "serve" : "top", c,
 				l->mode == MODE_RECORD ? "the store keeps every VM, vCPU and reason with its handling time"
@@ -661,7 +711,7 @@ static int parse(int argc, char **argv, struct live *l, bool *count_only, enum b
 		return EXIT_USAGE;
 	}
 	if (*sources == SRC_STATS && (l->latency || *count_only || *flavour != FLAVOUR_AUTO)) {
-		fprintf(stderr, "kvmexitstat: %s is for the tracepoint source; KVM's vCPU statistics (-s stats) "
+		fprintf(stderr, "kvmexitstat: %s is for the tracepoint source; KVM's vCPU statistics (--source stats) "
 				"have counts only\n", l->latency ? "--latency" : *count_only ? "--count-only" : "--bpf");
 		return EXIT_USAGE;
 	}
@@ -679,7 +729,7 @@ static int stopped_while_loading(void)
 static int live_main(int argc, char **argv, enum live_mode mode)
 {
 	/* record and serve keep ended VMs' totals only per reason: they print none */
-	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT }, .mode = mode };
+	struct live l = { .ro = { OUT_TABLE, BY_REASON, SORT_COUNT }, .mode = mode, .vcpu = -1 };
 	bool record = mode == MODE_RECORD;
 	bool count_only = false;
 	enum bpf_flavour flavour = FLAVOUR_AUTO;
@@ -727,7 +777,7 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 		if (!vmx_svm && (l.latency || count_only || flavour != FLAVOUR_AUTO)) {
 			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (neither kvm_intel nor "
 					"kvm_amd is loaded: its KVM runs guests without VMX or SVM, as PVM does), and %s needs it; "
-					"KVM's vCPU statistics (-s stats) have counts only\n",
+					"KVM's vCPU statistics (--source stats) have counts only\n",
 				l.latency ? "--latency" : count_only ? "--count-only" : "--bpf");
 			return EXIT_USAGE;
 		}
@@ -738,7 +788,7 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 	if ((sources & SRC_TRACEPOINT) && !vmx_svm) {
 		fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host: neither kvm_intel nor kvm_amd "
 				"is loaded (its KVM runs guests without VMX or SVM, as PVM does), so the tracepoint source has "
-				"nothing to count; use KVM's vCPU statistics (-s stats)\n");
+				"nothing to count; use KVM's vCPU statistics (--source stats)\n");
 		return EXIT_FAIL;
 	}
 	if (sources & SRC_TRACEPOINT) {
@@ -839,6 +889,12 @@ static int live_main(int argc, char **argv, enum live_mode mode)
 				/* keys are answered between readings */
 				if (!top_keys(l.top, (int)(left * 1000) + 1))
 					stop = 1;
+				if (top_interval(l.top) > 0 && top_interval(l.top) != interval) {
+					/* 's': the next reading is due by the new interval */
+					interval = top_interval(l.top);
+					due = last + interval;
+					wake = fmin(due, mono_s() + 1.0);
+				}
 				continue;
 			}
 			struct timespec ts = { (time_t)left, (long)((left - (double)(time_t)left) * 1e9) };

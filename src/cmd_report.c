@@ -24,6 +24,7 @@ static void usage(FILE *out)
 	      "  -o, --output FORMAT   table (default), json or csv\n"
 	      "  -b, --by WHAT         reason (default), vm or vcpu\n"
 	      "  -s, --sort KEY        count (default), time, avg, max or reason\n"
+	      "      --vcpu N          only vCPU N's exits (of every VM)\n"
 	      "      --isa ISA         vmx or svm: decode reasons as this ISA (default: from the names)\n"
 	      "      --strict          stop with an error at the first line that cannot be decoded\n"
 	      "  -j, --threads N       threads for large files (default: the online CPUs)\n"
@@ -77,6 +78,7 @@ int cmd_report(int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "isa", required_argument, NULL, 'I' },
+		{ "vcpu", required_argument, NULL, 'v' },
 		{ "strict", no_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "from", required_argument, NULL, 'F' },
@@ -91,6 +93,7 @@ int cmd_report(int argc, char **argv)
 	struct store_window win = { 0 };
 	struct store_info info = { 0 };
 	size_t nstores = 0;
+	int32_t vcpu = -1; /* --vcpu */
 
 	importer_init(&im);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -117,6 +120,12 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'S':
 			im.strict = true;
+			break;
+		case 'v':
+			if (parse_u64(optarg, &num) || num > INT32_MAX)
+				bad = "--vcpu: expected a vCPU id (0, 1, ...)";
+			else
+				vcpu = (int32_t)num;
 			break;
 		case 'j':
 			if (parse_u64(optarg, &num) || num < 1 || num > 16)
@@ -190,6 +199,10 @@ int cmd_report(int argc, char **argv)
 		goto fail;
 	}
 
+	if (vcpu >= 0 && snapshot_keep(&im.exits, exit_key_of_vcpu, &vcpu)) {
+		fprintf(stderr, "kvmexitstat report: out of memory\n");
+		goto fail;
+	}
 	struct exit_stat total;
 	snapshot_total(&im.exits, &total);
 	struct report_meta meta = {
@@ -208,7 +221,7 @@ int cmd_report(int argc, char **argv)
 		.span_ns = im.last_ts - im.first_ts,
 		.recorded = nstores ? &info : NULL,
 	};
-	if (nstores)
+	if (nstores || vcpu >= 0)
 		meta.paired = total.timed;
 	if (nstores && !im.has_ts) {
 		meta.has_span = true;

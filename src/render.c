@@ -763,7 +763,7 @@ static void interval_csv(FILE *out, const struct snapshot *agg, const struct row
 		const struct row *r = &rs->r[i];
 		const struct exit_key *k = r->key;
 		const struct exit_stat *st = r->st;
-		fprintf(out, "%s,%.3f,", m->total ? "total" : m->when, m->seconds);
+		fprintf(out, "%s,%.3f,", m->total ? "total" : m->when_iso, m->seconds);
 		csv_vm_vcpu(out, agg, k);
 		fprintf(out, ",%s,", isa_name((enum isa)k->isa));
 		csv_field(out, r->reason);
@@ -781,7 +781,7 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 			  const struct exit_stat *total)
 {
 	fputs("{\"time\":", out);
-	json_string(out, m->total ? "total" : m->when);
+	json_string(out, m->total ? "total" : m->when_iso);
 	fprintf(out, ",\"interval_s\":%.3f,\"source\":", m->seconds);
 	json_string(out, m->source);
 	fputs(",\"rows\":[", out);

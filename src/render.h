@@ -53,7 +53,8 @@ int render_report(FILE *out, const struct importer *im, const struct render_opts
 
 /* One interval of live statistics (or, with total set, the whole run). */
 struct interval_meta {
-	const char *when;     /* wall-clock time of the interval's end, "HH:MM:SS" */
+	const char *when;     /* wall-clock time of the interval's end, "HH:MM:SS" (table) */
+	const char *when_iso; /* the same with its date and zone, ISO 8601 (JSON, CSV) */
 	double seconds;       /* the interval's length: rates are per second of it */
 	const char *source;   /* "tp_btf (SVM, exit->entry timing)" */
 	bool total;           /* the summary at the end of the run */

@@ -197,6 +197,39 @@ int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 	return 0;
 }
 
+int snapshot_keep(struct snapshot *s, bool (*keep)(const struct exit_key *k, void *ctx), void *ctx)
+{
+	struct snapshot kept;
+	snapshot_init(&kept);
+	for (size_t i = 0; i < s->cap; i++) {
+		const struct snap_entry *e = &s->slots[i];
+		if (!e->used || !keep(&e->key, ctx))
+			continue;
+		struct exit_stat *st = snapshot_get(&kept, &e->key);
+		if (!st) {
+			snapshot_free(&kept);
+			return -ENOMEM;
+		}
+		*st = e->st;
+	}
+	/* (names stay: they are the VMs', not the keys') */
+	struct vm_name *names = s->names;
+	size_t nnames = s->nnames, names_cap = s->names_cap;
+	s->names = NULL;
+	s->nnames = s->names_cap = 0;
+	snapshot_free(s);
+	*s = kept;
+	s->names = names;
+	s->nnames = nnames;
+	s->names_cap = names_cap;
+	return 0;
+}
+
+bool exit_key_of_vcpu(const struct exit_key *k, void *ctx)
+{
+	return k->vcpu == *(const int32_t *)ctx;
+}
+
 /* a - b for one counter of cumulative snapshots; a restarted source (a < b)
  * counts from zero again, so its whole value is the delta. */
 static uint64_t delta(uint64_t a, uint64_t b, bool *reset)

@@ -84,6 +84,11 @@ uint64_t stat_percentile(const struct exit_stat *st, double p);
 
 /* dst += src (every key, names too). 0 or -ENOMEM. */
 int snapshot_merge(struct snapshot *dst, const struct snapshot *src);
+/* s without the keys keep(key, ctx) says no to (their VMs' names stay).
+ * 0 or -ENOMEM (s unchanged). */
+int snapshot_keep(struct snapshot *s, bool (*keep)(const struct exit_key *k, void *ctx), void *ctx);
+/* A keep of snapshot_keep: the keys of vCPU *(const int32_t *)ctx. */
+bool exit_key_of_vcpu(const struct exit_key *k, void *ctx);
 /* out = cur - prev for cumulative snapshots: the interval's deltas. Keys
  * whose delta is zero are left out. 0 or -ENOMEM. */
 int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *prev);

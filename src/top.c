@@ -1,5 +1,6 @@
 /* The ncurses view of kvmexitstat top. Levels: VMs, a VM's vCPUs, a vCPU's
- * reasons; 'r' shows the reasons over every VM shown. Rows are the running
+ * reasons; 'x' shows the reasons over every VM shown. Keys follow kvm_stat
+ * where both have the action (p, f, c, r, s, x, o, h, q). Rows are the running
  * VMs' counts since the start (or the last reset) and their rate over the
  * last reading. */
 #define _GNU_SOURCE
@@ -41,7 +42,9 @@ struct top {
 	uint64_t start;
 	int32_t vcpu;
 	enum sort sort;
-	char filter[64];
+	char filter[64];                 /* p: VMs by name or pid */
+	char rfilter[64];                /* f: reasons by name */
+	double interval;                 /* s: the interval asked for (0: none yet) */
 	bool paused, help;
 	int cursor;
 	struct row *rows;
@@ -102,20 +105,32 @@ static bool wanted(const struct top *t, const struct snapshot *s, const struct e
 	return strstr(ps, t->filter) || (n && strcasestr(n, t->filter));
 }
 
+/* Does the reason pass the reason filter (a substring of its name)? */
+static bool wanted_reason(const struct top *t, const struct exit_key *k)
+{
+	if (!t->rfilter[0])
+		return true;
+	char name[REASON_NAME_MAX];
+	reason_format((enum isa)k->isa, k->reason, name, sizeof(name));
+	return strcasestr(name, t->rfilter) != NULL;
+}
+
 /* The row a key counts in at this level, or false when it is not shown.
- * VM and vCPU rows count exits only (KVM's categories overlap). */
+ * VM and vCPU rows count exits only (KVM's categories overlap), or with a
+ * reason filter the reasons it lets through. */
 static bool project(const struct top *t, const struct snapshot *s, const struct exit_key *k, struct exit_key *out)
 {
-	if (!wanted(t, s, k))
+	if (!wanted(t, s, k) || !wanted_reason(t, k))
 		return false;
+	bool counted = t->rfilter[0] || reason_in_total((enum isa)k->isa, k->reason);
 	*out = (struct exit_key){ .pid = k->pid, .vcpu = VCPU_ALL, .start = k->start };
 	switch (t->level) {
 	case L_VMS:
-		return reason_in_total((enum isa)k->isa, k->reason);
+		return counted;
 	case L_VCPUS:
 		out->vcpu = k->vcpu;
 		out->tid = k->tid;
-		return k->pid == t->pid && k->start == t->start && reason_in_total((enum isa)k->isa, k->reason);
+		return k->pid == t->pid && k->start == t->start && counted;
 	case L_REASONS:
 		if (k->pid != t->pid || k->start != t->start || k->vcpu != t->vcpu)
 			return false;
@@ -229,11 +244,14 @@ static void draw_help(void)
 		"  Up/Down, j/k   move",
 		"  Enter, Right   into the VM (its vCPUs), the vCPU (its reasons)",
 		"  Esc, Left, BS  back up",
-		"  r              reasons over every VM shown / back to VMs",
-		"  s              sort: rate, total, avg, name",
-		"  f              filter VMs by name or pid (empty: all)",
-		"  p, Space       pause / go on",
-		"  x              reset: count from now",
+		"  x              reasons over every VM shown / back to VMs",
+		"  o              sort: rate, total, avg, name",
+		"  p              filter VMs by name or pid (empty: all)",
+		"  f              filter reasons by name (empty: all)",
+		"  c              clear both filters",
+		"  r              reset: count from now",
+		"  s              set the interval (seconds)",
+		"  Space          pause / go on",
 		"  h, ?           this help (any key closes it)",
 		"  q              quit",
 	};
@@ -262,9 +280,13 @@ static void draw(struct top *t)
 	attroff(A_BOLD);
 	mvaddnstr(0, 16, "- ", 2);
 	mvaddnstr(0, 18, t->source, COLS - 18 > 0 ? COLS - 18 : 0);
+	/* the exits' rate: KVM's categories overlap, so at the reasons
+	 * levels only what counts in a total (its "exits") adds up */
 	double total_rate = 0;
+	bool reasons = t->level == L_REASONS || t->level == L_ALL_REASONS;
 	for (size_t i = 0; i < t->nrows; i++)
-		total_rate += t->seconds > 0 ? (double)t->rows[i].delta / t->seconds : 0;
+		if (!reasons || t->rfilter[0] || reason_in_total((enum isa)t->rows[i].key.isa, t->rows[i].key.reason))
+			total_rate += t->seconds > 0 ? (double)t->rows[i].delta / t->seconds : 0;
 	if (t->level == L_VCPUS || t->level == L_REASONS) {
 		const char *n = snapshot_name(&t->cur, t->pid, t->start);
 		snprintf(title, sizeof(title), "%s (pid %" PRIu32 ")%s", n ? n : "?", t->pid, t->level == L_REASONS ? "" : "");
@@ -274,6 +296,8 @@ static void draw(struct top *t)
 		snprintf(title, sizeof(title), "all VMs%s%s%s", t->filter[0] ? " matching \"" : "", t->filter,
 			 t->filter[0] ? "\"" : "");
 	}
+	if (t->rfilter[0])
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), ", reasons \"%s\"", t->rfilter);
 	mvprintw(1, 0, "%s: %s | %zu rows | %.0f/s | sort %s%s", what[t->level], title, t->nrows, total_rate,
 		 sort_names[t->sort], t->paused ? " | PAUSED" : "");
 	if (t->lost[0]) { /* never silent: the numbers below miss something */
@@ -322,7 +346,7 @@ static void draw(struct top *t)
 	}
 	if (!t->nrows)
 		mvaddnstr(top_row, 0, t->level == L_VMS ? "(no VM is running)" : "(nothing counted yet)", COLS);
-	mvaddnstr(LINES - 1, 0, "Enter:into Esc:back r:reasons s:sort f:filter p:pause x:reset h:help q:quit", COLS);
+	mvaddnstr(LINES - 1, 0, "Enter Esc x:reasons o:sort p:VMs f:reasons c:clear r:reset s:interval h q:quit", COLS);
 	if (t->help)
 		draw_help();
 	refresh();
@@ -351,23 +375,36 @@ int top_update(struct top *t, const struct snapshot *cur, const struct health *l
 	return 0;
 }
 
-static void prompt_filter(struct top *t)
+/* A line typed on the bottom row after the question, trailing spaces cut. */
+static void prompt(const char *question, char *buf, size_t len)
 {
-	char buf[64] = "";
+	buf[0] = '\0';
 	move(LINES - 1, 0);
 	clrtoeol();
-	addstr("filter VMs (name or pid; empty: all): ");
+	addstr(question);
 	echo();
 	curs_set(1);
 	timeout(-1);
-	getnstr(buf, (int)sizeof(buf) - 1);
+	getnstr(buf, (int)len - 1);
 	noecho();
 	curs_set(0);
 	size_t n = strlen(buf);
 	while (n && isspace((unsigned char)buf[n - 1]))
 		buf[--n] = '\0';
-	snprintf(t->filter, sizeof(t->filter), "%s", buf);
-	t->cursor = 0;
+}
+
+static void prompt_interval(struct top *t)
+{
+	char buf[32], *end;
+	prompt("interval in seconds (0.1 to 3600): ", buf, sizeof(buf));
+	double v = strtod(buf, &end);
+	if (buf[0] && !*end && v >= 0.1 && v <= 3600)
+		t->interval = v;
+}
+
+double top_interval(const struct top *t)
+{
+	return t->interval;
 }
 
 bool top_keys(struct top *t, int ms)
@@ -415,21 +452,32 @@ bool top_keys(struct top *t, int ms)
 			t->level = t->level == L_REASONS ? L_VCPUS : L_VMS;
 			t->cursor = 0;
 			break;
-		case 'r':
+		case 'x':
 			t->level = t->level == L_ALL_REASONS ? L_VMS : L_ALL_REASONS;
 			t->cursor = 0;
 			break;
-		case 's':
+		case 'o':
 			t->sort = (enum sort)((t->sort + 1) % S_COUNT);
 			break;
-		case 'f':
-			prompt_filter(t);
-			break;
 		case 'p':
+			prompt("filter VMs (name or pid; empty: all): ", t->filter, sizeof(t->filter));
+			t->cursor = 0;
+			break;
+		case 'f':
+			prompt("filter reasons (a part of the name; empty: all): ", t->rfilter, sizeof(t->rfilter));
+			t->cursor = 0;
+			break;
+		case 'c':
+			t->filter[0] = t->rfilter[0] = '\0';
+			t->cursor = 0;
+			break;
+		case 's':
+			prompt_interval(t);
+			break;
 		case ' ':
 			t->paused = !t->paused;
 			break;
-		case 'x':
+		case 'r':
 			snapshot_clear(&t->base);
 			if (snapshot_merge(&t->base, &t->cur))
 				return false;

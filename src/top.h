@@ -20,6 +20,8 @@ struct top *top_open(const char *source);
 int top_update(struct top *t, const struct snapshot *cur, const struct health *lost);
 /* Wait up to ms for keys and act on them; false when the user quit. */
 bool top_keys(struct top *t, int ms);
+/* The interval the user set with 's' (seconds), or 0 if none. */
+double top_interval(const struct top *t);
 void top_close(struct top *t);
 
 #endif

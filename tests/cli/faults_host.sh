@@ -74,7 +74,7 @@ expect_in "top without a terminal: says it needs one" "$TMP/err" "needs a termin
 # first KVM or BPF file is open (the stats source makes a vCPU, then loads
 # its iterator), and a few milliseconds later.
 for delay in 0 0.01 0.02; do
-	"$KVMEXITSTAT" -s stats >"$TMP/early.out" 2>"$TMP/early.err" &
+	"$KVMEXITSTAT" --source stats >"$TMP/early.out" 2>"$TMP/early.err" &
 	E=$!
 	for _ in $(seq 2000); do
 		ls -l /proc/$E/fd 2>/dev/null | grep -q 'anon_inode:\(kvm-vm\|bpf\)' && break
@@ -94,7 +94,7 @@ for delay in 0 0.01 0.02; do
 done
 
 # a watched VM killed with SIGKILL
-"$KVMEXITSTAT" -s stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
+"$KVMEXITSTAT" --source stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
 L=$!
 # (the VM starts once kvmexitstat counts: VMs running before are its baseline)
 for _ in $(seq 100); do grep -q "counting VM exits" "$TMP/live.err" 2>/dev/null && break; sleep 0.05; done

@@ -13,11 +13,17 @@ run "extra argument" 2 "$KVMEXITSTAT" 1 2 3
 run "bad -p" 2 "$KVMEXITSTAT" -p abc
 run "bad --by" 2 "$KVMEXITSTAT" --by host
 run "bad --bpf" 2 "$KVMEXITSTAT" --bpf fast
-run "bad -s" 2 "$KVMEXITSTAT" -s perf
-expect_in "bad -s: lists the sources" "$TMP/err" "expected auto, tracepoint, stats or tracepoint,stats"
-run "bad -s list" 2 "$KVMEXITSTAT" -s stats,
-run "-s stats with --latency" 2 "$KVMEXITSTAT" -s stats --latency
-expect_in "-s stats with --latency: says why" "$TMP/err" "have counts only"
+run "bad --source" 2 "$KVMEXITSTAT" --source perf
+expect_in "bad --source: lists the sources" "$TMP/err" "expected auto, tracepoint, stats or tracepoint,stats"
+run "bad -s (the sort, as in report)" 2 "$KVMEXITSTAT" -s perf
+expect_in "bad -s: lists the sort keys" "$TMP/err" "--sort: expected count, time, avg, max or reason"
+run "bad --source list" 2 "$KVMEXITSTAT" --source stats,
+run "bad -p list" 2 "$KVMEXITSTAT" -p 12,,13
+expect_in "bad -p list: says what it expects" "$TMP/err" "ids separated by commas"
+run "bad --vcpu" 2 "$KVMEXITSTAT" --vcpu -1
+expect_in "bad --vcpu: says what it expects" "$TMP/err" "--vcpu: expected a vCPU id"
+run "--source stats with --latency" 2 "$KVMEXITSTAT" --source stats --latency
+expect_in "--source stats with --latency: says why" "$TMP/err" "have counts only"
 run "bad --sort" 2 "$KVMEXITSTAT" --sort size
 run "--latency with --count-only" 2 "$KVMEXITSTAT" --latency --count-only
 expect_in "--latency with --count-only: says why" "$TMP/err" "--count-only leaves out"
@@ -31,9 +37,9 @@ expect_in "not root: says what to do" "$TMP/err" "run as root (or with CAP_BPF, 
 if [ -e /sys/module/kvm_intel ] || [ -e /sys/module/kvm_amd ]; then
 	echo "ok - host without VMX/SVM message # SKIP this host runs kvm_intel or kvm_amd"
 else
-	run "no kvm_intel/kvm_amd, -s tracepoint: kvm_exit never fires" 1 "$KVMEXITSTAT" -s tracepoint 1 1
-	expect_in "no kvm_intel/kvm_amd, -s tracepoint: says so plainly" "$TMP/err" "kvm:kvm_exit never fires on this host"
-	expect_in "no kvm_intel/kvm_amd, -s tracepoint: points to -s stats" "$TMP/err" "use KVM's vCPU statistics (-s stats)"
+	run "no kvm_intel/kvm_amd, --source tracepoint: kvm_exit never fires" 1 "$KVMEXITSTAT" --source tracepoint 1 1
+	expect_in "no kvm_intel/kvm_amd, --source tracepoint: says so plainly" "$TMP/err" "kvm:kvm_exit never fires on this host"
+	expect_in "no kvm_intel/kvm_amd, --source tracepoint: points to --source stats" "$TMP/err" "use KVM's vCPU statistics (--source stats)"
 	run "no kvm_intel/kvm_amd, auto with --latency" 2 "$KVMEXITSTAT" --latency 1 1
 	expect_in "no kvm_intel/kvm_amd, auto with --latency: says why" "$TMP/err" "--latency needs it"
 	if [ -c /dev/kvm ]; then
@@ -55,7 +61,7 @@ mkdir -p "$fake/module"
 KVMEXITSTAT_SYSFS=$fake run "no KVM loaded" 1 "$KVMEXITSTAT" 1 1
 expect_in "no KVM loaded: says so" "$TMP/err" "KVM is not loaded (no kvm module): modprobe kvm-intel or kvm-amd"
 mkdir -p "$fake/module/kvm" "$fake/module/kvm_pvm"
-KVMEXITSTAT_SYSFS=$fake run "only kvm_pvm loaded: -s tracepoint refused" 1 "$KVMEXITSTAT" -s tracepoint 1 1
+KVMEXITSTAT_SYSFS=$fake run "only kvm_pvm loaded: --source tracepoint refused" 1 "$KVMEXITSTAT" --source tracepoint 1 1
 expect_in "only kvm_pvm loaded: names the modules" "$TMP/err" "neither kvm_intel nor kvm_amd is loaded"
 mkdir -p "$fake/module/kvm_intel"
 echo live >"$fake/module/kvm_intel/initstate" # a loadable module, and no BTF of its own here

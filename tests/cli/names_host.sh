@@ -41,13 +41,13 @@ release() { kill $HELD 2>/dev/null; wait $HELD 2>/dev/null; HELD=; }
 trap 'kill $HELD 2>/dev/null; tmux kill-session -t names-$$ 2>/dev/null; rm -rf "$TMP"' EXIT
 
 # live (JSON, CSV, table) and record, each started before the VMs
-"$KVMEXITSTAT" -s stats --by vm -o json >"$TMP/live.json" 2>/dev/null &
+"$KVMEXITSTAT" --source stats --by vm -o json >"$TMP/live.json" 2>/dev/null &
 W1=$!
-"$KVMEXITSTAT" -s stats --by vm -o csv >"$TMP/live.csv" 2>/dev/null &
+"$KVMEXITSTAT" --source stats --by vm -o csv >"$TMP/live.csv" 2>/dev/null &
 W2=$!
-"$KVMEXITSTAT" -s stats --by vm >"$TMP/live.txt" 2>/dev/null &
+"$KVMEXITSTAT" --source stats --by vm >"$TMP/live.txt" 2>/dev/null &
 W3=$!
-"$KVMEXITSTAT" record -s stats -o "$TMP/rec.db" 0.2 >/dev/null 2>"$TMP/rec.err" &
+"$KVMEXITSTAT" record --source stats -o "$TMP/rec.db" 0.2 >/dev/null 2>"$TMP/rec.err" &
 W4=$!
 sleep 0.5
 hold_all

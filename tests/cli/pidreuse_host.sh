@@ -21,10 +21,10 @@ scrape_configs: [{job_name: kvmexitstat, static_configs: [{targets: ["127.0.0.1:
 YML
 PIDS=
 trap 'kill $PIDS 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
-"$KVMEXITSTAT" -s stats --by vm -o json 0.3 >"$TMP/live.json" 2>"$TMP/live.err" & PIDS="$PIDS $!"; W1=$!
-"$KVMEXITSTAT" -s stats --by vm -o json -n alpha 0.3 >"$TMP/alpha.json" 2>"$TMP/alpha.err" & PIDS="$PIDS $!"; W2=$!
-"$KVMEXITSTAT" record -s stats -o "$TMP/rec.db" 0.3 2>"$TMP/rec.err" & PIDS="$PIDS $!"; W3=$!
-"$KVMEXITSTAT" serve -s stats --listen "127.0.0.1:$P1" 0.3 2>"$TMP/serve.err" & PIDS="$PIDS $!"; W4=$!
+"$KVMEXITSTAT" --source stats --by vm -o json 0.3 >"$TMP/live.json" 2>"$TMP/live.err" & PIDS="$PIDS $!"; W1=$!
+"$KVMEXITSTAT" --source stats --by vm -o json -n alpha 0.3 >"$TMP/alpha.json" 2>"$TMP/alpha.err" & PIDS="$PIDS $!"; W2=$!
+"$KVMEXITSTAT" record --source stats -o "$TMP/rec.db" 0.3 2>"$TMP/rec.err" & PIDS="$PIDS $!"; W3=$!
+"$KVMEXITSTAT" serve --source stats --listen "127.0.0.1:$P1" 0.3 2>"$TMP/serve.err" & PIDS="$PIDS $!"; W4=$!
 prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/tsdb" --web.listen-address="127.0.0.1:$P2" \
 	>"$TMP/prom.log" 2>&1 & PIDS="$PIDS $!"; PR=$!
 q() { curl -s "http://127.0.0.1:$P2/api/v1/query" --data-urlencode "query=$1"; }

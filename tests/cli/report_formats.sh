@@ -27,6 +27,20 @@ assert sorted((r, int(n)) for r, _, n in rows) == sorted((r[2], r[3]) for r in j
 PY
 then ok "JSON, CSV and table carry the same numbers"; else not_ok "formats disagree" "$(cat "$TMP/cmp")"; fi
 
+# --vcpu N: that vCPU's rows of --by vcpu, and only they, with their totals
+"$KVMEXITSTAT" report -o json --by vcpu --vcpu 1 $T/*.txt >"$TMP/v1.json" 2>"$TMP/err"
+if python3 - "$TMP/r.json" "$TMP/v1.json" >"$TMP/cmp" 2>&1 <<'PY'
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+want = sorted((r["pid"], r["reason"], r["count"], r["timed"]) for r in a["rows"] if r["vcpu"] == 1)
+got = sorted((r["pid"], r["reason"], r["count"], r["timed"]) for r in b["rows"])
+assert want and got == want and all(r["vcpu"] == 1 for r in b["rows"]), (got, want)
+assert b["exits"] == sum(r[2] for r in want) and b["timed"] == sum(r[3] for r in want), b
+PY
+then ok "--vcpu 1: vCPU 1's rows and totals, no other"; else not_ok "--vcpu" "$(cat "$TMP/cmp")"; fi
+run "--vcpu: not a number" 2 "$KVMEXITSTAT" report --vcpu one $T/trace_mkrause_nested_esxi_cr0wp.txt
+expect_in "--vcpu: not a number: says what it expects" "$TMP/err" "--vcpu: expected a vCPU id"
+
 # kernel log: three reports, growth between the first and the last
 cat >"$TMP/dmesg" <<'K'
 [    5.000000] kvm: loaded

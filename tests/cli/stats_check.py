@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Check kvmexitstat -s stats against the KVM statistics kvmexitgen read from
+"""Check kvmexitstat --source stats against the KVM statistics kvmexitgen read from
 its own vCPUs (KVM_GET_STATS_FD) while it holds its VM.
 
 Usage: stats_check.py LIVE.csv GEN.json... ; prints TAP lines (numbered from

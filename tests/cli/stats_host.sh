@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The vCPU stats source on this host's KVM: kvmexitgen makes known exits,
-# holds its VM, and kvmexitstat -s stats must report exactly the counters
+# holds its VM, and kvmexitstat --source stats must report exactly the counters
 # kvmexitgen read from its own vCPUs (KVM_GET_STATS_FD) at that moment.
 . "$(dirname "$0")/tap.bash"
 GEN=${KVMEXITGEN:-$(dirname "$KVMEXITSTAT")/kvmexitgen}
@@ -43,13 +43,13 @@ release() {
 	wait $HELD 2>/dev/null
 	HELD=
 }
-# watch NAME ARGS...: kvmexitstat -s stats -o csv --by vcpu ARGS counting in
+# watch NAME ARGS...: kvmexitstat --source stats -o csv --by vcpu ARGS counting in
 # the background until compare stops it. Started before the VMs it is to
 # count: the VMs running when it starts are its baseline.
 watch() {
 	WATCH_NAME=$1
 	shift
-	"$KVMEXITSTAT" -s stats -o csv --by vcpu "$@" >"$TMP/$WATCH_NAME.csv" 2>"$TMP/$WATCH_NAME.err" &
+	"$KVMEXITSTAT" --source stats -o csv --by vcpu "$@" >"$TMP/$WATCH_NAME.csv" 2>"$TMP/$WATCH_NAME.err" &
 	WATCH=$!
 	for _ in $(seq 100); do grep -q "counting VM exits" "$TMP/$WATCH_NAME.err" 2>/dev/null && break; sleep 0.05; done
 }
@@ -58,7 +58,7 @@ stop_watch() {
 	kill -INT $WATCH
 	wait $WATCH
 	local st=$?
-	[ $st -eq 0 ] && ok "$WATCH_NAME: kvmexitstat -s stats counted and ended (exit 0)" ||
+	[ $st -eq 0 ] && ok "$WATCH_NAME: kvmexitstat --source stats counted and ended (exit 0)" ||
 		not_ok "$WATCH_NAME: kvmexitstat exit $st" "$(cat "$TMP/$WATCH_NAME.err")"
 }
 compare() { # gen JSON files...: the watch's totals against each VM's own counters
@@ -96,6 +96,41 @@ hold "$TMP/c.json" --vcpus 2 --cpuid 300 --io-in 40
 hold "$TMP/d.json" --cpuid 900 --io-out 5 --mmio-write 4
 compare "$TMP/c.json" "$TMP/d.json"
 release
+# -p with a comma list (perf's spelling): the VMs asked for, and only they
+start_gen "$TMP/c.json" --vcpus 2 --cpuid 300 --io-in 40
+pc=$GEN_PID
+start_gen "$TMP/d.json" --cpuid 900 --io-out 5 --mmio-write 4
+watch p_list -p "$pc,$GEN_PID"
+go_gen
+GEN_OUT=$TMP/c.json GEN_PID=$pc GEN_ARGS="--vcpus 2 --cpuid 300 --io-in 40" go_gen
+hold "$TMP/e.json" --cpuid 100 --io-out 7
+compare "$TMP/c.json" "$TMP/d.json"
+expect_not_in "p_list: -p A,B, a third VM not shown" "$TMP/p_list.csv" ",$(json_pid "$TMP/e.json"),"
+release
+# --vcpu N (perf kvm stat's): that vCPU of each VM, exactly, and no other
+watch vcpu_one --vcpu 1
+hold "$TMP/b.json" --vcpus 2 --cpuid 700 --io-out 30 --mmio-read 10
+python3 -c 'import json, sys; g = json.load(open(sys.argv[1])); g["vcpu"] = [v for v in g["vcpu"] if v["id"] == 1]
+json.dump(g, open(sys.argv[2], "w"))' "$TMP/b.json" "$TMP/b1.json"
+compare "$TMP/b1.json"
+if awk -F, 'NR > 1 && $5 != 1 { bad = 1 } END { exit bad }' "$TMP/vcpu_one.csv" && [ "$(wc -l <"$TMP/vcpu_one.csv")" -gt 1 ]
+then ok "vcpu_one: --vcpu 1, every row is vCPU 1's"; else not_ok "vcpu_one: rows of other vCPUs" "$(head "$TMP/vcpu_one.csv")"; fi
+release
+# the old spellings still work, with a note: -s SOURCE (now --source), -S (now -s)
+run "old -s stats: still the source" 0 "$KVMEXITSTAT" -s stats -S count 0.1 1
+expect_in "old -s stats: a note says the new spelling" "$TMP/err" "note: -s SOURCE is now --source SOURCE (-s sorts)"
+expect_in "old -S: a note says the new spelling" "$TMP/err" "note: -S is now -s"
+expect_in "old -s stats: counted with the stats source" "$TMP/err" "counting VM exits with KVM vCPU stats"
+# JSON and CSV times: the date, the time of day and the zone (ISO 8601)
+iso='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[+-][0-9]{2}:[0-9]{2}$'
+"$GEN" --timeout 60 --io-out 2000000 >/dev/null 2>&1 & # exits in every interval below
+busy=$!
+"$KVMEXITSTAT" --source stats -o json 0.2 2 2>/dev/null | sed -n 2p | sed -n 's/^{"time":"\([^"]*\)".*/\1/p' >"$TMP/t.json"
+"$KVMEXITSTAT" --source stats -o csv 0.2 2 2>/dev/null | grep -v '^time,\|^total,' | tail -1 | cut -d, -f1 >"$TMP/t.csv"
+kill $busy 2>/dev/null; wait $busy 2>/dev/null
+if grep -qE "$iso" "$TMP/t.json" && grep -qE "$iso" "$TMP/t.csv"; then
+	ok "JSON and CSV times are ISO 8601 with the zone ($(cat "$TMP/t.json"))"
+else not_ok "times: '$(cat "$TMP/t.json")', '$(cat "$TMP/t.csv")'"; fi
 # -n: by process name
 watch n_match -n kvmexitgen
 hold "$TMP/d.json" --io-out 5
@@ -138,7 +173,7 @@ release
 # baseline, no interval's rate; what it does afterwards is counted. The
 # held VM below made 3000 port I/O exits, then idles; -p picks it alone.
 hold "$TMP/f.json" --io-out 3000
-run "baseline: kvmexitstat -s stats on a VM already running" 0 "$KVMEXITSTAT" -s stats -o json --by vm \
+run "baseline: kvmexitstat --source stats on a VM already running" 0 "$KVMEXITSTAT" --source stats -o json --by vm \
 	-p "$(json_pid "$TMP/f.json")" 0.2 3
 python3 - "$TMP/out" "$(json_pid "$TMP/f.json")" <<'PY' >"$TMP/check"
 import json, sys
@@ -154,20 +189,20 @@ release
 
 # Errors: each says why and what to do.
 DENY=$(dirname "$KVMEXITSTAT")/helpers/deny
-run "-s stats without /dev/kvm" 1 unshare -m sh -c "mount -t tmpfs none /dev && exec '$KVMEXITSTAT' -s stats 0.1 1"
-expect_in "-s stats without /dev/kvm: says what it needs" "$TMP/err" "the stats source needs /dev/kvm"
-run "-s stats, BPF refused" 1 "$DENY" syscall 321 1 "$KVMEXITSTAT" -s stats 0.1 1
-expect_in "-s stats, BPF refused: says so" "$TMP/err" "the kernel refused the stats iterator"
-run "-s stats, no vCPU can be made" 1 "$DENY" ioctl ae41 1 "$KVMEXITSTAT" -s stats 0.1 1
-expect_in "-s stats, no vCPU can be made: says so" "$TMP/err" "cannot make a vCPU to learn KVM's statistics"
-run "-s stats without BTF" 1 unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$KVMEXITSTAT' -s stats 0.1 1"
-expect_in "-s stats without BTF: says what it needs" "$TMP/err" "needs the kernel's BTF"
-run "-s stats, not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" -s stats 0.1 1
-expect_in "-s stats, not root: says what to do" "$TMP/err" "run as root"
+run "--source stats without /dev/kvm" 1 unshare -m sh -c "mount -t tmpfs none /dev && exec '$KVMEXITSTAT' --source stats 0.1 1"
+expect_in "--source stats without /dev/kvm: says what it needs" "$TMP/err" "the stats source needs /dev/kvm"
+run "--source stats, BPF refused" 1 "$DENY" syscall 321 1 "$KVMEXITSTAT" --source stats 0.1 1
+expect_in "--source stats, BPF refused: says so" "$TMP/err" "the kernel refused the stats iterator"
+run "--source stats, no vCPU can be made" 1 "$DENY" ioctl ae41 1 "$KVMEXITSTAT" --source stats 0.1 1
+expect_in "--source stats, no vCPU can be made: says so" "$TMP/err" "cannot make a vCPU to learn KVM's statistics"
+run "--source stats without BTF" 1 unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$KVMEXITSTAT' --source stats 0.1 1"
+expect_in "--source stats without BTF: says what it needs" "$TMP/err" "needs the kernel's BTF"
+run "--source stats, not root" 1 setpriv --reuid=65534 --regid=65534 --clear-groups "$KVMEXITSTAT" --source stats 0.1 1
+expect_in "--source stats, not root: says what to do" "$TMP/err" "run as root"
 
 # Live: a VM that starts during the run appears, its exits rise interval by
 # interval at the rate kvmexitgen reports, and once it ended it is gone.
-"$KVMEXITSTAT" -s stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
+"$KVMEXITSTAT" --source stats --by vm -o json 0.25 >"$TMP/live.json" 2>"$TMP/live.err" &
 L=$!
 sleep 0.6
 "$GEN" --json --io-out 100000 >"$TMP/long.json" 2>/dev/null
@@ -175,7 +210,7 @@ sleep 1.2
 kill -INT $L
 wait $L
 st=$?
-if [ $st -eq 0 ]; then ok "live: kvmexitstat -s stats ran and ended (exit 0)"; else not_ok "live: exit $st" "$(cat "$TMP/live.err")"; fi
+if [ $st -eq 0 ]; then ok "live: kvmexitstat --source stats ran and ended (exit 0)"; else not_ok "live: exit $st" "$(cat "$TMP/live.err")"; fi
 TAP_START=$_n python3 - "$TMP/live.json" "$TMP/long.json" >"$TMP/check" <<'PY'
 import json, os, statistics, sys
 sys.path.insert(0, "tests/cli")

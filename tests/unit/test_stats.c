@@ -228,6 +228,38 @@ static void many_keys(void **state)
 	snapshot_free(&s);
 }
 
+/* snapshot_keep: the keys a predicate keeps, with their stats; names stay */
+static void keep(void **state)
+{
+	(void)state;
+	struct snapshot s;
+	snapshot_init(&s);
+	for (int32_t v = 0; v < 40; v++) {
+		struct exit_key k = { .pid = 7, .vcpu = v % 4, .isa = ISA_VMX, .reason = (uint64_t)v };
+		add(&s, k, (uint64_t)v + 1, NULL, 0);
+	}
+	assert_int_equal(snapshot_set_name(&s, 7, 0, "vm7"), 0);
+	int32_t two = 2;
+	assert_int_equal(snapshot_keep(&s, exit_key_of_vcpu, &two), 0);
+	assert_int_equal(s.len, 10);
+	struct exit_stat total;
+	snapshot_total(&s, &total);
+	uint64_t want = 0;
+	for (int v = 2; v < 40; v += 4)
+		want += (uint64_t)v + 1;
+	assert_int_equal(total.count, want);
+	struct exit_key k = { .pid = 7, .vcpu = 2, .isa = ISA_VMX, .reason = 6 };
+	assert_non_null(snapshot_find(&s, &k));
+	k.vcpu = 1;
+	k.reason = 5;
+	assert_null(snapshot_find(&s, &k));
+	assert_string_equal(snapshot_name(&s, 7, 0), "vm7");
+	/* and the snapshot still takes keys */
+	add(&s, k, 3, NULL, 0);
+	assert_int_equal(s.len, 11);
+	snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +272,7 @@ int main(void)
 		cmocka_unit_test(aggregate),
 		cmocka_unit_test(saturation),
 		cmocka_unit_test(many_keys),
+		cmocka_unit_test(keep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -113,7 +113,7 @@ def main():
         check(f"intervals ({n_int}) sum to the totals", sums == got and n_int > 1, f"(sums {sorted(sums.items())})")
         sys.exit(1 if n_fail else 0)
     if with_stats:
-        # -s tracepoint,stats: KVM's own counters (isa kvm) beside the
+        # --source tracepoint,stats: KVM's own counters (isa kvm) beside the
         # tracepoint's reasons; they must equal what kvmexitgen read from its
         # vCPUs, and KVM's "exits" the sum of the tracepoint's exits
         kvm = [r for r in total if r["isa"] == "kvm"]

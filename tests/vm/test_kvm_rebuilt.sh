@@ -64,7 +64,7 @@ trap 'rm -f "$script" "$script.out" "$script.rl" "$STOCK_Q"' EXIT
 cat tests/vm/live_guest.sh >"$script"
 cat >>"$script" <<GUEST
 echo "$MODNAME BTF: \$(test -e /sys/kernel/btf/$MODNAME && echo yes || echo no)"
-kvmexitstat -s stats 0.1 1 >/dev/null 2>/tmp/stats.err; echo "stats source without BTF: exit \$? \$(cat /tmp/stats.err)"
+kvmexitstat --source stats 0.1 1 >/dev/null 2>/tmp/stats.err; echo "stats source without BTF: exit \$? \$(cat /tmp/stats.err)"
 kvmexitstat --bpf btf 0.1 1 >/dev/null 2>/tmp/btf.err; echo "tp_btf without BTF: exit \$? \$(cat /tmp/btf.err)"
 kvmexitstat 0.1 1 >/dev/null 2>/tmp/auto.err; echo "default without BTF: exit \$? \$(head -1 /tmp/auto.err)"
 begin $variant

@@ -21,13 +21,13 @@ FULL=1
 [ "$ISA" = VMX ] && FULL=0
 echo "FULL=$FULL" >>"$script"
 cat >>"$script" <<GUEST
-begin one_vm_1vcpu -s tracepoint,stats
+begin one_vm_1vcpu --source tracepoint,stats
 kvmexitgen --timeout 60 --json $MIX >/tmp/gen1.json
 end
 begin one_vm_2vcpus
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 end
-begin two_vms -s tracepoint,stats
+begin two_vms --source tracepoint,stats
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json & G1=\$!
 kvmexitgen --timeout 60 --json --vcpus 1 --cpuid 500 --io-out 77 --hlt 3 >/tmp/gen2.json & G2=\$!
 wait \$G1 \$G2
@@ -78,7 +78,7 @@ end
 unset BY
 fi
 # both sources: the VM is held (its vCPU files open) while kvmexitstat reads
-begin both -s tracepoint,stats
+begin both --source tracepoint,stats
 kvmexitgen --timeout 60 --json --hold --vcpus 2 $MIX >/tmp/gen1.json 2>/tmp/gen1.err & G=\$!
 for i in \$(seq 200); do grep -q holding /tmp/gen1.err && break; sleep 0.1; done
 sleep 1.5 # a reading while it holds
@@ -90,7 +90,7 @@ kill -TERM \$G; wait \$G
 if [ "\$FULL" = 1 ]; then
 # both sources, another process holds the VM's vCPU files (pidfd_getfd)
 # and drops their last reference after the VM ended: the counts stay the VM's
-begin held_elsewhere -s tracepoint,stats 0.5
+begin held_elsewhere --source tracepoint,stats 0.5
 kvmexitgen --timeout 60 --json --hold --vcpus 2 $MIX >/tmp/gen1.json 2>/tmp/gen1.err & G=\$!
 for i in \$(seq 200); do grep -q holding /tmp/gen1.err && break; sleep 0.1; done
 holdvcpu \$G 3 >/tmp/hold.out 2>&1 & H=\$!
@@ -101,7 +101,7 @@ sleep 1.2 # a reading after the last reference went
 end
 # both sources, the VM ends before kvmexitstat stops: its last counts come
 # from the hook on kvm_vcpu_release
-begin both_ended -s tracepoint,stats 0.5
+begin both_ended --source tracepoint,stats 0.5
 kvmexitgen --timeout 60 --json --vcpus 2 $MIX >/tmp/gen1.json
 sleep 1.5
 end
