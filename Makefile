@@ -31,7 +31,9 @@ endif
 
 LIB_SRCS := src/bpf_log.c src/reasons.c src/numparse.c src/text.c src/health.c src/stats.c src/trace_line.c src/quoted_printable.c src/importer.c src/importer_parallel.c src/render.c \
 	src/prom.c
-CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/bpf_source.c src/vm_names.c \
+CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/cmd_top.c src/cmd_serve.c \
+	src/live_opts.c src/engine.c src/live_run.c src/source_tracepoint.c src/source_vcpu_stats.c \
+	src/sink_print.c src/sink_store.c src/sink_prom.c src/sink_top.c src/bpf_source.c src/vm_names.c \
 	src/host_kvm.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
 	src/plot.c src/cmd_plot.c src/top.c
 FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "importer.h"
 #include "store.h"
+#include "sink.h"
 #include "trace_dat.h"
 #include "trace_line.h"
 
@@ -152,6 +153,31 @@ out:
 	return status;
 }
 
+void cmd_record_usage(FILE *out)
+{
+	fputs("Usage: kvmexitstat record -o FILE.db [OPTIONS] [INTERVAL [COUNT]]\n"
+	      "       kvmexitstat record -o FILE.db --from-trace TRACE [--isa ISA] [INTERVAL]\n"
+	      "Record live exit statistics into an SQLite store: what each interval (default 1 s)\n"
+	      "added per VM, vCPU and reason (count, handling time, histogram), COUNT times or\n"
+	      "until stopped. A run killed at any moment loses at most the interval in progress.\n"
+	      "With --from-trace, a text trace is stored instead, in intervals of its own clock.\n"
+	      "Read it back with 'kvmexitstat report FILE.db' or sqlite3 (schema: docs/record.md).\n"
+	      "\n"
+	      "  -o, --output FILE.db   the store (created, or a new run appended to it)\n"
+	      "      --from-trace FILE  a kvm_exit/kvm_entry trace ('-': stdin) instead of live exits\n"
+	      "      --isa ISA          with --from-trace: vmx or svm for reasons given as numbers\n"
+	      "  -p, --pid PID, -n, --name NAME, --vcpu N, --source WHAT, --count-only, --bpf KIND\n"
+	      "                         as for live statistics (kvmexitstat --help)\n"
+	      "  -h, --help\n",
+	      out);
+}
+
+/* Live recording: the engine's readings (engine.h) into the store (sink_store.c). */
+static int record_live(int argc, char **argv)
+{
+	return live_command(argc, argv, LIVE_RECORD, cmd_record_usage, NULL, true, sink_store_open);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	const char *trace = NULL, *store = NULL, *isa_arg = NULL;
@@ -161,7 +187,7 @@ int cmd_record(int argc, char **argv)
 		if (!strcmp(argv[i], "--from-trace") || !strncmp(argv[i], "--from-trace=", 13))
 			trace = "";
 	if (!trace)
-		return cmd_record_live(argc, argv);
+		return record_live(argc, argv);
 
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "from-trace", required_argument, NULL, 'T' },

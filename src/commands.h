@@ -18,8 +18,6 @@ int cmd_reasons(int argc, char **argv);
 int cmd_live(int argc, char **argv);
 void cmd_live_usage(FILE *out);
 int cmd_record(int argc, char **argv);
-/* record from the live sources (cmd_live.c); cmd_record handles --from-trace */
-int cmd_record_live(int argc, char **argv);
 void cmd_record_usage(FILE *out);
 int cmd_plot(int argc, char **argv);
 int cmd_serve(int argc, char **argv);

@@ -50,5 +50,7 @@ else not_ok "completion of re: '$got'"; fi
 got=$(complete_of kvmexitstat report --s)
 if has_all "$got" --sort --strict; then ok "completion: report --s<TAB> offers --sort, --strict"
 else not_ok "completion report --s: '$got'"; fi
+got=$(complete_of kvmexitstat --source "")
+if has_all "$got" auto tracepoint stats; then ok "completion: --source <TAB> offers the sources"; else not_ok "completion --source: '$got'"; fi
 got=$(complete_of kvmexitstat -s "")
-if has_all "$got" auto tracepoint stats; then ok "completion: -s <TAB> offers the sources"; else not_ok "completion -s: '$got'"; fi
+if has_all "$got" count time avg; then ok "completion: -s <TAB> offers the sort keys"; else not_ok "completion -s: '$got'"; fi

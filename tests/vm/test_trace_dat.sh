@@ -14,6 +14,9 @@ cd "$(dirname "$0")/../.."
 . tests/vm/lib.bash
 O=${O:-build}
 command -v trace-cmd >/dev/null || { echo "ok - # SKIP no trace-cmd on this host (tests/deps.sh installs it)"; exit 0; }
+# FULL=0: the recording and exactness case only (the file-format checks
+# do not depend on the kernel: test_trace_dat_6.12.sh leaves them to 6.1)
+FULL=${FULL:-1}
 MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --hlt 7 --msr-read 12 --vmcall 11"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -42,8 +45,9 @@ run_case() { # name, trace-cmd record options, kvmexitgen options
 	dat /tmp/\$name.dat
 	echo "== end \$name =="
 }
-run_case v6_one_vcpu "--file-version 6" --vcpus 1 $MIX
 run_case v7_two_vcpus "" --vcpus 2 $MIX
+[ $FULL = 1 ] || exit 0
+run_case v6_one_vcpu "--file-version 6" --vcpus 1 $MIX
 # a ring buffer of one page per CPU, read once at the end: it overwrites
 echo "== case lost =="
 hists_on
@@ -61,4 +65,4 @@ dat /tmp/no_kvm.dat
 echo "== end no_kvm =="
 GUEST
 TESTBED_EXTRA_CPIO=$work/trace-cmd.cpio run_in_testbed "$work/guest.sh" 300 "$work/out"
-python3 tests/vm/trace_dat_check.py "$O/kvmexitstat" "$work" <"$work/out"
+python3 tests/vm/trace_dat_check.py "$O/kvmexitstat" "$work" "$FULL" <"$work/out"
