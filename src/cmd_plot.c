@@ -134,9 +134,9 @@ static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const stru
 	c->x[i] = (double)(end_ns - c->first_ns) / 1e9;
 	c->secs[i] = (double)(end_ns - start_ns) / 1e9;
 	memset(&c->lat[i], 0, sizeof(c->lat[i]));
-	for (size_t s = 0; s < d->cap; s++) {
-		const struct snap_entry *e = &d->slots[s];
-		if (!e->used || (c->pid && e->key.pid != c->pid))
+	const struct snap_entry *e;
+	for (size_t s = 0; (e = snapshot_next(d, &s));) {
+		if (c->pid && e->key.pid != c->pid)
 			continue;
 		struct reason_line *l = line_of(c, &e->key);
 		if (!l)

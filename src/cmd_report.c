@@ -227,7 +227,7 @@ int cmd_report(int argc, char **argv)
 		meta.has_span = true;
 		meta.span_ns = info.last_ns - info.first_ns;
 	}
-	if (render_report(stdout, &im, &ro, &meta)) {
+	if (render_report(stdout, &im.exits, im.klogs, im.nklogs, &ro, &meta)) {
 		fprintf(stderr, "kvmexitstat report: writing the report failed: %s\n", strerror(errno));
 		goto fail;
 	}

@@ -220,9 +220,10 @@ const struct snapshot *engine_current(const struct engine *e)
  * there, and remembered (also for the totals after it ended). */
 static void name_vms(struct engine *e, struct snapshot *s)
 {
-	for (size_t i = 0; i < s->cap; i++) {
-		const struct exit_key *k = &s->slots[i].key;
-		if (!s->slots[i].used || k->pid == PID_ALL || snapshot_name(s, k->pid, k->start))
+	const struct snap_entry *en;
+	for (size_t i = 0; (en = snapshot_next(s, &i));) {
+		const struct exit_key *k = &en->key;
+		if (k->pid == PID_ALL || snapshot_name(s, k->pid, k->start))
 			continue;
 		const char *known = snapshot_name(&e->names, k->pid, k->start);
 		char name[64];
@@ -249,9 +250,10 @@ static void name_vms(struct engine *e, struct snapshot *s)
 static void find_ended(struct engine *e)
 {
 	e->nended = 0;
-	for (size_t i = 0; i < e->cur.cap && e->nended < sizeof(e->ended) / sizeof(e->ended[0]); i++) {
-		const struct exit_key *k = &e->cur.slots[i].key;
-		if (e->cur.slots[i].used && !vm_in(e->ended, e->nended, k->pid, k->start) && !vm_alive(k->pid, k->start))
+	const struct snap_entry *en;
+	for (size_t i = 0; e->nended < sizeof(e->ended) / sizeof(e->ended[0]) && (en = snapshot_next(&e->cur, &i));) {
+		const struct exit_key *k = &en->key;
+		if (!vm_in(e->ended, e->nended, k->pid, k->start) && !vm_alive(k->pid, k->start))
 			e->ended[e->nended++] = (struct vm_id){ k->pid, k->start };
 	}
 }
@@ -290,10 +292,8 @@ int engine_retire(struct engine *e, enum aggregate_by by)
 		return 0;
 	struct snapshot keep;
 	snapshot_init(&keep);
-	for (size_t i = 0; i < e->cur.cap; i++) {
-		struct snap_entry *s = &e->cur.slots[i];
-		if (!s->used)
-			continue;
+	const struct snap_entry *s;
+	for (size_t i = 0; (s = snapshot_next(&e->cur, &i));) {
 		bool dead = vm_in(gone, ngone, s->key.pid, s->key.start);
 		/* an ended VM is kept only as finely as the report shows it:
 		 * with --by reason, a host whose VMs come and go keeps a

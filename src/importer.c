@@ -105,11 +105,9 @@ int importer_rekey(struct importer *im, const struct importer *known, enum isa i
 	int err = 0;
 
 	snapshot_init(&moved);
-	for (size_t i = 0; i < im->exits.cap && !err; i++) {
-		struct snap_entry *e = &im->exits.slots[i];
+	const struct snap_entry *e;
+	for (size_t i = 0; !err && (e = snapshot_next(&im->exits, &i));) {
 		struct exit_key k = e->key;
-		if (!e->used)
-			continue;
 		if (k.isa == ISA_UNKNOWN)
 			k.isa = (uint8_t)isa;
 		if (k.vcpu == VCPU_NONE && k.tid) {

@@ -9,35 +9,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "klog.h"
 #include "stats.h"
 #include "trace_line.h"
 
 struct pair_state;
 struct bad_line;
 struct reason_cache;
-
-/* One block of the kernel log report: cumulative counts at one moment. */
-struct klog_point {
-	bool has_ts;
-	uint64_t ts_ns;
-	uint64_t total; /* the header's total */
-	uint64_t sum;   /* the sum of the block's exit lines */
-};
-
-/* The reports of one reporter: a vCPU when the headers name it ("pid=P
- * vcpu=V", as kvmexitstat's kernel patch prints), else the whole log. */
-struct klog_series {
-	bool has_id;
-	uint32_t pid;
-	int32_t vcpu;
-	uint64_t skipped;      /* the last header's skipped= */
-	bool final;            /* the last header says "final": the vCPU ended */
-	struct klog_point *points;
-	size_t npoints, cap;
-	struct snapshot first; /* counts of the first and last block */
-	struct snapshot last;
-	enum isa isa;
-};
 
 /* Text of one or more input lines being joined. */
 struct text_buf {

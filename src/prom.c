@@ -98,8 +98,9 @@ static const struct snap_entry **sorted(const struct snapshot *s, size_t *n)
 
 static bool has_hardware_reasons(const struct snapshot *s, uint32_t pid)
 {
-	for (size_t i = 0; i < s->cap; i++)
-		if (s->slots[i].used && s->slots[i].key.pid == pid && s->slots[i].key.isa != ISA_KVM)
+	const struct snap_entry *e;
+	for (size_t i = 0; (e = snapshot_next(s, &i));)
+		if (e->key.pid == pid && e->key.isa != ISA_KVM)
 			return true;
 	return false;
 }

@@ -654,21 +654,21 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 	return 0;
 }
 
-int render_report(FILE *out, const struct importer *im, const struct render_opts *o,
-		  const struct report_meta *m)
+int render_report(FILE *out, const struct snapshot *exits, const struct klog_series *klogs, size_t nklogs,
+		  const struct render_opts *o, const struct report_meta *m)
 {
 	const struct snap_entry **v = NULL;
 	struct rows rows = { 0 };
-	struct klog_view *kv = calloc(im->nklogs ? im->nklogs : 1, sizeof(*kv));
+	struct klog_view *kv = calloc(nklogs ? nklogs : 1, sizeof(*kv));
 	struct snapshot agg;
 	size_t nk = 0;
 	int err = -ENOMEM;
 
 	snapshot_init(&agg);
-	if (!kv || prepare_rows(&im->exits, o, &agg, &v, &rows))
+	if (!kv || prepare_rows(exits, o, &agg, &v, &rows))
 		goto out;
-	for (; nk < im->nklogs; nk++) {
-		const struct klog_series *k = &im->klogs[nk];
+	for (; nk < nklogs; nk++) {
+		const struct klog_series *k = &klogs[nk];
 		size_t n = 0;
 		kv[nk].k = k;
 		kv[nk].v = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &n);

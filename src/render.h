@@ -6,10 +6,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "importer.h"
 #include "health.h"
+#include "klog.h"
+#include "recording.h"
 #include "stats.h"
-#include "store.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_REASON };
@@ -46,10 +46,10 @@ const char *render_option(int letter, const char *arg, struct render_opts *o);
 /* Human time: 850ns, 12.3us, 4.56ms, 1.23s. */
 char *format_ns(uint64_t ns, char *buf, size_t len);
 
-/* The whole report of an import: exits (aggregated by opts->by) and, when
- * present, the kernel log series. Returns 0 or -errno. */
-int render_report(FILE *out, const struct importer *im, const struct render_opts *opts,
-		  const struct report_meta *meta);
+/* The whole report: exits (aggregated by opts->by) and, when there are
+ * any, the kernel log series. Returns 0 or -errno. */
+int render_report(FILE *out, const struct snapshot *exits, const struct klog_series *klogs, size_t nklogs,
+		  const struct render_opts *opts, const struct report_meta *meta);
 
 /* One interval of live statistics (or, with total set, the whole run). */
 struct interval_meta {

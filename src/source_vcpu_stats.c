@@ -35,9 +35,9 @@ static int read_counts(void *self, struct snapshot *into)
 	if ((err = stats_source_read(v->src, &fresh)) || (err = snapshot_keep(&fresh, wanted_key, v)))
 		goto out;
 	err = -ENOMEM;
-	for (size_t i = 0; i < v->last.cap; i++) {
-		const struct snap_entry *e = &v->last.slots[i];
-		if (!e->used || snapshot_find(&fresh, &e->key))
+	const struct snap_entry *e;
+	for (size_t i = 0; (e = snapshot_next(&v->last, &i));) {
+		if (snapshot_find(&fresh, &e->key))
 			continue;
 		struct exit_stat *st = snapshot_get(&fresh, &e->key);
 		if (!st)

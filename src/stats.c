@@ -374,6 +374,16 @@ const char *snapshot_name(const struct snapshot *s, uint32_t pid, uint64_t start
 	return NULL;
 }
 
+const struct snap_entry *snapshot_next(const struct snapshot *s, size_t *pos)
+{
+	while (*pos < s->cap) {
+		const struct snap_entry *e = &s->slots[(*pos)++];
+		if (e->used)
+			return e;
+	}
+	return NULL;
+}
+
 const struct snap_entry **snapshot_entries(const struct snapshot *s, size_t *n)
 {
 	const struct snap_entry **v;

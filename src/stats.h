@@ -102,6 +102,11 @@ bool snapshot_saturated(const struct snapshot *s);
 int snapshot_set_name(struct snapshot *s, uint32_t pid, uint64_t start, const char *name);
 const char *snapshot_name(const struct snapshot *s, uint32_t pid, uint64_t start);
 
+/* The entries one after another, in no order, from *pos = 0 on: NULL
+ * after the last. Modules outside the model walk a snapshot this way
+ * only: for (size_t i = 0; (e = snapshot_next(s, &i));) */
+const struct snap_entry *snapshot_next(const struct snapshot *s, size_t *pos);
+
 /* Entries as an array of pointers, in table order (callers sort it);
  * caller frees. NULL on out of memory (and for an empty snapshot, *n = 0). */
 const struct snap_entry **snapshot_entries(const struct snapshot *s, size_t *n);

@@ -264,10 +264,8 @@ static int append_rows(struct store *st, int64_t interval, const struct snapshot
 	char hist[HIST_SLOTS * 24], name[REASON_NAME_MAX];
 	int rc;
 
-	for (size_t i = 0; i < delta->cap; i++) {
-		const struct snap_entry *e = &delta->slots[i];
-		if (!e->used)
-			continue;
+	const struct snap_entry *e;
+	for (size_t i = 0; (e = snapshot_next(delta, &i));) {
 		const struct exit_key *k = &e->key;
 		const struct exit_stat *s = &e->st;
 		sqlite3_stmt *q = st->ins_exit;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "health.h"
+#include "recording.h"
 #include "stats.h"
 
 struct store;
@@ -49,13 +50,6 @@ struct store_window {
 };
 
 /* What a store holds, for the report's header. */
-struct store_info {
-	uint64_t runs, intervals;   /* in the window */
-	uint64_t first_ns, last_ns; /* the window's first start and last end */
-	char source[256];           /* the last run's source ("; " between different ones) */
-	char host[128];
-	struct health lost;         /* what the collector lost in the window's intervals */
-};
 
 /* Sum the intervals that lie wholly inside the window into out (every key,
  * VM names too). 0, or a negative errno with a one-line message in err. */

@@ -190,10 +190,10 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 static int build_rows(struct top *t)
 {
 	t->nrows = 0;
-	for (size_t i = 0; i < t->cur.cap; i++) {
-		const struct snap_entry *e = &t->cur.slots[i];
+	const struct snap_entry *e;
+	for (size_t i = 0; (e = snapshot_next(&t->cur, &i));) {
 		struct exit_key k;
-		if (!e->used || !project(t, &t->cur, &e->key, &k))
+		if (!project(t, &t->cur, &e->key, &k))
 			continue;
 		struct row *r = row_of(t, &k);
 		if (!r)

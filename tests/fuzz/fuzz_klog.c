@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	importer_klog_close(&im);
 	struct render_opts o = { OUT_JSON, BY_REASON, SORT_REASON };
 	struct report_meta m = { .source = "trace" };
-	render_report(null, &im, &o, &m);
+	render_report(null, &im.exits, im.klogs, im.nklogs, &o, &m);
 	importer_free(&im);
 	return 0;
 }

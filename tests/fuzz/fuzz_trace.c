@@ -33,7 +33,7 @@ static char *report_of(int fd, size_t size, unsigned threads, uint64_t split_min
 		struct render_opts o = { (enum out_format)f, (enum aggregate_by)(size % 3), SORT_COUNT };
 		struct report_meta m = { .source = "trace", .unparsed = im.unparsed,
 					 .unpaired_boundary = im.unpaired_boundary };
-		render_report(out, &im, &o, &m);
+		render_report(out, &im.exits, im.klogs, im.nklogs, &o, &m);
 	}
 	importer_free(&im);
 	fclose(out);

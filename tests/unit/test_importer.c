@@ -457,15 +457,13 @@ static void assert_same_stat(const struct exit_stat *a, const struct exit_stat *
 static void assert_same_snapshot(const struct snapshot *a, const struct snapshot *b)
 {
 	assert_int_equal(a->len, b->len);
-	for (size_t i = 0; i < a->cap; i++) {
-		if (!a->slots[i].used)
-			continue;
-		const struct exit_stat *o = snapshot_find(b, &a->slots[i].key);
+	const struct snap_entry *e;
+	for (size_t i = 0; (e = snapshot_next(a, &i));) {
+		const struct exit_stat *o = snapshot_find(b, &e->key);
 		if (!o)
-			fail_msg("key pid %u vcpu %d tid %u isa %u reason %#llx missing", a->slots[i].key.pid,
-				 a->slots[i].key.vcpu, a->slots[i].key.tid, a->slots[i].key.isa,
-				 (unsigned long long)a->slots[i].key.reason);
-		assert_same_stat(&a->slots[i].st, o);
+			fail_msg("key pid %u vcpu %d tid %u isa %u reason %#llx missing", e->key.pid, e->key.vcpu,
+				 e->key.tid, e->key.isa, (unsigned long long)e->key.reason);
+		assert_same_stat(&e->st, o);
 	}
 }
 

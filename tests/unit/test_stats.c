@@ -254,6 +254,14 @@ static void keep(void **state)
 	k.reason = 5;
 	assert_null(snapshot_find(&s, &k));
 	assert_string_equal(snapshot_name(&s, 7, 0), "vm7");
+	/* snapshot_next visits each entry once */
+	size_t seen = 0, pos = 0;
+	uint64_t sum = 0;
+	for (const struct snap_entry *e; (e = snapshot_next(&s, &pos)); seen++)
+		sum += e->st.count;
+	assert_int_equal(seen, 10);
+	assert_int_equal(sum, want);
+	assert_null(snapshot_next(&s, &pos));
 	/* and the snapshot still takes keys */
 	add(&s, k, 3, NULL, 0);
 	assert_int_equal(s.len, 11);
