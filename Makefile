@@ -35,7 +35,7 @@ CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/cmd
 	src/live_opts.c src/engine.c src/live_run.c src/source_tracepoint.c src/source_vcpu_stats.c \
 	src/sink_print.c src/sink_store.c src/sink_prom.c src/sink_top.c src/bpf_source.c src/vm_names.c \
 	src/host_kvm.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
-	src/plot.c src/cmd_plot.c src/top.c
+	src/trace_intervals.c src/plot.c src/cmd_plot.c src/top.c
 FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http
 UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_quoted_printable test_stats test_trace_line test_importer test_render test_prom test_trace_dat
 

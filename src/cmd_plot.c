@@ -17,6 +17,7 @@
 #include "plot.h"
 #include "render.h"
 #include "store.h"
+#include "trace_intervals.h"
 #include "trace_line.h"
 
 #define MAX_TOP 10
@@ -163,31 +164,13 @@ static int by_total(const void *a, const void *b)
 }
 
 /* A trace's first and last timestamps. */
-static int trace_span(const char *path, double *span)
+static int nothing(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	uint64_t first = 0, last = 0;
-	bool any = false;
-
-	if (!f)
-		return -errno;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		struct trace_line t;
-		trace_line_parse(line, (size_t)n - (line[n - 1] == '\n'), &t);
-		if ((t.kind == LINE_EXIT || t.kind == LINE_ENTRY) && t.has_ts) {
-			if (!any)
-				first = t.ts_ns;
-			last = t.ts_ns;
-			any = true;
-		}
-	}
-	free(line);
-	fclose(f);
-	*span = any ? (double)(last - first) / 1e9 : 0;
-	return any ? 0 : -ENODATA;
+	(void)ctx;
+	(void)start_ns;
+	(void)end_ns;
+	(void)delta;
+	return 0;
 }
 
 static void free_collect(struct collect *c)
@@ -314,44 +297,42 @@ int cmd_plot(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *in = argv[optind];
-	char tmp[] = "/tmp/kvmexitstat-plot-XXXXXX", msg[512];
-	const char *db = in;
-	int status = EXIT_FAIL;
-	bool made_tmp = false;
+	char msg[512];
+	int status = EXIT_FAIL, err;
+	struct store_info info = { 0 };
 
 	if (access(in, R_OK)) {
 		fprintf(stderr, "kvmexitstat plot: %s: cannot open: %s\n", in, strerror(errno));
 		return EXIT_FAIL;
 	}
-	if (!store_is_store(in)) {
-		double span = 0;
+	if (store_is_store(in)) {
+		err = store_each_interval(in, &win, on_interval, &c, &info, msg, sizeof(msg));
+		if (err) {
+			fprintf(stderr, "kvmexitstat plot: %s\n", err == -ENOMEM ? "out of memory" : msg);
+			goto out;
+		}
+	} else {
+		/* a trace: its span first, then about 100 intervals over it, each
+		 * straight into the chart */
+		struct trace_read rd;
 		if (win.has_from || win.has_to) {
 			fprintf(stderr, "kvmexitstat plot: %s: --from and --to apply to record stores, not traces\n", in);
 			return EXIT_USAGE;
 		}
-		if (trace_span(in, &span)) {
+		err = trace_intervals(in, UINT64_MAX / 2, isa, nothing, NULL, &rd);
+		if (!err) {
+			double span = (double)(rd.last_ns - rd.first_ns) / 1e9, step = span > 0 ? span / 100 : 1e-6;
+			err = trace_intervals(in, (uint64_t)llround((step < 1e-6 ? 1e-6 : step) * 1e9), isa, on_interval, &c,
+					      &rd);
+		}
+		if (err == -ENODATA)
 			fprintf(stderr, "kvmexitstat plot: %s: no kvm_exit or kvm_entry line with a timestamp\n", in);
-			return EXIT_FAIL;
-		}
-		int fd = mkstemp(tmp);
-		if (fd < 0) {
-			fprintf(stderr, "kvmexitstat plot: cannot make a temporary store: %s\n", strerror(errno));
-			return EXIT_FAIL;
-		}
-		close(fd);
-		unlink(tmp);
-		made_tmp = true;
-		/* about 100 points over the trace */
-		double step = span > 0 ? span / 100 : 1e-6;
-		if (record_trace(in, tmp, step < 1e-6 ? 1e-6 : step, isa, argc, argv, true))
-			goto out;
-		db = tmp;
-	}
-	struct store_info info;
-	int err = store_each_interval(db, &win, on_interval, &c, &info, msg, sizeof(msg));
-	if (err) {
-		fprintf(stderr, "kvmexitstat plot: %s\n", err == -ENOMEM ? "out of memory" : msg);
-		goto out;
+		else if (err == -ENOMEM)
+			fprintf(stderr, "kvmexitstat plot: out of memory\n");
+		if (err)
+			goto out; /* (the others were said) */
+		info.first_ns = c.first_ns;
+		snprintf(info.source, sizeof(info.source), "trace %s", in);
 	}
 	if (!c.nr) {
 		fprintf(stderr, "kvmexitstat plot: %s: no exits%s\n", in, c.pid ? " of that VM" : "");
@@ -400,13 +381,5 @@ free_vals:
 		free(vals[i]);
 out:
 	free_collect(&c);
-	if (made_tmp) {
-		unlink(tmp);
-		char side[64];
-		snprintf(side, sizeof(side), "%s-wal", tmp);
-		unlink(side);
-		snprintf(side, sizeof(side), "%s-shm", tmp);
-		unlink(side);
-	}
 	return status;
 }

@@ -1,6 +1,6 @@
-/* kvmexitstat record: live exit statistics into the record store
- * (cmd_live.c runs the sources), or with --from-trace a text trace stored
- * in intervals of the trace's own clock. */
+/* kvmexitstat record: live exit statistics into the record store (an
+ * engine into sink_store.c), or with --from-trace a trace stored in
+ * intervals of its own clock (trace_intervals.c). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -10,146 +10,66 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "importer.h"
-#include "store.h"
 #include "sink.h"
-#include "trace_dat.h"
-#include "trace_line.h"
+#include "store.h"
+#include "trace_intervals.h"
 
+/* --from-trace: each interval of the trace into the store. */
 struct from_trace {
-	struct importer im;
 	struct store *store;
-	struct snapshot prev, delta;
-	uint64_t step_ns, start_ns, end_ns; /* the interval being filled */
-	bool started;
+	bool failed;            /* the store refused an interval: msg says why */
 	char msg[512];
 };
 
-/* The exits read so far, minus those already stored, as [start, end). */
-static int flush(struct from_trace *f)
+static int store_one(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta)
 {
-	snapshot_clear(&f->delta);
-	if (snapshot_diff(&f->delta, &f->im.exits, &f->prev))
-		return -ENOMEM;
-	if (store_append(f->store, f->start_ns, f->end_ns, &f->delta, NULL, f->msg, sizeof(f->msg)))
-		return -EIO;
-	snapshot_clear(&f->prev);
-	return snapshot_merge(&f->prev, &f->im.exits) ? -ENOMEM : 0;
-}
-
-/* An event at ts: when it is past the interval being filled, that
- * interval is stored first (and empty ones up to it are skipped). */
-static int step_to(struct from_trace *f, uint64_t ts)
-{
-	if (!f->started) {
-		f->started = true;
-	} else if (ts >= f->end_ns) {
-		int err = flush(f);
-		if (err)
-			return err;
-	} else {
+	struct from_trace *f = ctx;
+	if (!store_append(f->store, start_ns, end_ns, delta, NULL, f->msg, sizeof(f->msg)))
 		return 0;
-	}
-	f->start_ns = ts - ts % f->step_ns;
-	f->end_ns = f->start_ns + f->step_ns;
-	return 0;
-}
-
-/* A trace-cmd data file's event (trace_dat_read_each). */
-static int before_event(void *ctx, const struct trace_line *t)
-{
-	return step_to(ctx, t->ts_ns);
-}
-
-/* One line of a text trace. */
-static int on_line(struct from_trace *f, const char *line, size_t len)
-{
-	struct trace_line t;
-	trace_line_parse(line, len, &t);
-	if ((t.kind == LINE_EXIT || t.kind == LINE_ENTRY) && t.has_ts) {
-		/* a held record belongs to the interval before this line */
-		int err = importer_settle(&f->im);
-		if (!err)
-			err = step_to(f, t.ts_ns);
-		if (err)
-			return err;
-	}
-	return importer_line(&f->im, line, len);
+	f->failed = true;
+	return -EIO;
 }
 
 int record_trace(const char *path, const char *store_path, double interval, enum isa isa, int argc, char **argv,
 		 bool quiet)
 {
-	struct from_trace f = { .step_ns = (uint64_t)llround(interval * 1e9) };
-	FILE *in = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *line = NULL, source[600];
-	size_t cap = 0;
-	ssize_t n;
-	int status = EXIT_FAIL, err = 0;
+	struct from_trace f = { 0 };
+	struct trace_read rd;
+	char source[600];
+	int status = EXIT_FAIL;
 
-	if (!in) {
+	/* (before the store is made: no empty store for a trace not there) */
+	if (strcmp(path, "-") && access(path, R_OK)) {
 		fprintf(stderr, "kvmexitstat record: %s: cannot open: %s\n", path, strerror(errno));
 		return EXIT_FAIL;
 	}
 	snprintf(source, sizeof(source), "trace %s", path);
-	importer_init(&f.im);
-	f.im.forced_isa = isa;
-	f.im.input = path;
-	snapshot_init(&f.prev);
-	snapshot_init(&f.delta);
 	struct store_run run = { source, interval, 0, argc, argv };
 	if (store_create(&f.store, store_path, &run, f.msg, sizeof(f.msg))) {
 		fprintf(stderr, "kvmexitstat record: %s\n", f.msg);
-		goto out;
+		return EXIT_FAIL;
 	}
-	bool dat = in != stdin && importer_file_is_trace_dat(path);
-	if (dat) {
-		err = trace_dat_read_each(&f.im, path, before_event, &f);
-		if (err && err != -ENOMEM && err != -EIO)
-			goto out; /* said */
-	}
-	while (!dat && !err && (n = getline(&line, &cap, in)) > 0) {
-		if (line[n - 1] == '\n')
-			n--;
-		err = on_line(&f, line, (size_t)n);
-	}
-	if (!err && ferror(in)) {
-		fprintf(stderr, "kvmexitstat record: %s: read error: %s\n", path, strerror(errno));
-		goto out;
-	}
-	if (!err)
-		err = importer_end_lines(&f.im);
-	if (!err && !f.started) {
+	int err = trace_intervals(path, (uint64_t)llround(interval * 1e9), isa, store_one, &f, &rd);
+	if (err == -ENODATA)
 		fprintf(stderr, "kvmexitstat record: %s: no kvm_exit or kvm_entry line with a timestamp\n", path);
-		goto out;
-	}
-	if (!err)
-		err = flush(&f);
-	if (err == -EINVAL)
-		goto out; /* --strict is not offered: not reached */
-	if (err) {
-		fprintf(stderr, "kvmexitstat record: %s\n", err == -EIO ? f.msg : "out of memory");
-		goto out;
-	}
+	else if (f.failed)
+		fprintf(stderr, "kvmexitstat record: %s\n", f.msg);
+	else if (err == -ENOMEM)
+		fprintf(stderr, "kvmexitstat record: out of memory\n");
+	if (err)
+		goto out; /* (the others were said) */
 	uint64_t nint, nrows;
 	store_counts(f.store, &nint, &nrows);
-	if (quiet)
-		goto done;
-	fprintf(stderr, "kvmexitstat record: %s: %llu intervals, %llu rows in %s", path, (unsigned long long)nint,
-		(unsigned long long)nrows, store_path);
-	if (f.im.unparsed)
-		fprintf(stderr, "; %llu undecodable lines (see above)", (unsigned long long)f.im.unparsed);
-	fputc('\n', stderr);
-done:
+	if (!quiet) {
+		fprintf(stderr, "kvmexitstat record: %s: %llu intervals, %llu rows in %s", path, (unsigned long long)nint,
+			(unsigned long long)nrows, store_path);
+		if (rd.unparsed)
+			fprintf(stderr, "; %llu undecodable lines (see above)", (unsigned long long)rd.unparsed);
+		fputc('\n', stderr);
+	}
 	status = EXIT_OK;
 out:
-	free(line);
-	if (in != stdin)
-		fclose(in);
 	store_close(f.store);
-	snapshot_free(&f.prev);
-	snapshot_free(&f.delta);
-	importer_free(&f.im);
 	return status;
 }
 

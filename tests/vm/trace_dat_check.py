@@ -115,6 +115,19 @@ if "v7_two_vcpus" in full:
     check(st == 0 and st2 == 0 and got == counts, "record --from-trace FILE: the store holds the same counts",
           f"{err}{err2}{got}")
 
+# ---- plot draws the file's intervals straight from it ----
+if "v7_two_vcpus" in full:
+    path, counts = full["v7_two_vcpus"]
+    svg = os.path.join(work, "plot.svg")
+    st, _, err = run(["plot", "-o", svg, path])
+    try:
+        import xml.etree.ElementTree as ET
+        root = ET.parse(svg).getroot()
+        lines = [e for e in root.iter() if e.tag.endswith("polyline") or e.tag.endswith("path")]
+    except (OSError, ET.ParseError) as e:
+        root, lines = None, str(e)
+    check(st == 0 and root is not None and lines, "plot FILE: an SVG chart of the file's exits", f"exit {st}: {err} {lines}")
+
 # ---- what a user may hand it ----
 if not all_cases:
     sys.exit(1 if failed else 0)
