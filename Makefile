@@ -16,7 +16,13 @@ COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 CC ?= cc
 CFLAGS ?= -O2 -g
 # Flags the code needs; CFLAGS (optimisation, sanitizers) may be set on the command line.
-ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Isrc $(CFLAGS)
+# src/: model/ (the snapshot, reasons, health), util/, traces/ (text and
+# trace.dat into the model), kvm/ (the BPF loaders, KVM's binary stats),
+# live/ (the engine, its sources and the sink interface), sinks/ (outputs),
+# commands/ (the command line)
+SRC_DIRS := model util traces kvm live sinks commands
+ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 \
+	$(SRC_DIRS:%=-Isrc/%) $(CFLAGS)
 LDLIBS = -lm -pthread
 BPF_LIBS = -lbpf -lelf -lz
 STORE_LIBS = -lsqlite3 -lncursesw
@@ -29,19 +35,23 @@ Q = @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-LIB_SRCS := src/bpf_log.c src/reasons.c src/numparse.c src/text.c src/health.c src/stats.c src/trace_line.c src/quoted_printable.c src/importer.c src/importer_parallel.c src/render.c \
-	src/prom.c
-CLI_SRCS := src/main.c src/cmd_report.c src/cmd_reasons.c src/cmd_live.c src/cmd_top.c src/cmd_serve.c \
-	src/live_opts.c src/engine.c src/live_run.c src/source_tracepoint.c src/source_vcpu_stats.c \
-	src/sink_print.c src/sink_store.c src/sink_prom.c src/sink_top.c src/bpf_source.c src/vm_names.c \
-	src/host_kvm.c src/stats_source.c src/kvm_stats.c src/bpf_util.c src/store.c src/cmd_record.c \
-	src/trace_intervals.c src/plot.c src/cmd_plot.c src/top.c
+LIB_SRCS := src/kvm/bpf_log.c src/model/reasons.c src/util/numparse.c src/util/text.c src/model/health.c \
+	src/model/snapshot.c src/traces/trace_line.c src/traces/quoted_printable.c src/traces/importer.c \
+	src/traces/importer_parallel.c src/sinks/render.c src/sinks/prom.c
+CLI_SRCS := src/commands/main.c src/commands/cmd_report.c src/commands/cmd_reasons.c src/commands/cmd_live.c \
+	src/commands/cmd_top.c src/commands/cmd_serve.c src/commands/cmd_record.c src/commands/cmd_plot.c \
+	src/live/live_opts.c src/live/engine.c src/live/live_run.c src/live/source_tracepoint.c \
+	src/live/source_vcpu_stats.c src/live/vm_names.c src/live/host_kvm.c \
+	src/sinks/sink_print.c src/sinks/sink_store.c src/sinks/sink_prom.c src/sinks/sink_top.c \
+	src/sinks/store.c src/sinks/plot.c src/sinks/top.c \
+	src/kvm/exitstat_bpf.c src/kvm/vcpustats_bpf.c src/kvm/kvm_stats.c src/kvm/bpf_util.c \
+	src/traces/trace_intervals.c
 FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http
-UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_quoted_printable test_stats test_trace_line test_importer test_render test_prom test_trace_dat
+UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_quoted_printable test_snapshot test_trace_line test_importer test_render test_prom test_trace_dat
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
-GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/numparse.o \
-	$(O)/obj/host_kvm.o $(O)/obj/kvm_stats.o
+GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/util/numparse.o \
+	$(O)/obj/live/host_kvm.o $(O)/obj/kvm/kvm_stats.o
 
 LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
@@ -50,7 +60,8 @@ UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 .PHONY: fuzz check-fuzz bench-kernel all check check-asan check-vm test test-prereqs deps run bench bench-live install clean static vm-image kernel
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
-# BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by src/bpf_source.c.
+# BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by its loader of the
+# same name (bpf/exitstat.bpf.c: src/kvm/exitstat_bpf.c; vcpustats: vcpustats_bpf.c).
 # bpf/vmlinux.h is committed (Debian 6.1's BTF): the build does not depend
 # on the kernel it runs on.
 BPF_CLANG ?= clang
@@ -62,15 +73,16 @@ $(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)bpftool gen skeleton $< name $*_bpf >$@
 
-$(O)/obj/bpf_source.o: $(O)/bpf/exitstat.skel.h
-$(O)/obj/stats_source.o: $(O)/bpf/vcpustats.skel.h
-$(O)/obj/bpf_source.o $(O)/obj/stats_source.o: ALL_CFLAGS += -I$(O)/bpf -Ibpf
+$(O)/obj/kvm/exitstat_bpf.o: $(O)/bpf/exitstat.skel.h
+$(O)/obj/kvm/vcpustats_bpf.o: $(O)/bpf/vcpustats.skel.h
+$(O)/obj/kvm/exitstat_bpf.o $(O)/obj/kvm/vcpustats_bpf.o: ALL_CFLAGS += -I$(O)/bpf -Ibpf
 
-$(O)/obj/%.o: src/%.c $(wildcard src/*.h) | $(O)/obj
+$(O)/obj/%.o: src/%.c $(wildcard src/*/*.h) | $(O)/obj
 	$(call msg,CC,$@)
+	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(O)/obj/exitgen/%.o: exitgen/%.c $(wildcard exitgen/*.h) src/numparse.h | $(O)/obj/exitgen
+$(O)/obj/exitgen/%.o: exitgen/%.c $(wildcard exitgen/*.h) src/util/numparse.h | $(O)/obj/exitgen
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) -Iexitgen -c $< -o $@
 
@@ -82,23 +94,23 @@ $(O)/kvmexitgen: $(GEN_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-# serve's HTTP side; the static build takes src/serve_none.c instead
-SERVE_OBJ ?= $(O)/obj/serve.o
+# serve's HTTP side; the static build takes src/sinks/serve_none.c instead
+SERVE_OBJ ?= $(O)/obj/sinks/serve.o
 HTTP_LIBS ?= -lmicrohttpd
-# trace.dat reading (libtracecmd); the static build takes src/trace_dat_none.c
-TRACE_DAT_OBJ ?= $(O)/obj/trace_dat.o
+# trace.dat reading (libtracecmd); the static build takes src/traces/trace_dat_none.c
+TRACE_DAT_OBJ ?= $(O)/obj/traces/trace_dat.o
 TRACE_DAT_LIBS ?= -ltracecmd -ltraceevent
 TRACE_DAT_CFLAGS := $(or $(shell pkg-config --cflags libtracecmd 2>/dev/null),-I/usr/include/trace-cmd -I/usr/include/traceevent -I/usr/include/tracefs)
-$(O)/obj/trace_dat.o: ALL_CFLAGS += $(TRACE_DAT_CFLAGS)
-$(O)/tests/test_trace_dat: $(O)/obj/trace_dat.o
+$(O)/obj/traces/trace_dat.o: ALL_CFLAGS += $(TRACE_DAT_CFLAGS)
+$(O)/tests/test_trace_dat: $(O)/obj/traces/trace_dat.o
 $(O)/tests/test_trace_dat: ALL_CFLAGS += $(TRACE_DAT_CFLAGS)
-$(O)/tests/test_trace_dat: LDLIBS += $(O)/obj/trace_dat.o -ltracecmd -ltraceevent
+$(O)/tests/test_trace_dat: LDLIBS += $(O)/obj/traces/trace_dat.o -ltracecmd -ltraceevent
 
 $(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS) $(SERVE_OBJ) $(TRACE_DAT_OBJ) $(STATIC_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) $^ -o $@ $(BPF_LIBS) $(STORE_LIBS) $(HTTP_LIBS) $(TRACE_DAT_LIBS) $(LDLIBS)
 
-$(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(O)/tests
+$(O)/tests/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h src/*/*.h) | $(O)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/unit $< $(LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
@@ -152,8 +164,8 @@ check-asan:
 
 # Static binaries for the testbed's initramfs (no libraries inside it).
 static:
-	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/static_nodl.o' \
-		SERVE_OBJ='$$(O)/obj/serve_none.o' HTTP_LIBS= TRACE_DAT_OBJ='$$(O)/obj/trace_dat_none.o' TRACE_DAT_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
+	$(Q)$(MAKE) --no-print-directory O=$(O)/static LDFLAGS="-static -Wl,--wrap=dlopen,--wrap=dlsym,--wrap=dlclose,--wrap=dlerror" BPF_LIBS="-lbpf -lelf -lz -lzstd" STATIC_OBJS='$$(O)/obj/commands/static_nodl.o' \
+		SERVE_OBJ='$$(O)/obj/sinks/serve_none.o' HTTP_LIBS= TRACE_DAT_OBJ='$$(O)/obj/traces/trace_dat_none.o' TRACE_DAT_LIBS= STORE_LIBS="-lsqlite3 -lncursesw -ltinfo" \
 		$(O)/static/kvmexitstat $(O)/static/kvmexitgen $(O)/static/helpers/deny $(O)/static/helpers/fifo $(O)/static/helpers/bpfprogs $(O)/static/helpers/holdvcpu \
 		$(O)/static/helpers/pty
 
@@ -172,9 +184,9 @@ bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 # FUZZ_TIME seconds on a corpus in $(O)/fuzz; check-fuzz (in make check)
 # replays the seeds and the inputs that once crashed.
 FUZZ_TIME ?= 600
-FUZZ_SRCS := $(LIB_SRCS) src/store.c src/serve.c
+FUZZ_SRCS := $(LIB_SRCS) src/sinks/store.c src/sinks/serve.c
 
-$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard src/*.h)
+$(O)/fuzz/%: tests/fuzz/%.c $(FUZZ_SRCS) $(wildcard src/*/*.h)
 	@mkdir -p $(@D)
 	$(call msg,FUZZ,$@)
 	$(Q)clang $(ALL_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $< $(FUZZ_SRCS) \

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "klog.h"
-#include "stats.h"
+#include "snapshot.h"
 #include "trace_line.h"
 
 struct pair_state;

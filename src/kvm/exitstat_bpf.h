@@ -1,8 +1,8 @@
 /* The tracepoint source: BPF programs on kvm:kvm_exit and kvm:kvm_entry
  * count every exit per (VM process, vCPU, ISA, reason) and time it; this
  * side loads them and reads their maps into the model. */
-#ifndef KVMEXITSTAT_BPF_SOURCE_H
-#define KVMEXITSTAT_BPF_SOURCE_H
+#ifndef KVMEXITSTAT_EXITSTAT_BPF_H
+#define KVMEXITSTAT_EXITSTAT_BPF_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,11 +10,11 @@
 
 #include "health.h"
 #include "vm_names.h"
-#include "stats.h"
+#include "snapshot.h"
 
 enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
 
-struct bpf_source_opts {
+struct exitstat_opts {
 	bool with_time;           /* attach kvm_entry too and time each exit */
 	enum bpf_flavour flavour; /* AUTO: tp_btf when KVM's module has BTF, else classic */
 	const struct vm_id *tgids; /* count only these VM processes (in the kernel) */
@@ -24,28 +24,28 @@ struct bpf_source_opts {
 };
 
 
-struct bpf_source;
+struct exitstat;
 
 /* Load and attach. On failure returns -errno and a one-line message saying
  * why and what to do. */
-int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, char *msg, size_t len);
+int exitstat_open(struct exitstat **out, const struct exitstat_opts *o, char *msg, size_t len);
 /* The cumulative counts so far, into snap (cleared first). 0 or -errno. */
-int bpf_source_read(struct bpf_source *s, struct snapshot *snap);
+int exitstat_read(struct exitstat *s, struct snapshot *snap);
 /* Add a VM process (pid, start) to the kernel-side filter (a -n name
  * matched it). 0, or -errno when the filter map has no room. */
-int bpf_source_allow(struct bpf_source *s, uint32_t tgid, uint64_t start);
+int exitstat_allow(struct exitstat *s, uint32_t tgid, uint64_t start);
 /* Forget a VM process's counts (it ended and was reported). */
-void bpf_source_forget(struct bpf_source *s, uint32_t tgid, uint64_t start);
+void exitstat_forget(struct exitstat *s, uint32_t tgid, uint64_t start);
 /* The VM process's name as the kernel saw it at its first exit. */
-bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, uint64_t start, char *buf, size_t len);
+bool exitstat_comm(struct exitstat *s, uint32_t tgid, uint64_t start, char *buf, size_t len);
 /* Add what the programs could not do so far (exits, pairs, filter verdicts
  * lost; unpaired exits) to h. */
-void bpf_source_health(struct bpf_source *s, struct health *h);
+void exitstat_health(struct exitstat *s, struct health *h);
 /* Why the default took the classic programs rather than tp_btf (a module
  * without BTF, the verifier's reason), or NULL. */
-const char *bpf_source_fallback(const struct bpf_source *s);
+const char *exitstat_fallback(const struct exitstat *s);
 /* "tp_btf (SVM)" or "tracepoint (classic)". */
-const char *bpf_source_describe(const struct bpf_source *s);
-void bpf_source_close(struct bpf_source *s);
+const char *exitstat_describe(const struct exitstat *s);
+void exitstat_close(struct exitstat *s);
 
 #endif

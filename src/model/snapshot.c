@@ -1,4 +1,4 @@
-#include "stats.h"
+#include "snapshot.h"
 #include "text.h"
 
 #include <errno.h>

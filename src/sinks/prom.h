@@ -19,7 +19,7 @@
 #include <stdio.h>
 
 #include "health.h"
-#include "stats.h"
+#include "snapshot.h"
 
 struct prom_health {
 	const char *source;        /* as the source describes itself */

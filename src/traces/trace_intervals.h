@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "reasons.h"
-#include "stats.h"
+#include "snapshot.h"
 
 /* One interval [start_ns, end_ns) and its deltas (valid during the call);
  * a non-zero return stops the reading and is returned. */

@@ -1,8 +1,8 @@
 /* The statistics model: a snapshot of exit counts and handling times per
  * (VM, vCPU, ISA, reason). Sources fill snapshots, sinks read them; nothing
  * here knows where the numbers came from or how they are shown. */
-#ifndef KVMEXITSTAT_STATS_H
-#define KVMEXITSTAT_STATS_H
+#ifndef KVMEXITSTAT_SNAPSHOT_H
+#define KVMEXITSTAT_SNAPSHOT_H
 
 #include <stdbool.h>
 #include <stddef.h>

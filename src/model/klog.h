@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "reasons.h"
-#include "stats.h"
+#include "snapshot.h"
 
 /* One block of the kernel log report: cumulative counts at one moment. */
 struct klog_point {

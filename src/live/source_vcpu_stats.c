@@ -1,4 +1,4 @@
-/* KVM's per-vCPU statistics (stats_source.c) behind the engine's source
+/* KVM's per-vCPU statistics (vcpustats.c) behind the engine's source
  * interface. It reads every vCPU of the host, so -p/-n are applied here;
  * a vCPU whose file was closed since the last reading (its VM ended) keeps
  * its last counts until the engine retires the VM. */
@@ -6,10 +6,10 @@
 #include <stdlib.h>
 
 #include "engine.h"
-#include "stats_source.h"
+#include "vcpustats_bpf.h"
 
 struct vcpu_stats {
-	struct stats_source *src;
+	struct vcpustats *src;
 	bool baseline;          /* count from the first reading on (see read_counts) */
 	bool baselined;
 	struct snapshot last;   /* the last reading */
@@ -32,7 +32,7 @@ static int read_counts(void *self, struct snapshot *into)
 	int err;
 
 	snapshot_init(&fresh);
-	if ((err = stats_source_read(v->src, &fresh)) || (err = snapshot_keep(&fresh, wanted_key, v)))
+	if ((err = vcpustats_read(v->src, &fresh)) || (err = snapshot_keep(&fresh, wanted_key, v)))
 		goto out;
 	err = -ENOMEM;
 	const struct snap_entry *e;
@@ -86,7 +86,7 @@ static void forget(void *self, uint32_t pid, uint64_t start)
 {
 	struct vcpu_stats *v = self;
 	struct vm_key vm = { pid, start };
-	stats_source_forget(v->src, pid, start);
+	vcpustats_forget(v->src, pid, start);
 	/* (out of memory: the VM's keys stay, and count nothing more) */
 	snapshot_keep(&v->last, other_vm, &vm);
 	snapshot_keep(&v->base, other_vm, &vm);
@@ -94,13 +94,13 @@ static void forget(void *self, uint32_t pid, uint64_t start)
 
 static const char *describe(const void *self)
 {
-	return stats_source_describe(((const struct vcpu_stats *)self)->src);
+	return vcpustats_describe(((const struct vcpu_stats *)self)->src);
 }
 
 static void close_source(void *self)
 {
 	struct vcpu_stats *v = self;
-	stats_source_close(v->src);
+	vcpustats_close(v->src);
 	snapshot_free(&v->last);
 	snapshot_free(&v->base);
 	free(v);
@@ -118,7 +118,7 @@ int source_vcpu_stats_open(struct source *out, bool baseline,
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	int err = stats_source_open(&v->src, msg, len);
+	int err = vcpustats_open(&v->src, msg, len);
 	if (err) {
 		free(v);
 		return err;

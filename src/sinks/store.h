@@ -11,7 +11,7 @@
 
 #include "health.h"
 #include "recording.h"
-#include "stats.h"
+#include "snapshot.h"
 
 struct store;
 

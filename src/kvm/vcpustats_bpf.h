@@ -4,27 +4,27 @@
  * without the VMs' cooperation. Works on every KVM, including those whose
  * kvm_exit tracepoint never fires. The counts are KVM's categories, keyed
  * in the model with ISA_KVM and the statistic's index as the code. */
-#ifndef KVMEXITSTAT_STATS_SOURCE_H
-#define KVMEXITSTAT_STATS_SOURCE_H
+#ifndef KVMEXITSTAT_VCPUSTATS_BPF_H
+#define KVMEXITSTAT_VCPUSTATS_BPF_H
 
 #include <stddef.h>
 
-#include "stats.h"
+#include "snapshot.h"
 
-struct stats_source;
+struct vcpustats;
 
 /* Learn the statistics' layout (from a vCPU of a throwaway VM, through
  * KVM_GET_STATS_FD) and load the iterator. On failure returns -errno and a
  * one-line message saying why and what to do. */
-int stats_source_open(struct stats_source **out, char *msg, size_t len);
+int vcpustats_open(struct vcpustats **out, char *msg, size_t len);
 /* Every vCPU's cumulative counters now, into snap (cleared first). */
-int stats_source_read(struct stats_source *s, struct snapshot *snap);
+int vcpustats_read(struct vcpustats *s, struct snapshot *snap);
 /* Drop what is kept of a VM process's released vCPUs (it ended and was
  * reported); a vCPU of it that another process held is released later and
  * adds nothing then. */
-void stats_source_forget(struct stats_source *s, uint32_t tgid, uint64_t start);
+void vcpustats_forget(struct vcpustats *s, uint32_t tgid, uint64_t start);
 /* "KVM vCPU stats (KVM's categories, not hardware exit reasons; 40 counters, ...)" */
-const char *stats_source_describe(const struct stats_source *s);
-void stats_source_close(struct stats_source *s);
+const char *vcpustats_describe(const struct vcpustats *s);
+void vcpustats_close(struct vcpustats *s);
 
 #endif

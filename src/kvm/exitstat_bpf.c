@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "bpf_source.h"
+#include "exitstat_bpf.h"
 
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
@@ -18,7 +18,7 @@
 #include "exitstat.skel.h"
 #include "host_kvm.h"
 
-struct bpf_source {
+struct exitstat {
 	struct exitstat_bpf *skel;
 	enum bpf_flavour flavour;
 	enum isa isa;
@@ -131,7 +131,7 @@ static bool kernel_can_cast(void)
 	return has;
 }
 
-static int load(struct bpf_source *s, const struct bpf_source_opts *o, enum bpf_flavour flavour,
+static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flavour flavour,
 		const char *format, char *msg, size_t len)
 {
 	struct exitstat_bpf *skel = exitstat_bpf__open();
@@ -255,9 +255,9 @@ fail:
 	return err ? err : -EINVAL;
 }
 
-int bpf_source_open(struct bpf_source **out, const struct bpf_source_opts *o, char *msg, size_t len)
+int exitstat_open(struct exitstat **out, const struct exitstat_opts *o, char *msg, size_t len)
 {
-	struct bpf_source *s = calloc(1, sizeof(*s));
+	struct exitstat *s = calloc(1, sizeof(*s));
 	char format[256];
 	bool tracefs;
 	int err;
@@ -321,7 +321,7 @@ fail:
 	return err;
 }
 
-const char *bpf_source_fallback(const struct bpf_source *s)
+const char *exitstat_fallback(const struct exitstat *s)
 {
 	return s->fallback[0] ? s->fallback : NULL;
 }
@@ -346,7 +346,7 @@ static struct exit_stat *stat_of(struct snapshot *snap, const struct exitstat_ke
 	return snapshot_get(snap, &k);
 }
 
-int bpf_source_read(struct bpf_source *s, struct snapshot *snap)
+int exitstat_read(struct exitstat *s, struct snapshot *snap)
 {
 	int fd = bpf_map__fd(s->skel->maps.exits);
 	struct exitstat_key key, next;
@@ -402,7 +402,7 @@ static struct vm_id vm_of_pending(const void *key, const void *value)
 	return (struct vm_id){ p->key.tgid, vm_ticks(p->key.start) };
 }
 
-void bpf_source_forget(struct bpf_source *s, uint32_t tgid, uint64_t start)
+void exitstat_forget(struct exitstat *s, uint32_t tgid, uint64_t start)
 {
 	struct vm_id vm = { tgid, start };
 	struct exitstat_vm mk = { .tgid = tgid, .start = start };
@@ -420,7 +420,7 @@ void bpf_source_forget(struct bpf_source *s, uint32_t tgid, uint64_t start)
 	bpf_map_delete_elem(bpf_map__fd(s->skel->maps.allowed_tgids), &mk);
 }
 
-bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, uint64_t start, char *buf, size_t len)
+bool exitstat_comm(struct exitstat *s, uint32_t tgid, uint64_t start, char *buf, size_t len)
 {
 	char comm[16];
 	struct exitstat_vm vm = { .tgid = tgid, .start = start };
@@ -430,7 +430,7 @@ bool bpf_source_comm(struct bpf_source *s, uint32_t tgid, uint64_t start, char *
 	return true;
 }
 
-void bpf_source_health(struct bpf_source *s, struct health *h)
+void exitstat_health(struct exitstat *s, struct health *h)
 {
 	int fd = bpf_map__fd(s->skel->maps.health);
 	uint64_t *v = calloc((size_t)s->ncpus, sizeof(*v));
@@ -447,7 +447,7 @@ void bpf_source_health(struct bpf_source *s, struct health *h)
 	h->n[H_UNPAIRED] += sums[HEALTH_UNPAIRED];
 }
 
-const char *bpf_source_describe(const struct bpf_source *s)
+const char *exitstat_describe(const struct exitstat *s)
 {
 	return s->describe;
 }
@@ -462,7 +462,7 @@ static void *destroy_link(void *link)
  * kernel then waits for RCU grace periods (tracepoint_synchronize_unregister),
  * each event on its own: kvm_exit's and kvm_entry's are closed at once, so
  * that their waits overlap. (tp_btf links detach without waiting.) */
-static void detach(struct bpf_source *s)
+static void detach(struct exitstat *s)
 {
 	struct bpf_link **entry = &s->skel->links.kvm_entry_tp;
 	pthread_t t;
@@ -474,7 +474,7 @@ static void detach(struct bpf_source *s)
 		pthread_join(t, NULL);
 }
 
-void bpf_source_close(struct bpf_source *s)
+void exitstat_close(struct exitstat *s)
 {
 	if (!s)
 		return;
@@ -485,7 +485,7 @@ void bpf_source_close(struct bpf_source *s)
 	free(s);
 }
 
-int bpf_source_allow(struct bpf_source *s, uint32_t tgid, uint64_t start)
+int exitstat_allow(struct exitstat *s, uint32_t tgid, uint64_t start)
 {
 	__u8 one = 1;
 	struct exitstat_vm vm = { .tgid = tgid, .start = start };

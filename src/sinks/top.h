@@ -7,7 +7,7 @@
 #include <stdbool.h>
 
 #include "health.h"
-#include "stats.h"
+#include "snapshot.h"
 
 struct top;
 

@@ -9,7 +9,7 @@
 #include "health.h"
 #include "klog.h"
 #include "recording.h"
-#include "stats.h"
+#include "snapshot.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_REASON };

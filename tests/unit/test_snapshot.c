@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "stats.h"
+#include "snapshot.h"
 
 static struct exit_key key(uint32_t pid, int32_t vcpu, enum isa isa, uint64_t reason)
 {

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-#include "stats_source.h"
+#include "vcpustats_bpf.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -19,7 +19,7 @@
 
 #define GONE_MAX 256
 
-struct stats_source {
+struct vcpustats {
 	struct vcpustats_bpf *skel;
 	struct bpf_link *link;
 	struct kvm_stat_desc *descs;
@@ -42,7 +42,7 @@ struct stats_source {
  * a vCPU of a VM made for the purpose (every vCPU of this KVM has it). The
  * VM and vCPU stay open in s->ref_vm, s->ref_vcpu: the iterator learns
  * from that file what a vCPU file is. */
-static int learn_layout(struct stats_source *s, char *msg, size_t len)
+static int learn_layout(struct vcpustats *s, char *msg, size_t len)
 {
 	int kvm = -1, vm = -1, vcpu = -1, fd = -1, err;
 
@@ -78,7 +78,7 @@ out:
 	return err;
 }
 
-static void close_ref(struct stats_source *s)
+static void close_ref(struct vcpustats *s)
 {
 	if (s->ref_vcpu >= 0)
 		close(s->ref_vcpu);
@@ -87,11 +87,11 @@ static void close_ref(struct stats_source *s)
 	s->ref_vcpu = s->ref_vm = -1;
 }
 
-static ssize_t iterate(struct stats_source *s);
+static ssize_t iterate(struct vcpustats *s);
 
 /* The counters shown: cumulative single values (not instant values, peaks
  * or histograms, whose deltas mean nothing or repeat a counter). */
-static int pick_counters(struct stats_source *s)
+static int pick_counters(struct vcpustats *s)
 {
 	const char **names = calloc(s->ndescs ? s->ndescs : 1, sizeof(*names));
 	uint64_t exits = UINT64_MAX;
@@ -114,9 +114,9 @@ static int pick_counters(struct stats_source *s)
 	return err;
 }
 
-int stats_source_open(struct stats_source **out, char *msg, size_t len)
+int vcpustats_open(struct vcpustats **out, char *msg, size_t len)
 {
-	struct stats_source *s = calloc(1, sizeof(*s));
+	struct vcpustats *s = calloc(1, sizeof(*s));
 	int err;
 
 	*out = NULL;
@@ -201,12 +201,12 @@ int stats_source_open(struct stats_source **out, char *msg, size_t len)
 	*out = s;
 	return 0;
 fail:
-	stats_source_close(s);
+	vcpustats_close(s);
 	return err;
 }
 
 /* One pass of the iterator: every open kvm-vcpu file, into s->buf. */
-static ssize_t iterate(struct stats_source *s)
+static ssize_t iterate(struct vcpustats *s)
 {
 	int fd = bpf_iter_create(bpf_link__fd(s->link));
 	size_t used = 0;
@@ -266,7 +266,7 @@ static bool seen_add(struct seen *sn, uint32_t tgid, uint64_t vcpu, bool *dup)
 
 /* One vCPU's counters into snap, unless that vCPU was added already (a
  * process may hold a vCPU's file twice). 0 or -ENOMEM. */
-static int add_vcpu(struct stats_source *s, struct snapshot *snap, struct seen *sn,
+static int add_vcpu(struct vcpustats *s, struct snapshot *snap, struct seen *sn,
 		    const struct vcpustats_rec *r, const void *data)
 {
 	bool dup;
@@ -288,7 +288,7 @@ static int add_vcpu(struct stats_source *s, struct snapshot *snap, struct seen *
 	return 0;
 }
 
-int stats_source_read(struct stats_source *s, struct snapshot *snap)
+int vcpustats_read(struct vcpustats *s, struct snapshot *snap)
 {
 	ssize_t n = iterate(s);
 	struct seen sn = { 0 };
@@ -336,19 +336,19 @@ static struct vm_id vm_of_released(const void *key, const void *value)
 	return (struct vm_id){ r->tgid, vm_ticks(r->start) };
 }
 
-void stats_source_forget(struct stats_source *s, uint32_t tgid, uint64_t start)
+void vcpustats_forget(struct vcpustats *s, uint32_t tgid, uint64_t start)
 {
 	s->gone[s->ngone++ % GONE_MAX] = (struct vm_id){ tgid, start };
 	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.released), sizeof(uint64_t), sizeof(struct vcpustats_buf),
 			   (struct vm_id){ tgid, start }, vm_of_released);
 }
 
-const char *stats_source_describe(const struct stats_source *s)
+const char *vcpustats_describe(const struct vcpustats *s)
 {
 	return s->describe;
 }
 
-void stats_source_close(struct stats_source *s)
+void vcpustats_close(struct vcpustats *s)
 {
 	if (!s)
 		return;

@@ -5,7 +5,7 @@
  *
  * The route of one exit: the BPF programs count it in a slot of their
  * per-CPU array (bpf/exitstat.bpf.c); engine_read asks each source to add
- * its counts to the reading (source_tracepoint.c: bpf_source_read; or
+ * its counts to the reading (source_tracepoint.c: exitstat_read; or
  * source_vcpu_stats.c); live_run (live_run.c) takes the interval's delta
  * and hands it to the sink (sink_print.c), which renders it (render.c). */
 #ifndef KVMEXITSTAT_ENGINE_H
@@ -17,7 +17,7 @@
 
 #include "health.h"
 #include "live_opts.h"
-#include "stats.h"
+#include "snapshot.h"
 
 /* A source of live counts. Each reading adds its cumulative counts to a
  * snapshot; a VM that ended is forgotten once it was reported. */

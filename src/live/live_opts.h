@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "bpf_source.h"
+#include "exitstat_bpf.h"
 #include "render.h"
 #include "vm_names.h"
 

@@ -1,4 +1,4 @@
-/* The kvm_exit/kvm_entry tracepoint source (bpf_source.c) behind the
+/* The kvm_exit/kvm_entry tracepoint source (exitstat.c) behind the
  * engine's source interface, with the -n names it must let through: VMs
  * whose QEMU -name matches join the kernel's filter as they appear. */
 #include <errno.h>
@@ -8,7 +8,7 @@
 #include "engine.h"
 
 struct tracepoint {
-	struct bpf_source *src;
+	struct exitstat *src;
 	const char *const *names;
 	size_t nnames;
 	uint64_t filter_full;       /* VMs the filter map had no room for */
@@ -30,7 +30,7 @@ static void tick(void *self)
 		if (!start || !vm_name(vms[i], start, name, sizeof(name)))
 			continue;
 		for (size_t k = 0; k < t->nnames; k++)
-			if (!strcmp(name, t->names[k]) && bpf_source_allow(t->src, vms[i], start) &&
+			if (!strcmp(name, t->names[k]) && exitstat_allow(t->src, vms[i], start) &&
 			    !vm_in(t->refused, t->nrefused, vms[i], start)) {
 				/* the filter map is full: this VM is not counted */
 				t->filter_full++;
@@ -42,35 +42,35 @@ static void tick(void *self)
 
 static int read_counts(void *self, struct snapshot *into)
 {
-	return bpf_source_read(((struct tracepoint *)self)->src, into);
+	return exitstat_read(((struct tracepoint *)self)->src, into);
 }
 
 static void forget(void *self, uint32_t pid, uint64_t start)
 {
-	bpf_source_forget(((struct tracepoint *)self)->src, pid, start);
+	exitstat_forget(((struct tracepoint *)self)->src, pid, start);
 }
 
 static void health(void *self, struct health *h)
 {
 	struct tracepoint *t = self;
 	h->n[H_FILTER_FULL] += t->filter_full;
-	bpf_source_health(t->src, h);
+	exitstat_health(t->src, h);
 }
 
 static bool comm(void *self, uint32_t pid, uint64_t start, char *buf, size_t len)
 {
-	return bpf_source_comm(((struct tracepoint *)self)->src, pid, start, buf, len);
+	return exitstat_comm(((struct tracepoint *)self)->src, pid, start, buf, len);
 }
 
 static const char *describe(const void *self)
 {
-	return bpf_source_describe(((const struct tracepoint *)self)->src);
+	return exitstat_describe(((const struct tracepoint *)self)->src);
 }
 
 static void close_source(void *self)
 {
 	struct tracepoint *t = self;
-	bpf_source_close(t->src);
+	exitstat_close(t->src);
 	free(t);
 }
 
@@ -86,9 +86,9 @@ int source_tracepoint_open(struct source *out, const struct live_opts *o, char *
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	struct bpf_source_opts so = { .with_time = !o->count_only, .flavour = o->flavour, .tgids = o->pids,
+	struct exitstat_opts so = { .with_time = !o->count_only, .flavour = o->flavour, .tgids = o->pids,
 				      .ntgids = o->npids, .names = o->names, .nnames = o->nnames };
-	int err = bpf_source_open(&t->src, &so, msg, len);
+	int err = exitstat_open(&t->src, &so, msg, len);
 	if (err) {
 		free(t);
 		return err;
@@ -101,5 +101,5 @@ int source_tracepoint_open(struct source *out, const struct live_opts *o, char *
 
 const char *source_tracepoint_fallback(const struct source *s)
 {
-	return bpf_source_fallback(((const struct tracepoint *)s->self)->src);
+	return exitstat_fallback(((const struct tracepoint *)s->self)->src);
 }
