@@ -118,7 +118,7 @@ static int choose_sources(const struct live_opts *o, int *sources)
 	return 0;
 }
 
-int engine_open(struct engine **out, const struct live_opts *o, bool baseline)
+int engine_open(struct engine **out, struct live_opts *o, bool baseline)
 {
 	char msg[512];
 	int sources, st;
@@ -142,9 +142,8 @@ int engine_open(struct engine **out, const struct live_opts *o, bool baseline)
 	snapshot_init(&e->names);
 	/* -p: the processes with those pids now (a pid used again later is
 	 * another VM) */
-	struct live_opts *w = (struct live_opts *)o;
 	for (size_t k = 0; k < o->npids; k++)
-		if (!(w->pids[k].start = vm_start(o->pids[k].pid))) {
+		if (!(o->pids[k].start = vm_start(o->pids[k].pid))) {
 			fprintf(stderr, "kvmexitstat: -p %" PRIu32 ": no such process\n", o->pids[k].pid);
 			st = EXIT_FAIL;
 			goto fail;

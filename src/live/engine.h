@@ -43,10 +43,12 @@ struct source {
 
 struct engine;
 
-/* Open the sources o asks for (messages said); baseline: a VM running now
+/* Open the sources o asks for (messages said), and fill o->pids' start
+ * times (the processes with those pids now); baseline: a VM running now
  * counts from the first reading on (live statistics, record), not from
- * its start (serve, top). 0, or the exit status to end with. */
-int engine_open(struct engine **out, const struct live_opts *o, bool baseline);
+ * its start (serve, top). o must outlive the engine. 0, or the exit
+ * status to end with. */
+int engine_open(struct engine **out, struct live_opts *o, bool baseline);
 void engine_close(struct engine *e);
 
 /* A reading: every source's cumulative counts now, the VMs named. */

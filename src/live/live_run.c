@@ -64,7 +64,7 @@ int live_run(struct engine *e, const struct sink *k, const struct live_opts *o)
 				goto out;
 			continue;
 		}
-		struct reading r = { &delta, t - last, time(NULL), first };
+		struct reading r = { &delta, t - last, first };
 		if (ops->cumulative)
 			r.snap = engine_current(e);
 		else if (engine_delta(e, &delta))

@@ -15,7 +15,6 @@
 struct reading {
 	const struct snapshot *snap; /* the interval's deltas, or (cumulative sinks) the counts so far */
 	double seconds;              /* the interval's length */
-	time_t when;                 /* its end, wall clock */
 	bool first;                  /* the first one the sink gets */
 };
 

@@ -37,6 +37,7 @@ static int flush(struct intervals *v)
  * interval is handed on first (and empty ones up to it are skipped). */
 static int step_to(struct intervals *v, uint64_t ts)
 {
+	v->last_ns = ts;
 	if (!v->started) {
 		v->started = true;
 		v->first_ns = ts;
@@ -45,10 +46,8 @@ static int step_to(struct intervals *v, uint64_t ts)
 		if (err)
 			return err;
 	} else {
-		v->last_ns = ts;
 		return 0;
 	}
-	v->last_ns = ts;
 	v->start_ns = ts - ts % v->step_ns;
 	v->end_ns = v->start_ns + v->step_ns;
 	return 0;
