@@ -41,6 +41,16 @@ def parse_hists(lines):
     return hists
 
 
+def retried_faults(stats):
+    """Page faults KVM handed back to the guest to run again (RET_PF_RETRY,
+    e.g. when another vCPU was installing the same page's mapping): they are
+    counted in pf_taken but in none of fixed/emulate/spurious. A retried
+    fault at an MMIO address is one exit more than the guest's accesses."""
+    if not stats or "pf_taken" not in stats:
+        return 0
+    return max(0, stats["pf_taken"] - sum(stats.get(k, 0) for k in ("pf_fixed", "pf_emulate", "pf_spurious")))
+
+
 def sections(text, case):
     body = text.split(f"== case {case} ==", 1)[1].split(f"== end {case} ==", 1)[0]
     parts = re.split(r"^-- (\S+)$", body, flags=re.M)
@@ -65,11 +75,13 @@ def main():
     failures = 0
     n = 0
 
-    def check(name, got, want, detail=""):
+    def check(name, got, want, detail="", slack=0):
         nonlocal failures, n
         n += 1
         if got == want:
             print(f"ok - {case}: {name} = {want}")
+        elif want < got <= want + slack:
+            print(f"ok - {case}: {name} = {got} ({want} + {got - want} of {slack} retried faults)")
         else:
             failures += 1
             print(f"not ok - {case}: {name}: kernel counted {got}, kvmexitgen's guest did {want} {detail}")
@@ -97,9 +109,11 @@ def main():
         addr = GUEST_MMIO + 8 * i
         # NPF exit_info_1 is the page-fault error code: bit 1 set for a write
         check(f"vCPU {i} npf exits reading its MMIO address", sum(
-            c for (vc, f, a), c in mmio.items() if vc == i and a == addr and not f & 2), did["mmio-read"])
+            c for (vc, f, a), c in mmio.items() if vc == i and a == addr and not f & 2), did["mmio-read"],
+            slack=retried_faults(v.get("stats")))
         check(f"vCPU {i} npf exits writing its MMIO address", sum(
-            c for (vc, f, a), c in mmio.items() if vc == i and a == addr and f & 2), did["mmio-write"])
+            c for (vc, f, a), c in mmio.items() if vc == i and a == addr and f & 2), did["mmio-write"],
+            slack=retried_faults(v.get("stats")))
         # Everything else must be an exit kvmexitgen's mix does not make:
         # npf on RAM (first touch of a page) and host interrupts.
         mix = {SVM[r] for r in ("cpuid", "io", "msr", "hlt", "hypercall", "npf")}
@@ -123,10 +137,12 @@ def check_vmx(case, gen, hists):
     mmio_pf = hists.get("vcpu_id,fault_address", {})
     failures = 0
 
-    def check(name, got, want, detail=""):
+    def check(name, got, want, detail="", slack=0):
         nonlocal failures
         if got == want:
             print(f"ok - {case}: {name} = {want}")
+        elif want < got <= want + slack:
+            print(f"ok - {case}: {name} = {got} ({want} + {got - want} of {slack} retried faults)")
         else:
             failures += 1
             print(f"not ok - {case}: {name}: kernel counted {got}, kvmexitgen's guest did {want} {detail}")
@@ -152,12 +168,13 @@ def check_vmx(case, gen, hists):
         check(f"vCPU {i} IO_INSTRUCTION (30) on other ports",
               sum(c for f, c in io.items() if f >> 16 not in (PORT_OP, PORT_DONE)), 0)
         # MMIO: the first access to the MMIO page is an EPT_VIOLATION (KVM
-        # then marks the page), later ones EPT_MISCONFIG
+        # then marks the page), later ones EPT_MISCONFIG; a first touch
+        # raced by the other vCPU is retried and exits once more
         addr = GUEST_MMIO + 8 * i
         violations = sum(c for (vc, a), c in mmio_pf.items() if vc == i and a == addr)
         check(f"vCPU {i} MMIO accesses: EPT_MISCONFIG (49) + EPT_VIOLATION (48) at its MMIO address",
               r("ept_misconfig") + violations, did["mmio-read"] + did["mmio-write"],
-              f"(49: {r('ept_misconfig')}, 48 at MMIO: {violations})")
+              f"(49: {r('ept_misconfig')}, 48 at MMIO: {violations})", slack=retried_faults(v.get("stats")))
         check(f"vCPU {i} EPT_VIOLATION (48) elsewhere are RAM first touches (< {GUEST_MEM_SIZE // 4096} pages)",
               r("ept_violation") - violations <= GUEST_MEM_SIZE // 4096, True, f"({r('ept_violation') - violations})")
         mix = {VMX[n] for n in ("cpuid", "hlt", "vmcall", "io", "rdmsr", "wrmsr", "ept_violation", "ept_misconfig")}
