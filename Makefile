@@ -35,7 +35,7 @@ Q = @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-LIB_SRCS := src/kvm/bpf_log.c src/model/reasons.c src/util/numparse.c src/util/text.c src/model/health.c \
+LIB_SRCS := src/kvm/bpf_log.c src/model/reasons.c src/model/kvm_counters.c src/util/numparse.c src/util/text.c src/model/health.c \
 	src/model/snapshot.c src/traces/trace_line.c src/traces/quoted_printable.c src/traces/importer.c \
 	src/traces/importer_parallel.c src/sinks/render.c src/sinks/prom.c
 CLI_SRCS := src/commands/main.c src/commands/cmd_report.c src/commands/cmd_reasons.c src/commands/cmd_live.c \

@@ -43,6 +43,7 @@ struct reason_line {
 	uint64_t code;
 	uint64_t total;
 	double *count; /* per interval */
+	char name[REASON_NAME_MAX];
 };
 
 struct collect {
@@ -59,7 +60,7 @@ struct collect {
 	int err;
 };
 
-static struct reason_line *line_of(struct collect *c, const struct exit_key *k)
+static struct reason_line *line_of(struct collect *c, const struct snapshot *d, const struct exit_key *k)
 {
 	for (size_t i = 0; i < c->nr; i++)
 		if (c->r[i].isa == k->isa && c->r[i].code == k->reason)
@@ -69,7 +70,8 @@ static struct reason_line *line_of(struct collect *c, const struct exit_key *k)
 		return NULL;
 	c->r = v;
 	struct reason_line *l = &v[c->nr++];
-	*l = (struct reason_line){ k->isa, k->reason, 0, calloc(c->cap, sizeof(double)) };
+	*l = (struct reason_line){ k->isa, k->reason, 0, calloc(c->cap, sizeof(double)), "" };
+	snapshot_reason_name(d, k, l->name, sizeof(l->name));
 	return l->count ? l : NULL;
 }
 
@@ -139,7 +141,7 @@ static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const stru
 	for (size_t s = 0; (e = snapshot_next(d, &s));) {
 		if (c->pid && e->key.pid != c->pid)
 			continue;
-		struct reason_line *l = line_of(c, &e->key);
+		struct reason_line *l = line_of(c, d, &e->key);
 		if (!l)
 			return -ENOMEM;
 		l->count[i] += (double)e->st.count;
@@ -198,7 +200,7 @@ static int build(struct collect *c, int top, bool latency, struct plot *p, struc
 			return -ENOMEM;
 		for (size_t i = 0; i < n; i++)
 			y[i] = c->secs[i] > 0 ? c->r[k].count[i] / c->secs[i] : NAN;
-		reason_format((enum isa)c->r[k].isa, c->r[k].code, names[k], REASON_NAME_MAX);
+		snprintf(names[k], REASON_NAME_MAX + 8, "%s", c->r[k].name);
 		rates[k] = (struct plot_series){ names[k], y, false };
 	}
 	if (!kvm && c->nr > shown) {

@@ -21,6 +21,7 @@
 
 struct vcpustats {
 	struct vcpustats_bpf *skel;
+	struct kvm_counters *names; /* what the snapshots' ISA_KVM codes mean */
 	struct bpf_link *link;
 	struct kvm_stat_desc *descs;
 	size_t ndescs;
@@ -91,10 +92,9 @@ static ssize_t iterate(struct vcpustats *s);
 
 /* The counters shown: cumulative single values (not instant values, peaks
  * or histograms, whose deltas mean nothing or repeat a counter). */
-static int pick_counters(struct vcpustats *s)
+static int pick_counters(struct vcpustats *s, bool exits_in_total)
 {
 	const char **names = calloc(s->ndescs ? s->ndescs : 1, sizeof(*names));
-	uint64_t exits = UINT64_MAX;
 
 	s->counter = calloc(s->ndescs ? s->ndescs : 1, sizeof(*s->counter));
 	if (!names || !s->counter) {
@@ -104,17 +104,15 @@ static int pick_counters(struct vcpustats *s)
 	for (size_t i = 0; i < s->ndescs; i++) {
 		if (!s->descs[i].cumulative || s->descs[i].size != 1)
 			continue;
-		if (!strcmp(s->descs[i].name, "exits"))
-			exits = s->ncounters;
 		names[s->ncounters] = s->descs[i].name;
 		s->counter[s->ncounters++] = i;
 	}
-	int err = reasons_set_kvm_stats(names, s->ncounters, exits);
+	s->names = kvm_counters_new(names, s->ncounters, exits_in_total);
 	free(names);
-	return err;
+	return s->names ? 0 : -ENOMEM;
 }
 
-int vcpustats_open(struct vcpustats **out, char *msg, size_t len)
+int vcpustats_open(struct vcpustats **out, bool exits_in_total, char *msg, size_t len)
 {
 	struct vcpustats *s = calloc(1, sizeof(*s));
 	int err;
@@ -139,7 +137,7 @@ int vcpustats_open(struct vcpustats **out, char *msg, size_t len)
 	}
 	if ((err = learn_layout(s, msg, len)))
 		goto fail;
-	if ((err = pick_counters(s))) {
+	if ((err = pick_counters(s, exits_in_total))) {
 		snprintf(msg, len, "out of memory");
 		goto fail;
 	}
@@ -295,6 +293,7 @@ int vcpustats_read(struct vcpustats *s, struct snapshot *snap)
 	int err = 0;
 
 	snapshot_clear(snap);
+	snapshot_set_kvm(snap, s->names);
 	if (n < 0)
 		return (int)n;
 	/* the vCPUs whose files are open */
@@ -359,5 +358,6 @@ void vcpustats_close(struct vcpustats *s)
 	free(s->counter);
 	free(s->buf);
 	free(s->rel);
+	kvm_counters_unref(s->names);
 	free(s);
 }

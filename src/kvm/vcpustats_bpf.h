@@ -7,6 +7,7 @@
 #ifndef KVMEXITSTAT_VCPUSTATS_BPF_H
 #define KVMEXITSTAT_VCPUSTATS_BPF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "snapshot.h"
@@ -15,9 +16,12 @@ struct vcpustats;
 
 /* Learn the statistics' layout (from a vCPU of a throwaway VM, through
  * KVM_GET_STATS_FD) and load the iterator. On failure returns -errno and a
- * one-line message saying why and what to do. */
-int vcpustats_open(struct vcpustats **out, char *msg, size_t len);
-/* Every vCPU's cumulative counters now, into snap (cleared first). */
+ * one-line message saying why and what to do. exits_in_total: whether
+ * KVM's "exits" makes a table's total (not when the tracepoint's exits are
+ * in the same table: it counts them again). */
+int vcpustats_open(struct vcpustats **out, bool exits_in_total, char *msg, size_t len);
+/* Every vCPU's cumulative counters now, into snap (cleared first; it
+ * carries the counters' names from then on). */
 int vcpustats_read(struct vcpustats *s, struct snapshot *snap);
 /* Drop what is kept of a VM process's released vCPUs (it ended and was
  * reported); a vCPU of it that another process held is released later and

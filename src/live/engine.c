@@ -161,14 +161,11 @@ int engine_open(struct engine **out, struct live_opts *o, bool baseline)
 		e->nsrc++;
 	}
 	if (sources & SRC_STATS) {
-		if (source_vcpu_stats_open(&e->src[e->nsrc], baseline, wanted_vm, e, msg, sizeof(msg))) {
+		if (source_vcpu_stats_open(&e->src[e->nsrc], baseline, !e->nsrc, wanted_vm, e, msg,
+					   sizeof(msg))) {
 			st = stop ? stopped_while_loading() : (fprintf(stderr, "kvmexitstat: %s\n", msg), EXIT_FAIL);
 			goto fail;
 		}
-		/* both sources: the tracepoint's exits make the totals, KVM's
-		 * "exits" counts the same exits again */
-		if (e->nsrc)
-			reasons_set_kvm_stats_total(false);
 		/* the baseline of the VMs running now (see source_vcpu_stats.c) */
 		if (baseline && source_vcpu_stats_baseline(&e->src[e->nsrc])) {
 			e->nsrc++;

@@ -83,10 +83,12 @@ void engine_stop(void);
 int engine_check_root(void);
 
 /* The sources (source_tracepoint.c, source_vcpu_stats.c). wanted: whether
- * -p/-n let a VM process through (the stats source reads every vCPU). */
+ * -p/-n let a VM process through (the stats source reads every vCPU).
+ * exits_in_total: KVM's "exits" makes the totals (only without the
+ * tracepoint, whose exits it counts again). */
 int source_tracepoint_open(struct source *out, const struct live_opts *o, char *msg, size_t len);
 const char *source_tracepoint_fallback(const struct source *s);
-int source_vcpu_stats_open(struct source *out, bool baseline,
+int source_vcpu_stats_open(struct source *out, bool baseline, bool exits_in_total,
 			   bool (*wanted)(void *ctx, uint32_t pid, uint64_t start), void *ctx, char *msg, size_t len);
 /* the stats source's first reading: what VMs running now had done */
 int source_vcpu_stats_baseline(struct source *s);

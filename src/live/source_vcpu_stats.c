@@ -110,7 +110,7 @@ static const struct source_ops vcpu_stats_ops = {
 	.name = "stats", .read = read_counts, .forget = forget, .describe = describe, .close = close_source,
 };
 
-int source_vcpu_stats_open(struct source *out, bool baseline,
+int source_vcpu_stats_open(struct source *out, bool baseline, bool exits_in_total,
 			   bool (*wanted)(void *ctx, uint32_t pid, uint64_t start), void *ctx, char *msg, size_t len)
 {
 	struct vcpu_stats *v = calloc(1, sizeof(*v));
@@ -118,7 +118,7 @@ int source_vcpu_stats_open(struct source *out, bool baseline,
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	int err = vcpustats_open(&v->src, msg, len);
+	int err = vcpustats_open(&v->src, exits_in_total, msg, len);
 	if (err) {
 		free(v);
 		return err;

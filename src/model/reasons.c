@@ -304,43 +304,6 @@ const struct reason_info *reason_find(enum isa isa, uint64_t code)
 	return NULL;
 }
 
-static char **kvm_stat_names;
-static size_t kvm_stat_count;
-static uint64_t kvm_exits_code = UINT64_MAX;
-
-int reasons_set_kvm_stats(const char *const *names, size_t n, uint64_t exits_code)
-{
-	char **copy = calloc(n ? n : 1, sizeof(*copy));
-	if (!copy)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		if (!(copy[i] = strdup(names[i]))) {
-			while (i--)
-				free(copy[i]);
-			free(copy);
-			return -ENOMEM;
-		}
-	for (size_t i = 0; i < kvm_stat_count; i++)
-		free(kvm_stat_names[i]);
-	free(kvm_stat_names);
-	kvm_stat_names = copy;
-	kvm_stat_count = n;
-	kvm_exits_code = exits_code;
-	return 0;
-}
-
-static bool kvm_stats_total = true;
-
-void reasons_set_kvm_stats_total(bool on)
-{
-	kvm_stats_total = on;
-}
-
-bool reason_in_total(enum isa isa, uint64_t code)
-{
-	return isa != ISA_KVM || (kvm_stats_total && code == kvm_exits_code);
-}
-
 char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len)
 {
 	const struct reason_info *ri = reason_find(isa, code);
@@ -353,10 +316,8 @@ char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len)
 		return buf;
 	}
 	if (isa == ISA_KVM) {
-		if (code < kvm_stat_count)
-			snprintf(buf, len, "%s", kvm_stat_names[code]);
-		else
-			snprintf(buf, len, "stat(%" PRIu64 ")", code);
+		/* the names are the snapshot's: snapshot_reason_name */
+		snprintf(buf, len, "stat(%" PRIu64 ")", code);
 		return buf;
 	}
 	if (ri)

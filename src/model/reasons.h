@@ -46,7 +46,8 @@ const struct reason_info *reasons_at(enum isa isa, size_t i);
 const struct reason_info *reason_find(enum isa isa, uint64_t code);
 
 /* Printable name of a code into buf: "CPUID", "npf", "INVALID_STATE|FAILED_VMENTRY",
- * "UNKNOWN(0x1234)". Always NUL-terminates; returns buf. */
+ * "UNKNOWN(0x1234)"; an ISA_KVM code as "stat(N)" (its name is known only
+ * to a snapshot: snapshot_reason_name). Always NUL-terminates; returns buf. */
 #define REASON_NAME_MAX 96
 char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len);
 
@@ -62,18 +63,6 @@ char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len);
  * and the resolved ISA on return; a number with no hint keeps ISA_UNKNOWN.
  * Returns 0, or -ENOENT for an unknown name, -ERANGE for a number out of range. */
 int reason_lookup(const char *text, size_t len, enum isa *isa, uint64_t *code);
-
-/* ISA_KVM codes are indexes into the names of the running KVM's vCPU
- * statistics, known only at run time (copied). exits_code is the index of
- * "exits", the one statistic that counts every exit. 0 or -ENOMEM. */
-int reasons_set_kvm_stats(const char *const *names, size_t n, uint64_t exits_code);
-/* Whether a code's count belongs in a total of exits: every hardware
- * reason; of KVM's statistics only "exits" (io_exits and halt_exits are
- * among its exits, pf_fixed is not an exit at all). */
-bool reason_in_total(enum isa isa, uint64_t code);
-/* Off when the tracepoint's exits are in the same table: KVM's "exits"
- * counts them again. */
-void reasons_set_kvm_stats_total(bool on);
 
 /* Build the name index (idempotent). Lookups call it themselves. */
 void reasons_init(void);

@@ -28,6 +28,7 @@ void snapshot_free(struct snapshot *s)
 {
 	free(s->slots);
 	free(s->names);
+	kvm_counters_unref(s->kvm);
 	snapshot_init(s);
 }
 
@@ -179,8 +180,16 @@ uint64_t stat_percentile(const struct exit_stat *st, double p)
 	return st->max_ns;
 }
 
+/* A snapshot made from another one means its codes the same way. */
+static void carry_kvm(struct snapshot *dst, const struct snapshot *src)
+{
+	if (!dst->kvm)
+		snapshot_set_kvm(dst, src->kvm);
+}
+
 int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 {
+	carry_kvm(dst, src);
 	for (size_t i = 0; i < src->cap; i++) {
 		const struct snap_entry *e = &src->slots[i];
 		if (!e->used)
@@ -212,16 +221,20 @@ int snapshot_keep(struct snapshot *s, bool (*keep)(const struct exit_key *k, voi
 		}
 		*st = e->st;
 	}
-	/* (names stay: they are the VMs', not the keys') */
+	/* (names stay: they are the VMs', not the keys'; so does the meaning
+	 * of the codes) */
 	struct vm_name *names = s->names;
 	size_t nnames = s->nnames, names_cap = s->names_cap;
+	struct kvm_counters *kvm = s->kvm;
 	s->names = NULL;
 	s->nnames = s->names_cap = 0;
+	s->kvm = NULL;
 	snapshot_free(s);
 	*s = kept;
 	s->names = names;
 	s->nnames = nnames;
 	s->names_cap = names_cap;
+	s->kvm = kvm;
 	return 0;
 }
 
@@ -279,6 +292,7 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 {
 	static const struct exit_stat zero;
 
+	carry_kvm(out, cur);
 	for (size_t i = 0; i < cur->cap; i++) {
 		const struct snap_entry *e = &cur->slots[i];
 		if (!e->used)
@@ -302,6 +316,7 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 
 int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum aggregate_by by)
 {
+	carry_kvm(out, src);
 	for (size_t i = 0; i < src->cap; i++) {
 		const struct snap_entry *e = &src->slots[i];
 		if (!e->used)
@@ -330,7 +345,7 @@ void snapshot_total(const struct snapshot *s, struct exit_stat *total)
 {
 	memset(total, 0, sizeof(*total));
 	for (size_t i = 0; i < s->cap; i++)
-		if (s->slots[i].used && reason_in_total((enum isa)s->slots[i].key.isa, s->slots[i].key.reason))
+		if (s->slots[i].used && snapshot_in_total(s, &s->slots[i].key))
 			stat_merge(total, &s->slots[i].st);
 }
 
@@ -364,6 +379,27 @@ int snapshot_set_name(struct snapshot *s, uint32_t pid, uint64_t start, const ch
 	}
 	text_safe(v->name, sizeof(v->name), name); /* names are data: see text.h */
 	return 0;
+}
+
+void snapshot_set_kvm(struct snapshot *s, struct kvm_counters *kc)
+{
+	if (kc == s->kvm)
+		return;
+	kvm_counters_unref(s->kvm);
+	s->kvm = kvm_counters_ref(kc);
+}
+
+char *snapshot_reason_name(const struct snapshot *s, const struct exit_key *k, char *buf, size_t len)
+{
+	const char *name = k->isa == ISA_KVM ? kvm_counters_name(s->kvm, k->reason) : NULL;
+	if (name && len)
+		snprintf(buf, len, "%s", name);
+	return name ? buf : reason_format((enum isa)k->isa, k->reason, buf, len);
+}
+
+bool snapshot_in_total(const struct snapshot *s, const struct exit_key *k)
+{
+	return k->isa != ISA_KVM || kvm_counters_in_total(s->kvm, k->reason);
 }
 
 const char *snapshot_name(const struct snapshot *s, uint32_t pid, uint64_t start)

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvm_counters.h"
 #include "reasons.h"
 
 /* Log2 histogram of nanoseconds: slot 0 holds [0, 2), slot i >= 1 holds
@@ -58,6 +59,7 @@ struct snapshot {
 	size_t cap, len;
 	struct vm_name *names;    /* VM names by pid and start */
 	size_t nnames, names_cap;
+	struct kvm_counters *kvm; /* what ISA_KVM codes mean (a reference), or NULL */
 };
 
 enum aggregate_by { BY_REASON, BY_VM, BY_VCPU };
@@ -98,6 +100,18 @@ int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum ag
 /* Total over all keys. */
 void snapshot_total(const struct snapshot *s, struct exit_stat *total);
 bool snapshot_saturated(const struct snapshot *s);
+
+/* The KVM statistics the ISA_KVM keys are indexes of (a reference is
+ * taken; NULL drops it). Snapshots made from s (merge into an empty one,
+ * diff, aggregate) carry it on; clear keeps it. */
+void snapshot_set_kvm(struct snapshot *s, struct kvm_counters *kc);
+/* Printable name of a key's reason (see reason_format); ISA_KVM codes by
+ * the snapshot's KVM statistics. Always NUL-terminates; returns buf. */
+char *snapshot_reason_name(const struct snapshot *s, const struct exit_key *k, char *buf, size_t len);
+/* Whether a key's count belongs in a total of exits: every hardware
+ * reason; of KVM's statistics only "exits", and only when the snapshot's
+ * counters say so (kvm_counters_in_total). */
+bool snapshot_in_total(const struct snapshot *s, const struct exit_key *k);
 
 int snapshot_set_name(struct snapshot *s, uint32_t pid, uint64_t start, const char *name);
 const char *snapshot_name(const struct snapshot *s, uint32_t pid, uint64_t start);

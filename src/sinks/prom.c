@@ -115,7 +115,7 @@ static void exits(FILE *out, const struct snapshot *s, const struct snap_entry *
 		const struct exit_key *k = &v[i]->key;
 		if (k->isa == ISA_KVM) {
 			/* KVM's "exits" counter, when no hardware reason counts this VM */
-			if (!reason_in_total(ISA_KVM, k->reason) || has_hardware_reasons(s, k->pid))
+			if (!snapshot_in_total(s, k) || has_hardware_reasons(s, k->pid))
 				continue;
 			fputs("kvm_exits_total", out);
 			vm_labels(out, s, k, with_vcpu);
@@ -124,7 +124,7 @@ static void exits(FILE *out, const struct snapshot *s, const struct snap_entry *
 			fputs("kvm_exits_total", out);
 			vm_labels(out, s, k, with_vcpu);
 			fprintf(out, ",isa=\"%s\",reason=", isa_name((enum isa)k->isa));
-			label(out, reason_format((enum isa)k->isa, k->reason, name, sizeof(name)));
+			label(out, snapshot_reason_name(s, k, name, sizeof(name)));
 			fputc('}', out);
 		}
 		fprintf(out, " %" PRIu64 "\n", v[i]->st.count);
@@ -140,7 +140,7 @@ static void vcpu_stats(FILE *out, const struct snapshot *s, const struct snap_en
 			const struct exit_key *k = &v[i]->key;
 			if (k->isa != ISA_KVM)
 				continue;
-			reason_format(ISA_KVM, k->reason, name, sizeof(name));
+			snapshot_reason_name(s, k, name, sizeof(name));
 			size_t len = strlen(name);
 			bool ns = len > 3 && !strcmp(name + len - 3, "_ns");
 			if (ns != seconds)

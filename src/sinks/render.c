@@ -154,12 +154,13 @@ struct rows {
 	size_t ngroups;
 };
 
-static void row_fill(struct row *r, const struct exit_key *key, const struct exit_stat *st,
+/* A row of key in snapshot s (which names its reason). */
+static void row_fill(struct row *r, const struct snapshot *s, const struct exit_key *key, const struct exit_stat *st,
 		     const struct exit_stat *group)
 {
 	r->key = key;
 	r->st = st;
-	reason_format((enum isa)key->isa, key->reason, r->reason, sizeof(r->reason));
+	snapshot_reason_name(s, key, r->reason, sizeof(r->reason));
 	r->pct = group->count ? 100.0 * (double)st->count / (double)group->count : 0;
 	r->time_pct = group->sum_ns ? 100.0 * (double)st->sum_ns / (double)group->sum_ns : 0;
 	r->avg = st->timed ? st->sum_ns / st->timed : 0;
@@ -173,8 +174,8 @@ static bool same_group(const struct exit_key *a, const struct exit_key *b)
 	return a->pid == b->pid && a->vcpu == b->vcpu && a->tid == b->tid;
 }
 
-/* Rows of sorted entries (grouped by VM, vCPU: see cmp_entries). */
-static int rows_build(struct rows *rs, const struct snap_entry **v, size_t n)
+/* Rows of sorted entries of s (grouped by VM, vCPU: see cmp_entries). */
+static int rows_build(struct rows *rs, const struct snapshot *s, const struct snap_entry **v, size_t n)
 {
 	memset(rs, 0, sizeof(*rs));
 	if (!n)
@@ -186,14 +187,14 @@ static int rows_build(struct rows *rs, const struct snap_entry **v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!i || !same_group(&v[i]->key, &v[i - 1]->key))
 			rs->ngroups++;
-		if (reason_in_total((enum isa)v[i]->key.isa, v[i]->key.reason))
+		if (snapshot_in_total(s, &v[i]->key))
 			stat_merge(&rs->groups[rs->ngroups - 1], &v[i]->st);
 	}
 	size_t g = 0;
 	for (size_t i = 0; i < n; i++) {
 		bool start = i && !same_group(&v[i]->key, &v[i - 1]->key);
 		g += start;
-		row_fill(&rs->r[i], &v[i]->key, &v[i]->st, &rs->groups[g]);
+		row_fill(&rs->r[i], s, &v[i]->key, &v[i]->st, &rs->groups[g]);
 		rs->r[i].group = g;
 		rs->r[i].group_start = !i || start;
 	}
@@ -327,7 +328,7 @@ static void table_exits(FILE *out, const struct snapshot *s, const struct rows *
 		table_row(out, r->reason, isa_name((enum isa)r->key->isa), r);
 		if (i + 1 == rs->n || rs->r[i + 1].group_start) {
 			struct row total;
-			row_fill(&total, r->key, &rs->groups[r->group], &rs->groups[r->group]);
+			row_fill(&total, s, r->key, &rs->groups[r->group], &rs->groups[r->group]);
 			table_row(out, "TOTAL", "", &total);
 		}
 	}
@@ -614,7 +615,7 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 		json_row(out, agg, &rows->r[i], false);
 	}
 	snapshot_total(agg, &total);
-	row_fill(&tr, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, &total, &total);
+	row_fill(&tr, agg, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, &total, &total);
 	fputs("],\"total\":", out);
 	json_row(out, agg, &tr, true);
 	if (nk) {
@@ -649,7 +650,7 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 	if (snapshot_aggregate(agg, src, o->by))
 		return -ENOMEM;
 	*v = sorted_entries(agg, o->sort, &n);
-	if ((agg->len && !*v) || rows_build(rows, *v, n))
+	if ((agg->len && !*v) || rows_build(rows, agg, *v, n))
 		return -ENOMEM;
 	return 0;
 }
@@ -672,7 +673,7 @@ int render_report(FILE *out, const struct snapshot *exits, const struct klog_ser
 		size_t n = 0;
 		kv[nk].k = k;
 		kv[nk].v = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &n);
-		if ((k->last.len && !kv[nk].v) || rows_build(&kv[nk].rows, kv[nk].v, n)) {
+		if ((k->last.len && !kv[nk].v) || rows_build(&kv[nk].rows, &k->last, kv[nk].v, n)) {
 			nk++;
 			goto out;
 		}

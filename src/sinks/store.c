@@ -290,7 +290,7 @@ static int append_rows(struct store *st, int64_t interval, const struct snapshot
 		q = st->ins_reason;
 		sqlite3_bind_text(q, 1, isa_text(k->isa), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 2, (int64_t)k->reason);
-		sqlite3_bind_text(q, 3, reason_format((enum isa)k->isa, k->reason, name, sizeof(name)), -1,
+		sqlite3_bind_text(q, 3, snapshot_reason_name(delta, k, name, sizeof(name)), -1,
 				  SQLITE_STATIC);
 		if ((rc = step_reset(q)))
 			return rc;
@@ -467,15 +467,15 @@ static int open_read(const char *path, sqlite3 **db, int *version, char *err, si
 }
 
 /* The names of KVM's statistics, as the store recorded them: the running
- * process may not have them (or have another KVM's). */
-static int load_kvm_names(sqlite3 *db)
+ * process may not have them (or have another KVM's). Their "exits" makes
+ * the totals unless the tracepoint's exits were recorded beside them. */
+static int load_kvm_names(sqlite3 *db, struct snapshot *acc)
 {
 	sqlite3_stmt *q;
 	if (sqlite3_prepare_v2(db, "SELECT code, name FROM reasons WHERE isa = 'kvm' ORDER BY code", -1, &q, NULL))
 		return -EIO;
 	char **names = NULL;
 	size_t n = 0;
-	uint64_t exits = UINT64_MAX;
 	int err = 0;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		int64_t code = sqlite3_column_int64(q, 0);
@@ -491,16 +491,27 @@ static int load_kvm_names(sqlite3 *db)
 			names = v;
 			n = (size_t)code + 1;
 		}
-		names[code] = strdup((const char *)sqlite3_column_text(q, 1));
-		if (names[code] && !strcmp(names[code], "exits"))
-			exits = (uint64_t)code;
+		const char *name = (const char *)sqlite3_column_text(q, 1);
+		free(names[code]);
+		names[code] = name ? strdup(name) : NULL; /* (a placeholder below) */
 	}
 	sqlite3_finalize(q);
+	bool hardware = false;
+	if (!err && n && !sqlite3_prepare_v2(db, "SELECT 1 FROM reasons WHERE isa != 'kvm' LIMIT 1", -1, &q, NULL)) {
+		hardware = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	for (size_t i = 0; !err && i < n; i++)
+		if (!names[i] && asprintf(&names[i], "counter%zu", i) < 0) {
+			names[i] = NULL;
+			err = -ENOMEM;
+		}
 	if (!err && n) {
-		for (size_t i = 0; i < n; i++)
-			if (!names[i] && asprintf(&names[i], "counter%zu", i) < 0)
-				names[i] = NULL;
-		err = reasons_set_kvm_stats((const char *const *)names, n, exits);
+		struct kvm_counters *kc = kvm_counters_new((const char *const *)names, n, !hardware);
+		if (!kc)
+			err = -ENOMEM;
+		snapshot_set_kvm(acc, kc);
+		kvm_counters_unref(kc);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -677,7 +688,7 @@ static int read_store(const char *path, const struct store_window *w, struct sna
 	if (res)
 		return res;
 	window_bounds(db, w, &from, &to);
-	if ((res = load_kvm_names(db)) || (res = read_info(db, from, to, info))) {
+	if ((res = load_kvm_names(db, acc)) || (res = read_info(db, from, to, info))) {
 		say(err, errlen, "%s: cannot read the store: %s", path, res == -ENOMEM ? "out of memory" : sqlite3_errmsg(db));
 	} else if (!info->intervals) {
 		say(err, errlen, "%s: no recorded interval%s", path, w && (w->has_from || w->has_to) ? " lies wholly inside the window" : "");

@@ -106,12 +106,12 @@ static bool wanted(const struct top *t, const struct snapshot *s, const struct e
 }
 
 /* Does the reason pass the reason filter (a substring of its name)? */
-static bool wanted_reason(const struct top *t, const struct exit_key *k)
+static bool wanted_reason(const struct top *t, const struct snapshot *s, const struct exit_key *k)
 {
 	if (!t->rfilter[0])
 		return true;
 	char name[REASON_NAME_MAX];
-	reason_format((enum isa)k->isa, k->reason, name, sizeof(name));
+	snapshot_reason_name(s, k, name, sizeof(name));
 	return strcasestr(name, t->rfilter) != NULL;
 }
 
@@ -120,9 +120,9 @@ static bool wanted_reason(const struct top *t, const struct exit_key *k)
  * reason filter the reasons it lets through. */
 static bool project(const struct top *t, const struct snapshot *s, const struct exit_key *k, struct exit_key *out)
 {
-	if (!wanted(t, s, k) || !wanted_reason(t, k))
+	if (!wanted(t, s, k) || !wanted_reason(t, s, k))
 		return false;
-	bool counted = t->rfilter[0] || reason_in_total((enum isa)k->isa, k->reason);
+	bool counted = t->rfilter[0] || snapshot_in_total(s, k);
 	*out = (struct exit_key){ .pid = k->pid, .vcpu = VCPU_ALL, .start = k->start };
 	switch (t->level) {
 	case L_VMS:
@@ -220,7 +220,7 @@ static int build_rows(struct top *t)
 		else if (t->level == L_VCPUS)
 			snprintf(r->name, sizeof(r->name), "thread %" PRIu32, r->key.tid);
 		else
-			reason_format((enum isa)r->key.isa, r->key.reason, r->name, sizeof(r->name));
+			snapshot_reason_name(&t->cur, &r->key, r->name, sizeof(r->name));
 	}
 	qsort_r(t->rows, t->nrows, sizeof(*t->rows), cmp_rows, &t->sort);
 	if (t->cursor >= (int)t->nrows)
@@ -285,7 +285,7 @@ static void draw(struct top *t)
 	double total_rate = 0;
 	bool reasons = t->level == L_REASONS || t->level == L_ALL_REASONS;
 	for (size_t i = 0; i < t->nrows; i++)
-		if (!reasons || t->rfilter[0] || reason_in_total((enum isa)t->rows[i].key.isa, t->rows[i].key.reason))
+		if (!reasons || t->rfilter[0] || snapshot_in_total(&t->cur, &t->rows[i].key))
 			total_rate += t->seconds > 0 ? (double)t->rows[i].delta / t->seconds : 0;
 	if (t->level == L_VCPUS || t->level == L_REASONS) {
 		const char *n = snapshot_name(&t->cur, t->pid, t->start);
@@ -317,7 +317,7 @@ static void draw(struct top *t)
 	/* shares of the exits (KVM's categories overlap: of its "exits") */
 	uint64_t sum = 0;
 	for (size_t i = 0; i < t->nrows; i++)
-		if (reason_in_total((enum isa)t->rows[i].key.isa, t->rows[i].key.reason))
+		if (snapshot_in_total(&t->cur, &t->rows[i].key))
 			sum += t->rows[i].st.count;
 	char col[160];
 	int top_row = 4, room = LINES - top_row - 1;

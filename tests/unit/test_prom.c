@@ -78,9 +78,12 @@ static void kvm_statistics(void **state)
 {
 	(void)state;
 	const char *names[] = { "exits", "io_exits", "halt_wait_ns" };
-	assert_int_equal(reasons_set_kvm_stats(names, 3, 0), 0);
+	struct kvm_counters *kc = kvm_counters_new(names, 3, true);
+	assert_non_null(kc);
 	struct snapshot s;
 	snapshot_init(&s);
+	snapshot_set_kvm(&s, kc);
+	kvm_counters_unref(kc); /* the snapshot holds it now */
 	add(&s, 4194307, 0, ISA_KVM, 0, 100, 0);
 	add(&s, 4194307, 0, ISA_KVM, 1, 30, 0);
 	add(&s, 4194307, 0, ISA_KVM, 2, 2500000000u, 0);

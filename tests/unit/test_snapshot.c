@@ -268,6 +268,63 @@ static void keep(void **state)
 	snapshot_free(&s);
 }
 
+/* KVM's counter names and the TOTAL rule travel with the snapshot through
+ * every operation that makes one snapshot from another. */
+static void kvm_counters_travel(void **state)
+{
+	(void)state;
+	const char *names[] = { "halt_exits", "exits", "pf_fixed" };
+	char buf[REASON_NAME_MAX];
+	struct kvm_counters *kc = kvm_counters_new(names, 3, true);
+	struct snapshot s, d, a, m, empty;
+	snapshot_init(&s);
+	snapshot_init(&d);
+	snapshot_init(&a);
+	snapshot_init(&m);
+	snapshot_init(&empty);
+	assert_non_null(kc);
+	snapshot_set_kvm(&s, kc);
+	kvm_counters_unref(kc);
+	add(&s, key(7, 0, ISA_KVM, 0), 3, NULL, 0);
+	add(&s, key(7, 0, ISA_KVM, 1), 10, NULL, 0);
+	add(&s, key(7, 0, ISA_KVM, 2), 4, NULL, 0);
+	add(&s, key(7, 0, ISA_SVM, 0x72), 5, NULL, 0);
+	struct exit_key k1 = key(7, 0, ISA_KVM, 1), k2 = key(7, 0, ISA_KVM, 2), k9 = key(7, 0, ISA_KVM, 9);
+	assert_string_equal(snapshot_reason_name(&s, &k1, buf, sizeof(buf)), "exits");
+	assert_string_equal(snapshot_reason_name(&s, &k9, buf, sizeof(buf)), "stat(9)");
+	assert_true(snapshot_in_total(&s, &k1));
+	assert_false(snapshot_in_total(&s, &k2));
+	struct exit_stat total;
+	snapshot_total(&s, &total);
+	assert_int_equal(total.count, 15); /* "exits" + the hardware reason */
+	/* a snapshot without the table knows no names and no "exits" */
+	assert_string_equal(snapshot_reason_name(&empty, &k1, buf, sizeof(buf)), "stat(1)");
+	assert_false(snapshot_in_total(&empty, &k1));
+	assert_int_equal(snapshot_diff(&d, &s, &empty), 0);
+	assert_int_equal(snapshot_aggregate(&a, &s, BY_REASON), 0);
+	assert_int_equal(snapshot_merge(&m, &s), 0);
+	assert_int_equal(snapshot_keep(&s, exit_key_of_vcpu, &(int32_t){ 0 }), 0);
+	snapshot_clear(&s);
+	struct exit_key ka = key(PID_ALL, VCPU_ALL, ISA_KVM, 2);
+	assert_string_equal(snapshot_reason_name(&d, &k2, buf, sizeof(buf)), "pf_fixed");
+	assert_string_equal(snapshot_reason_name(&a, &ka, buf, sizeof(buf)), "pf_fixed");
+	assert_string_equal(snapshot_reason_name(&m, &k2, buf, sizeof(buf)), "pf_fixed");
+	assert_string_equal(snapshot_reason_name(&s, &k2, buf, sizeof(buf)), "pf_fixed");
+	snapshot_free(&s); /* the others still hold the table */
+	assert_string_equal(snapshot_reason_name(&d, &k1, buf, sizeof(buf)), "exits");
+	snapshot_free(&d);
+	snapshot_free(&a);
+	snapshot_free(&m);
+	snapshot_free(&empty);
+	/* beside the tracepoint, KVM's "exits" stays out of the totals */
+	kc = kvm_counters_new(names, 3, false);
+	assert_non_null(kc);
+	snapshot_set_kvm(&s, kc);
+	kvm_counters_unref(kc);
+	assert_false(snapshot_in_total(&s, &k1));
+	snapshot_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -281,6 +338,7 @@ int main(void)
 		cmocka_unit_test(saturation),
 		cmocka_unit_test(many_keys),
 		cmocka_unit_test(keep),
+		cmocka_unit_test(kvm_counters_travel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
