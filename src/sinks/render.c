@@ -433,9 +433,19 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 
 /* ---- CSV --------------------------------------------------------------- */
 
+/* One CSV layout for every command (docs/output.md): live intervals fill
+ * time and interval_s; a report's rows are over the whole input (time
+ * "total", interval_s its span when known). */
 static const char *csv_columns =
-	"source,vm,pid,vcpu,tid,isa,reason,code,count,percent,timed,time_ns,time_percent,"
+	"time,interval_s,source,vm,pid,vcpu,tid,isa,reason,code,count,rate,percent,timed,time_ns,time_percent,"
 	"min_ns,avg_ns,p50_ns,p90_ns,p99_ns,max_ns,growth\n";
+
+/* Where a CSV row's numbers come from and over how long. */
+struct csv_when {
+	const char *time;   /* ISO 8601 end of the interval, or "total" */
+	double seconds;     /* the interval's length; <= 0: not known */
+	const char *source; /* "live", "trace", "record", "kernel-log" */
+};
 
 /* The "vm,pid,vcpu" fields of a CSV row (empty when aggregated away). */
 static void csv_vm_vcpu(FILE *out, const struct snapshot *s, const struct exit_key *k)
@@ -451,21 +461,30 @@ static void csv_vm_vcpu(FILE *out, const struct snapshot *s, const struct exit_k
 		fprintf(out, "%" PRId32, k->vcpu);
 }
 
-static void csv_row(FILE *out, const char *source, const struct snapshot *s, const struct row *r,
+static void csv_row(FILE *out, const struct csv_when *w, const struct snapshot *s, const struct row *r,
 		    const char *growth)
 {
 	const struct exit_key *k = r->key;
 	const struct exit_stat *st = r->st;
 
-	fprintf(out, "%s,", source);
+	csv_field(out, w->time);
+	if (w->seconds > 0)
+		fprintf(out, ",%.6f", w->seconds);
+	else
+		fputc(',', out);
+	fputc(',', out);
+	csv_field(out, w->source);
+	fputc(',', out);
 	csv_vm_vcpu(out, s, k);
 	fputc(',', out);
 	if (k->vcpu == VCPU_NONE)
 		fprintf(out, "%" PRIu32, k->tid);
 	fprintf(out, ",%s,", isa_name((enum isa)k->isa));
 	csv_field(out, r->reason);
-	fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.4f,%" PRIu64 ",%" PRIu64 ",", k->reason, st->count,
-		r->pct, st->timed, st->sum_ns);
+	fprintf(out, ",%" PRIu64 ",%" PRIu64 ",", k->reason, st->count);
+	if (w->seconds > 0)
+		fprintf(out, "%.6g", (double)st->count / w->seconds);
+	fprintf(out, ",%.4f,%" PRIu64 ",%" PRIu64 ",", r->pct, st->timed, st->sum_ns);
 	if (st->timed)
 		fprintf(out, "%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
 			r->time_pct, st->min_ns, r->avg, r->p50, r->p90, r->p99, st->max_ns);
@@ -474,36 +493,46 @@ static void csv_row(FILE *out, const char *source, const struct snapshot *s, con
 	fprintf(out, ",%s\n", growth ? growth : "");
 }
 
+/* A row of the report's own accounting: what it is in "source", the count
+ * in "count", and (undecodable lines) where the first one is in "reason". */
+static void csv_note_row(FILE *out, const char *what, const char *where, uint64_t n)
+{
+	fprintf(out, "total,,%s,,,,,,", what);
+	csv_field(out, where ? where : "");
+	fprintf(out, ",,%" PRIu64 ",,,,,,,,,,,,\n", n);
+}
+
 static void csv_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
 		       const struct klog_view *kv, size_t nk, const struct report_meta *m)
 {
 	char growth[32];
+	struct csv_when w = { "total", m->has_span ? (double)m->span_ns / 1e9 : 0, m->source };
 
 	fputs(csv_columns, out);
 	for (size_t i = 0; i < rows->n; i++)
-		csv_row(out, m->source, agg, &rows->r[i], NULL);
+		csv_row(out, &w, agg, &rows->r[i], NULL);
+	w = (struct csv_when){ "total", 0, "kernel-log" };
 	for (size_t j = 0; j < nk; j++) {
 		for (size_t i = 0; i < kv[j].rows.n; i++) {
 			klog_growth(kv[j].k, &kv[j].rows.r[i], growth, sizeof(growth));
-			csv_row(out, "kernel-log", &kv[j].k->last, &kv[j].rows.r[i], growth);
+			csv_row(out, &w, &kv[j].k->last, &kv[j].rows.r[i], growth);
 		}
 	}
 	/* lines not counted: how many, and in "reason" where the first is */
 	if (m->unparsed && m->first_bad_input) {
 		char where[4096];
 		snprintf(where, sizeof(where), "%s:%" PRIu64, m->first_bad_input, m->first_bad_line);
-		fputs("undecodable,,,,,,", out);
-		csv_field(out, where);
-		fprintf(out, ",,%" PRIu64 ",,,,,,,,,,,\n", m->unparsed);
+		csv_note_row(out, "undecodable", where, m->unparsed);
 	}
 	if (m->lost_events)
-		fprintf(out, "lost,,,,,,,,%" PRIu64 ",,,,,,,,,,,\n", m->lost_events);
+		csv_note_row(out, "lost", NULL, m->lost_events);
 }
 
 /* ---- JSON -------------------------------------------------------------- */
 
-/* A reason row, or with total set the group's total (no key fields). */
-static void json_row(FILE *out, const struct snapshot *s, const struct row *r, bool total)
+/* A reason row, or with total set the group's total (no key fields); one
+ * layout in live, report and record. seconds > 0: with its rate. */
+static void json_row(FILE *out, const struct snapshot *s, const struct row *r, bool total, double seconds)
 {
 	const struct exit_key *k = r->key;
 	const struct exit_stat *st = r->st;
@@ -524,8 +553,11 @@ static void json_row(FILE *out, const struct snapshot *s, const struct row *r, b
 	json_string(out, r->reason);
 	fprintf(out, ",\"code\":%" PRIu64 ",", k->reason);
 numbers:
-	fprintf(out, "\"count\":%" PRIu64 ",\"percent\":%.4f,\"timed\":%" PRIu64 ",\"time_ns\":%" PRIu64,
-		st->count, r->pct, st->timed, st->sum_ns);
+	fprintf(out, "\"count\":%" PRIu64 ",", st->count);
+	if (seconds > 0)
+		fprintf(out, "\"rate\":%.6g,", (double)st->count / seconds);
+	fprintf(out, "\"percent\":%.4f,\"timed\":%" PRIu64 ",\"time_ns\":%" PRIu64,
+		r->pct, st->timed, st->sum_ns);
 	if (st->timed)
 		fprintf(out, ",\"time_percent\":%.4f,\"min_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64
 			",\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
@@ -536,9 +568,14 @@ numbers:
 	fputs("}", out);
 }
 
+/* (The report's rows are over the whole input, as live's "total" is over
+ * the whole run: the same first keys.) */
 static void json_meta(FILE *out, const struct report_meta *m, const struct render_opts *o)
 {
-	fputs("{\"source\":", out);
+	fputs("{\"time\":\"total\",", out);
+	if (m->has_span)
+		fprintf(out, "\"interval_s\":%.6f,", (double)m->span_ns / 1e9);
+	fputs("\"source\":", out);
 	json_string(out, m->source);
 	fputs(",\"inputs\":[", out);
 	for (size_t i = 0; i < m->ninputs; i++) {
@@ -606,18 +643,19 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 {
 	struct exit_stat total;
 	struct row tr;
+	double span = m->has_span ? (double)m->span_ns / 1e9 : 0;
 
 	json_meta(out, m, o);
 	fputs(",\"rows\":[", out);
 	for (size_t i = 0; i < rows->n; i++) {
 		if (i)
 			fputc(',', out);
-		json_row(out, agg, &rows->r[i], false);
+		json_row(out, agg, &rows->r[i], false, span);
 	}
 	snapshot_total(agg, &total);
 	row_fill(&tr, agg, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, &total, &total);
 	fputs("],\"total\":", out);
-	json_row(out, agg, &tr, true);
+	json_row(out, agg, &tr, true, span);
 	if (nk) {
 		/* one series per reporter: per vCPU when the headers name it */
 		fputs(",\"kernel_log\":[", out);
@@ -757,25 +795,11 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 
 static void interval_csv(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m)
 {
+	struct csv_when w = { m->total ? "total" : m->when_iso, m->seconds, "live" };
 	if (m->first)
-		fputs("time,interval_s,vm,pid,vcpu,isa,reason,code,count,rate,percent,timed,time_ns,"
-		      "min_ns,avg_ns,p50_ns,p90_ns,p99_ns,max_ns\n", out);
-	for (size_t i = 0; i < rs->n; i++) {
-		const struct row *r = &rs->r[i];
-		const struct exit_key *k = r->key;
-		const struct exit_stat *st = r->st;
-		fprintf(out, "%s,%.3f,", m->total ? "total" : m->when_iso, m->seconds);
-		csv_vm_vcpu(out, agg, k);
-		fprintf(out, ",%s,", isa_name((enum isa)k->isa));
-		csv_field(out, r->reason);
-		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%.1f,%.4f,%" PRIu64 ",%" PRIu64 ",", k->reason, st->count,
-			m->seconds > 0 ? (double)st->count / m->seconds : 0.0, r->pct, st->timed, st->sum_ns);
-		if (st->timed)
-			fprintf(out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n",
-				st->min_ns, r->avg, r->p50, r->p90, r->p99, st->max_ns);
-		else
-			fputs(",,,,,\n", out);
-	}
+		fputs(csv_columns, out);
+	for (size_t i = 0; i < rs->n; i++)
+		csv_row(out, &w, agg, &rs->r[i], NULL);
 }
 
 static void interval_json(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m,
@@ -783,13 +807,14 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 {
 	fputs("{\"time\":", out);
 	json_string(out, m->total ? "total" : m->when_iso);
-	fprintf(out, ",\"interval_s\":%.3f,\"source\":", m->seconds);
+	/* "source" as in a report's; what collected the numbers beside it */
+	fprintf(out, ",\"interval_s\":%.6f,\"source\":\"live\",\"collector\":", m->seconds);
 	json_string(out, m->source);
 	fputs(",\"rows\":[", out);
 	for (size_t i = 0; i < rs->n; i++) {
 		if (i)
 			fputc(',', out);
-		json_row(out, agg, &rs->r[i], false);
+		json_row(out, agg, &rs->r[i], false, m->seconds);
 	}
 	if (m->health) {
 		fputs("],\"health\":", out);
@@ -798,8 +823,10 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 	} else {
 		fputs("],\"total\":", out);
 	}
-	fprintf(out, "{\"count\":%" PRIu64 ",\"rate\":%.1f}}\n", total->count,
-		m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
+	struct row tr;
+	row_fill(&tr, agg, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, total, total);
+	json_row(out, agg, &tr, true, m->seconds);
+	fputs("}\n", out);
 }
 
 int render_interval(FILE *out, const struct snapshot *snap, const struct render_opts *o,

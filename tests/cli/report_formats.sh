@@ -61,7 +61,7 @@ expect_in "kernel log: CPUID last count and growth" "$TMP/out" "CPUID           
 expect_in "kernel log: EPT_VIOLATION new since the first" "$TMP/out" "EPT_VIOLATION                vmx          3000   10.00%         3000"
 expect_in "kernel log: rate" "$TMP/out" "20000 exits in 20.000 s, 1000.0 exits/s"
 run "kernel log CSV" 0 "$KVMEXITSTAT" report -o csv "$TMP/dmesg"
-expect_in "kernel log CSV row" "$TMP/out" "kernel-log,,,,,vmx,IO_INSTRUCTION,30,12000,40.0000,0,0,,,,,,,,8000"
+expect_in "kernel log CSV row" "$TMP/out" "total,,kernel-log,,,,,vmx,IO_INSTRUCTION,30,12000,,40.0000,0,0,,,,,,,,8000"
 run "kernel log JSON" 0 "$KVMEXITSTAT" report -o json "$TMP/dmesg"
 if python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d["kernel_log"])==1; k=d["kernel_log"][0]; assert [r["total"] for r in k["reports"]]==[10000,20000,30000]; assert {r["reason"]:r["growth"] for r in k["last"]}=={"CPUID":9000,"IO_INSTRUCTION":8000,"EPT_VIOLATION":3000}' "$TMP/out"; then ok "kernel log JSON series"; else not_ok "kernel log JSON series" "$(head -c 500 "$TMP/out")"; fi
 sed 's/^\[[^]]*\] //' "$TMP/dmesg" >"$TMP/noprefix"
@@ -86,8 +86,8 @@ if python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert {x["isa"]
 
 # --sort: by total handling time, by reason code
 run "--sort time" 0 "$KVMEXITSTAT" report -o csv --sort time $T/trace_mkrause_nested_esxi_cr0wp.txt
-order=$(tail -n +2 "$TMP/out" | cut -d, -f7 | head -3 | tr '\n' ' ')
+order=$(tail -n +2 "$TMP/out" | cut -d, -f9 | head -3 | tr '\n' ' ')
 if [ "$order" = "CR_ACCESS LDTR_TR EXTERNAL_INTERRUPT " ]; then ok "--sort time: 131us, 65us, 31us first"; else not_ok "--sort time order: $order"; fi
 run "--sort reason" 0 "$KVMEXITSTAT" report -o csv --sort reason $T/trace_mkrause_nested_esxi_cr0wp.txt
-order=$(tail -n +2 "$TMP/out" | cut -d, -f8 | tr '\n' ' ')
+order=$(tail -n +2 "$TMP/out" | cut -d, -f10 | tr '\n' ' ')
 if [ "$order" = "1 2 10 28 31 32 47 " ]; then ok "--sort reason: by code"; else not_ok "--sort reason order: $order"; fi

@@ -113,7 +113,7 @@ hold "$TMP/b.json" --vcpus 2 --cpuid 700 --io-out 30 --mmio-read 10
 python3 -c 'import json, sys; g = json.load(open(sys.argv[1])); g["vcpu"] = [v for v in g["vcpu"] if v["id"] == 1]
 json.dump(g, open(sys.argv[2], "w"))' "$TMP/b.json" "$TMP/b1.json"
 compare "$TMP/b1.json"
-if awk -F, 'NR > 1 && $5 != 1 { bad = 1 } END { exit bad }' "$TMP/vcpu_one.csv" && [ "$(wc -l <"$TMP/vcpu_one.csv")" -gt 1 ]
+if awk -F, 'NR > 1 && $6 != 1 { bad = 1 } END { exit bad }' "$TMP/vcpu_one.csv" && [ "$(wc -l <"$TMP/vcpu_one.csv")" -gt 1 ]
 then ok "vcpu_one: --vcpu 1, every row is vCPU 1's"; else not_ok "vcpu_one: rows of other vCPUs" "$(head "$TMP/vcpu_one.csv")"; fi
 release
 # the old spellings still work, with a note: -s SOURCE (now --source), -S (now -s)
@@ -180,8 +180,8 @@ import json, sys
 ivs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 pid = int(sys.argv[2])
 ex = [sum(r["count"] for r in iv["rows"] if r.get("pid") == pid and r["reason"] == "exits") for iv in ivs]
-print(ex, ivs[0]["source"])
-sys.exit(0 if len(ex) == 4 and max(ex) < 100 and "from the first reading on" in ivs[0]["source"] else 1)
+print(ex, ivs[0]["collector"])
+sys.exit(0 if len(ex) == 4 and max(ex) < 100 and "from the first reading on" in ivs[0]["collector"] else 1)
 PY
 [ $? -eq 0 ] && ok "baseline: its 3000 earlier exits are in no interval nor the totals ($(cat "$TMP/check"))" ||
 	not_ok "baseline: a VM's history shown as counted" "$(cat "$TMP/check")"
@@ -235,7 +235,7 @@ check_live(f"at the rate kvmexitgen reports ({want:.0f}/s), within 25 %", abs(go
 check_live("gone after it ended", busy and all(c == 0 for c in per[busy[-1] + 1:]) and len(per) > busy[-1] + 1, str(per))
 total = [iv for iv in ivs if iv["time"] == "total"]
 t = exits(total[0]) if total else 0
-exact = "not a VM's last moments" not in ivs[0]["source"]
+exact = "not a VM's last moments" not in ivs[0]["collector"]
 gexits = gen["vcpu"][0]["stats"]["exits"]
 if exact:
     check_live("the totals hold all its exits (the release hook)", t == gexits, f"({t} vs {gexits})")

@@ -100,8 +100,8 @@ static void formats_agree(void **state)
 	free(table);
 
 	char *csv = render(&im, OUT_CSV, BY_VM);
-	assert_non_null(strstr(csv, "trace,\"a,b\",7,,,vmx,CPUID,10,2,66.6667,2,400000,100.0000,100000,200000,"));
-	assert_non_null(strstr(csv, "trace,\"a,b\",7,,,vmx,HLT,12,1,33.3333,0,0,,,,,,,,\n"));
+	assert_non_null(strstr(csv, "\ntotal,,trace,\"a,b\",7,,,vmx,CPUID,10,2,,66.6667,2,400000,100.0000,100000,200000,"));
+	assert_non_null(strstr(csv, "\ntotal,,trace,\"a,b\",7,,,vmx,HLT,12,1,,33.3333,0,0,,,,,,,,\n"));
 	free(csv);
 
 	char *json = render(&im, OUT_JSON, BY_VM);
@@ -110,6 +110,27 @@ static void formats_agree(void **state)
 				     "\"time_percent\":100.0000,\"min_ns\":100000,\"avg_ns\":200000,"));
 	assert_non_null(strstr(json, "\"total\":{\"count\":3,\"percent\":100.0000,\"timed\":2,"));
 	free(json);
+
+	/* live intervals: the same CSV layout and JSON rows, with their time,
+	 * length and rates */
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct render_opts o = { OUT_CSV, BY_VM, SORT_COUNT };
+	struct interval_meta lm = { .when = "10:00:00", .when_iso = "2026-12-07T10:00:00+00:00", .seconds = 2,
+				    .source = "test", .first = true };
+	assert_int_equal(render_interval(f, &im.exits, &o, &lm), 0);
+	o.format = OUT_JSON;
+	assert_int_equal(render_interval(f, &im.exits, &o, &lm), 0);
+	fclose(f);
+	csv = render(&im, OUT_CSV, BY_VM);
+	assert_memory_equal(buf, csv, (size_t)(strchr(csv, '\n') - csv + 1)); /* one header */
+	assert_non_null(strstr(buf, "\n2026-12-07T10:00:00+00:00,2.000000,live,\"a,b\",7,,,vmx,CPUID,10,2,1,66.6667,2,400000,"));
+	assert_non_null(strstr(buf, "{\"vm\":\"a,b\",\"pid\":7,\"isa\":\"vmx\",\"reason\":\"CPUID\",\"code\":10,"
+				    "\"count\":2,\"rate\":1,\"percent\":66.6667,\"timed\":2,\"time_ns\":400000,"));
+	assert_non_null(strstr(buf, "\"total\":{\"count\":3,\"rate\":1.5,\"percent\":100.0000,\"timed\":2,"));
+	free(csv);
+	free(buf);
 	importer_free(&im);
 }
 

@@ -23,7 +23,7 @@ rmmod kvm_amd; echo "RESULT rmmod_kvm_amd $?"
 rmmod kvm 2>/tmp/rmmod.err; echo "RESULT rmmod_kvm_attached $? $(cat /tmp/rmmod.err)"
 sleep 1.5
 kill -INT $K; wait $K; echo "RESULT kvmexitstat_exit $?"
-echo "RESULT cpuid_counted $(grep ',cpuid,' /tmp/l.csv | grep '^total' | cut -d, -f9) want 300"
+echo "RESULT cpuid_counted $(grep ',cpuid,' /tmp/l.csv | grep '^total' | cut -d, -f11) want 300"
 cat /tmp/l.err | sed 's/^/ERR /'
 rmmod kvm; echo "RESULT rmmod_kvm_after $?"
 insmod /lib/modules/kvm.ko && insmod /lib/modules/kvm-amd.ko; echo "RESULT reload $?"
@@ -33,7 +33,7 @@ sleep 2
 umount $T; echo "RESULT umount $?"
 kvmexitgen --json --cpuid 300 >/tmp/g1.json
 kill -INT $K; wait $K; echo "RESULT unmounted_exit $?"
-echo "RESULT unmounted_cpuid $(grep ',cpuid,' /tmp/l.csv | grep '^total' | cut -d, -f9) want 300"
+echo "RESULT unmounted_cpuid $(grep ',cpuid,' /tmp/l.csv | grep '^total' | cut -d, -f11) want 300"
 kvmexitstat -o csv 0.5 1 >/tmp/l.csv 2>/tmp/l.err; echo "RESULT start_without_tracefs $? $(tail -1 /tmp/l.err)"
 kvmexitstat --bpf classic -o csv 0.5 1 >/tmp/l.csv 2>/tmp/l.err; echo "RESULT classic_without_tracefs $? $(tail -1 /tmp/l.err)"
 mount -t tracefs nodev $T

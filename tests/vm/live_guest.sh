@@ -39,7 +39,7 @@ record_begin() {
 }
 record_end() {
 	kill -INT $LP; wait $LP; echo "# kvmexitstat record exit $?"; cat /tmp/live.err
-	kvmexitstat report -o csv --by vcpu /tmp/rec.db 2>>/tmp/live.err | sed '1s/^/time,/; 2,$s/^/total,/' >/tmp/live.csv
+	kvmexitstat report -o csv --by vcpu /tmp/rec.db 2>>/tmp/live.err >/tmp/live.csv
 	sections
 }
 sections() {
