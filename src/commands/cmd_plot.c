@@ -257,6 +257,7 @@ int cmd_plot(int argc, char **argv)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "o:p:t:lh", opts, NULL)) != -1) {
 		const char *bad = NULL;
+		char why[160];
 		switch (ch) {
 		case 'o':
 			out_path = optarg;
@@ -276,7 +277,7 @@ int cmd_plot(int argc, char **argv)
 			break;
 		case 'F':
 		case 'T':
-			bad = store_window_option(ch, optarg, &win);
+			bad = store_window_option(ch, optarg, &win, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'I':
 			if (isa_parse(optarg, &isa) || isa == ISA_KVM)

@@ -108,11 +108,12 @@ int cmd_report(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:b:s:j:h", opts, NULL)) != -1) {
 		uint64_t num;
 		const char *bad = NULL;
+		char why[160];
 		switch (c) {
 		case 'o':
 		case 'b':
 		case 's':
-			bad = render_option(c, optarg, &ro);
+			bad = render_option(c, optarg, &ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'I':
 			if (isa_parse(optarg, &im.forced_isa))
@@ -135,7 +136,7 @@ int cmd_report(int argc, char **argv)
 			break;
 		case 'F':
 		case 'T':
-			bad = store_window_option(c, optarg, &win);
+			bad = store_window_option(c, optarg, &win, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'h':
 			usage(stdout);

@@ -1,4 +1,4 @@
-/* What both BPF sources (exitstat.c, vcpustats.c) do with libbpf. */
+/* What both BPF sources (exitstat_bpf.c, vcpustats_bpf.c) do with libbpf. */
 #ifndef KVMEXITSTAT_BPF_UTIL_H
 #define KVMEXITSTAT_BPF_UTIL_H
 

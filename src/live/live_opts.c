@@ -117,6 +117,7 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:n:b:o:s:S:v:lh", opts, NULL)) != -1) {
 		const char *bad = NULL;
+		char why[160];
 		/* Until the next release: -S sorted, and -s chose the source. The
 		 * words of the two never meet, so an old -s still does what it did. */
 		int was_source;
@@ -149,10 +150,10 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 			}
 			/* fall through */
 		case 'b':
-			bad = render_option(c, optarg, &o->ro);
+			bad = render_option(c, optarg, &o->ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 's':
-			bad = render_option('s', optarg, &o->ro);
+			bad = render_option('s', optarg, &o->ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'U':
 			bad = parse_sources(optarg, &o->sources);

@@ -1,4 +1,4 @@
-/* KVM's per-vCPU statistics (vcpustats.c) behind the engine's source
+/* KVM's per-vCPU statistics (vcpustats_bpf.c) behind the engine's source
  * interface. It reads every vCPU of the host, so -p/-n are applied here;
  * a vCPU whose file was closed since the last reading (its VM ended) keeps
  * its last counts until the engine retires the VM. */

@@ -60,17 +60,23 @@ int sort_key_parse(const char *s, enum sort_key *k)
 	return err;
 }
 
-const char *render_option(int letter, const char *arg, struct render_opts *o)
+int render_option(int letter, const char *arg, struct render_opts *o, char *msg, size_t len)
 {
+	const char *bad = "not an output option";
 	switch (letter) {
 	case 'o':
-		return out_format_parse(arg, &o->format) ? "-o: expected table, json or csv" : NULL;
+		bad = out_format_parse(arg, &o->format) ? "-o: expected table, json or csv" : NULL;
+		break;
 	case 'b':
-		return aggregate_by_parse(arg, &o->by) ? "--by: expected reason, vm or vcpu" : NULL;
+		bad = aggregate_by_parse(arg, &o->by) ? "--by: expected reason, vm or vcpu" : NULL;
+		break;
 	case 's':
-		return sort_key_parse(arg, &o->sort) ? "--sort: expected count, time, avg, max or reason" : NULL;
+		bad = sort_key_parse(arg, &o->sort) ? "--sort: expected count, time, avg, max or reason" : NULL;
+		break;
 	}
-	return "not an output option";
+	if (bad)
+		snprintf(msg, len, "%s", bad);
+	return bad ? -EINVAL : 0;
 }
 
 const char *aggregate_by_name(enum aggregate_by by)

@@ -40,8 +40,8 @@ int aggregate_by_parse(const char *s, enum aggregate_by *by);
 int sort_key_parse(const char *s, enum sort_key *k);
 const char *aggregate_by_name(enum aggregate_by by);
 /* -o/--output, -b/--by, -s/--sort, as getopt letters 'o', 'b', 's': apply
- * arg to o. Returns NULL, or the message for a value that is not one. */
-const char *render_option(int letter, const char *arg, struct render_opts *o);
+ * arg to o. 0, or -EINVAL and in msg what was expected. */
+int render_option(int letter, const char *arg, struct render_opts *o, char *msg, size_t len);
 
 /* Human time: 850ns, 12.3us, 4.56ms, 1.23s. */
 char *format_ns(uint64_t ns, char *buf, size_t len);

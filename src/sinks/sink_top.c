@@ -17,8 +17,11 @@ static int start(void *self, struct engine *e)
 {
 	struct viewer *v = self;
 	fprintf(stderr, "kvmexitstat: counting VM exits with %s\n", engine_describe(e));
-	if (!(v->top = top_open(engine_describe(e))))
-		return EXIT_FAIL; /* (said) */
+	char msg[160];
+	if (!(v->top = top_open(engine_describe(e), msg, sizeof(msg)))) {
+		fprintf(stderr, "kvmexitstat top: %s\n", msg);
+		return EXIT_FAIL;
+	}
 	struct health lost;
 	engine_losses(e, &lost);
 	if (engine_read(e) || top_update(v->top, engine_current(e), &lost)) {

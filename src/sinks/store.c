@@ -402,7 +402,7 @@ static const char *parse_time(const char *arg, bool *abs, double *s, uint64_t *n
 	return NULL;
 }
 
-const char *store_window_option(int letter, const char *arg, struct store_window *w)
+int store_window_option(int letter, const char *arg, struct store_window *w, char *msg, size_t len)
 {
 	const char *bad;
 	if (letter == 'F') {
@@ -415,7 +415,9 @@ const char *store_window_option(int letter, const char *arg, struct store_window
 	if (!bad && w->has_from && w->has_to && w->from_abs == w->to_abs &&
 	    (w->from_abs ? w->from_ns > w->to_ns : w->from_s > w->to_s))
 		bad = "the window ends before it starts (--from is after --to)";
-	return bad;
+	if (bad)
+		snprintf(msg, len, "%s", bad);
+	return bad ? -EINVAL : 0;
 }
 
 /* ---- reading ----------------------------------------------------------- */

@@ -63,8 +63,8 @@ int store_each_interval(const char *path, const struct store_window *w, store_in
 			struct store_info *info, char *err, size_t errlen);
 
 /* --from (letter 'F') or --to ('T'): "30" (seconds from the start) or
- * "@1764170000.5" (Unix time, seconds) into w. NULL, or the message for a
- * value that is not one. */
-const char *store_window_option(int letter, const char *arg, struct store_window *w);
+ * "@1764170000.5" (Unix time, seconds) into w. 0, or -EINVAL and in msg
+ * what was expected. */
+int store_window_option(int letter, const char *arg, struct store_window *w, char *msg, size_t len);
 
 #endif

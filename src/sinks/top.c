@@ -58,11 +58,13 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-struct top *top_open(const char *source)
+struct top *top_open(const char *source, char *msg, size_t len)
 {
 	struct top *t = calloc(1, sizeof(*t));
-	if (!t)
+	if (!t) {
+		snprintf(msg, len, "out of memory");
 		return NULL;
+	}
 	snprintf(t->source, sizeof(t->source), "%s", source);
 	snapshot_init(&t->cur);
 	snapshot_init(&t->last);
@@ -70,7 +72,7 @@ struct top *top_open(const char *source)
 	/* names in the terminal's own character set (UTF-8 ones shown as such) */
 	setlocale(LC_CTYPE, "");
 	if (!newterm(NULL, stdout, stdin)) {
-		fprintf(stderr, "kvmexitstat top: cannot use this terminal (TERM=%s)\n", getenv("TERM") ? getenv("TERM") : "");
+		snprintf(msg, len, "cannot use this terminal (TERM=%s)", getenv("TERM") ? getenv("TERM") : "");
 		free(t);
 		return NULL;
 	}

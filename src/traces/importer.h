@@ -100,7 +100,7 @@ int importer_read_path(struct importer *im, const char *path);
 int importer_read_fd(struct importer *im, int fd, const char *name);
 
 /* An input read by another reader than the line reader (a trace-cmd data
- * file, src/trace_dat.c) is framed by these, as importer_read_path frames
+ * file, src/traces/trace_dat.c) is framed by these, as importer_read_path frames
  * its lines; end returns 0 or -ENOMEM. */
 void importer_begin_input(struct importer *im, const char *name);
 int importer_end_input(struct importer *im);

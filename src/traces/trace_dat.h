@@ -2,7 +2,7 @@
  * not): their kvm_exit and kvm_entry records read with libtracecmd and
  * libtraceevent, the fields as the kernel recorded them, into the
  * importer. A build without libtracecmd (the static one) says so instead
- * (src/trace_dat_none.c). */
+ * (src/traces/trace_dat_none.c). */
 #ifndef KVMEXITSTAT_TRACE_DAT_H
 #define KVMEXITSTAT_TRACE_DAT_H
 

@@ -84,7 +84,7 @@ static int read_lines(struct intervals *v, const char *path)
 	int err = 0;
 
 	if (!in) {
-		fprintf(stderr, "kvmexitstat: %s: cannot open: %s\n", path, strerror(errno));
+		fprintf(v->im.err, "kvmexitstat: %s: cannot open: %s\n", path, strerror(errno));
 		return -EIO;
 	}
 	while (!err && (n = getline(&line, &cap, in)) > 0) {
@@ -93,7 +93,7 @@ static int read_lines(struct intervals *v, const char *path)
 		err = on_line(v, line, (size_t)n);
 	}
 	if (!err && ferror(in)) {
-		fprintf(stderr, "kvmexitstat: %s: read error: %s\n", path, strerror(errno));
+		fprintf(v->im.err, "kvmexitstat: %s: read error: %s\n", path, strerror(errno));
 		err = -EIO;
 	}
 	free(line);

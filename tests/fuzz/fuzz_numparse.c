@@ -26,12 +26,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	parse_dec_u64(s, size, &u);
 	parse_timestamp_ns(s, size, &u);
 	struct store_window w = { 0 };
-	store_window_option('F', s, &w);
-	store_window_option('T', s, &w);
+	char msg[160];
+	store_window_option('F', s, &w, msg, sizeof(msg));
+	store_window_option('T', s, &w, msg, sizeof(msg));
 	struct render_opts o = { OUT_TABLE, BY_REASON, SORT_COUNT };
-	render_option('o', s, &o);
-	render_option('b', s, &o);
-	render_option('s', s, &o);
+	render_option('o', s, &o, msg, sizeof(msg));
+	render_option('b', s, &o, msg, sizeof(msg));
+	render_option('s', s, &o, msg, sizeof(msg));
 	enum isa isa = ISA_UNKNOWN;
 	isa_parse(s, &isa);
 	for (int h = ISA_UNKNOWN; h <= ISA_SVM; h++) {
