@@ -116,6 +116,13 @@ bool snapshot_in_total(const struct snapshot *s, const struct exit_key *k);
 int snapshot_set_name(struct snapshot *s, uint32_t pid, uint64_t start, const char *name);
 const char *snapshot_name(const struct snapshot *s, uint32_t pid, uint64_t start);
 
+/* One interval [start_ns, end_ns) of a replayed recording and the exits
+ * it added (valid during the call): what the replay sources, a trace on
+ * its own clock (trace_intervals) and a record store (store_each_interval),
+ * hand their sink (a store, a plot). Non-zero stops the replay and is
+ * returned. */
+typedef int (*interval_fn)(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta);
+
 /* The entries one after another, in no order, from *pos = 0 on: NULL
  * after the last. Modules outside the model walk a snapshot this way
  * only: for (size_t i = 0; (e = snapshot_next(s, &i));) */

@@ -603,7 +603,7 @@ static int read_info(sqlite3 *db, int64_t from, int64_t to, struct store_info *i
 
 /* Each row of the window, in interval order: add it to cur; when the
  * interval changes, hand cur to fn (if any) and clear it. */
-static int read_rows(sqlite3 *db, int version, int64_t from, int64_t to, struct snapshot *acc, store_interval_fn fn,
+static int read_rows(sqlite3 *db, int version, int64_t from, int64_t to, struct snapshot *acc, interval_fn fn,
 		     void *ctx, const char *path, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
@@ -680,7 +680,7 @@ static int read_rows(sqlite3 *db, int version, int64_t from, int64_t to, struct 
 	return res;
 }
 
-static int read_store(const char *path, const struct store_window *w, struct snapshot *acc, store_interval_fn fn,
+static int read_store(const char *path, const struct store_window *w, struct snapshot *acc, interval_fn fn,
 		      void *ctx, struct store_info *info, char *err, size_t errlen)
 {
 	sqlite3 *db;
@@ -708,7 +708,7 @@ int store_read(const char *path, const struct store_window *w, struct snapshot *
 	return read_store(path, w, out, NULL, NULL, info, err, errlen);
 }
 
-int store_each_interval(const char *path, const struct store_window *w, store_interval_fn fn, void *ctx,
+int store_each_interval(const char *path, const struct store_window *w, interval_fn fn, void *ctx,
 			struct store_info *info, char *err, size_t errlen)
 {
 	struct snapshot cur;

@@ -58,8 +58,7 @@ int store_read(const char *path, const struct store_window *w, struct snapshot *
 
 /* One interval's rows, for plot: called for each interval in time order
  * with its delta (valid during the call). */
-typedef int (*store_interval_fn)(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta);
-int store_each_interval(const char *path, const struct store_window *w, store_interval_fn fn, void *ctx,
+int store_each_interval(const char *path, const struct store_window *w, interval_fn fn, void *ctx,
 			struct store_info *info, char *err, size_t errlen);
 
 /* --from (letter 'F') or --to ('T'): "30" (seconds from the start) or

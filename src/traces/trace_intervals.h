@@ -9,10 +9,6 @@
 #include "reasons.h"
 #include "snapshot.h"
 
-/* One interval [start_ns, end_ns) and its deltas (valid during the call);
- * a non-zero return stops the reading and is returned. */
-typedef int (*interval_fn)(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta);
-
 struct trace_read {
 	uint64_t unparsed;        /* kvm_exit lines that could not be decoded (said on stderr) */
 	uint64_t first_ns, last_ns; /* the first and the last event's time */
