@@ -5,6 +5,11 @@
 # cpio archive to append to a testbed image (TESTBED_EXTRA_CPIO).
 #
 #   tests/vm/l2guest.sh build     writes $O/vm/l2guest.cpio
+#   tests/vm/l2guest.sh boots N [IDLE_S] [KVM_AMD_PARAMS]
+#       boot the guest N times in the SVM testbed (each idling IDLE_S,
+#       default 8) and say how many froze: a boot that does not reach the
+#       end of its idle time within 40 s. For each frozen boot it prints the
+#       end of the L2 console and the exit reasons of its last second.
 #
 # Inside L1, /opt/l2/boot [IDLE_S] boots the guest under KVM and waits for
 # it to power off; its console (the L2 kernel's serial port) is on stdout.
@@ -60,7 +65,33 @@ build() {
 	echo "l2guest: $OUT ($(du -h "$OUT" | cut -f1))"
 }
 
+boots() {
+	local n=${1:?boots N}; local idle=${2:-8} params=${3:-} script
+	[ -r "$OUT" ] || build
+	script=$(mktemp)
+	cat >"$script" <<-GUEST
+	[ -n "$params" ] && { rmmod kvm_amd && insmod /lib/modules/kvm-amd.ko $params || echo "kvm-amd $params: failed"; }
+	ok=0 froze=0
+	for i in \$(seq 1 $n); do
+		kvmexitstat -o csv 1 >/tmp/live.csv 2>/dev/null & K=\$!
+		timeout 40 /opt/l2/boot $idle >/tmp/l2.out 2>&1
+		kill -INT \$K; wait \$K
+		if grep -q 'idle done' /tmp/l2.out; then ok=\$((ok + 1)); continue; fi
+		froze=\$((froze + 1))
+		echo "# boot \$i froze; its console ends:"; tail -n 3 /tmp/l2.out | sed 's/^/#   /'
+		last=\$(grep -v '^time,\\|^total,' /tmp/live.csv | tail -n 1 | cut -d, -f1)
+		echo "# exits of its last second: \$(grep "^\$last," /tmp/live.csv | cut -d, -f9,11 | tr '\\n' ' ')"
+	done
+	echo "RESULT boots=$n idle=$idle params='$params' reached_the_end=\$ok froze=\$froze"
+	GUEST
+	TESTBED_EXTRA_CPIO=$OUT TESTBED_QEMU_ARGS="-m 2G" tests/vm/testbed.sh run "$script" $((n * 45 + 60))
+	local rc=$?
+	rm -f "$script"
+	return $rc
+}
+
 case "${1:-}" in
 build) build ;;
-*) echo "usage: $0 build" >&2; exit 2 ;;
+boots) shift; boots "$@" ;;
+*) echo "usage: $0 build | boots N [IDLE_S] [KVM_AMD_PARAMS]" >&2; exit 2 ;;
 esac
