@@ -200,8 +200,7 @@ static int build(struct collect *c, int top, bool latency, struct plot *p, struc
 			return -ENOMEM;
 		for (size_t i = 0; i < n; i++)
 			y[i] = c->secs[i] > 0 ? c->r[k].count[i] / c->secs[i] : NAN;
-		snprintf(names[k], REASON_NAME_MAX + 8, "%s", c->r[k].name);
-		rates[k] = (struct plot_series){ names[k], y, false };
+		rates[k] = (struct plot_series){ c->r[k].name, y, false };
 	}
 	if (!kvm && c->nr > shown) {
 		double *y = vals[k] = calloc(n, sizeof(double));

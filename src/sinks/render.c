@@ -439,6 +439,19 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 
 /* ---- CSV --------------------------------------------------------------- */
 
+/* A report's length in seconds: its input's span, 0 when not known. */
+static double report_seconds(const struct report_meta *m)
+{
+	return m->has_span ? (double)m->span_ns / 1e9 : 0;
+}
+
+/* The row of a whole table (or interval): total over agg, no key. */
+static void total_row(struct row *r, const struct snapshot *agg, const struct exit_stat *total)
+{
+	static const struct exit_key all = { .pid = PID_ALL, .vcpu = VCPU_ALL };
+	row_fill(r, agg, &all, total, total);
+}
+
 /* One CSV layout for every command (docs/output.md): live intervals fill
  * time and interval_s; a report's rows are over the whole input (time
  * "total", interval_s its span when known). */
@@ -512,7 +525,7 @@ static void csv_report(FILE *out, const struct snapshot *agg, const struct rows 
 		       const struct klog_view *kv, size_t nk, const struct report_meta *m)
 {
 	char growth[32];
-	struct csv_when w = { "total", m->has_span ? (double)m->span_ns / 1e9 : 0, m->source };
+	struct csv_when w = { "total", report_seconds(m), m->source };
 
 	fputs(csv_columns, out);
 	for (size_t i = 0; i < rows->n; i++)
@@ -580,7 +593,7 @@ static void json_meta(FILE *out, const struct report_meta *m, const struct rende
 {
 	fputs("{\"time\":\"total\",", out);
 	if (m->has_span)
-		fprintf(out, "\"interval_s\":%.6f,", (double)m->span_ns / 1e9);
+		fprintf(out, "\"interval_s\":%.6f,", report_seconds(m));
 	fputs("\"source\":", out);
 	json_string(out, m->source);
 	fputs(",\"inputs\":[", out);
@@ -649,7 +662,7 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 {
 	struct exit_stat total;
 	struct row tr;
-	double span = m->has_span ? (double)m->span_ns / 1e9 : 0;
+	double span = report_seconds(m);
 
 	json_meta(out, m, o);
 	fputs(",\"rows\":[", out);
@@ -659,7 +672,7 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 		json_row(out, agg, &rows->r[i], false, span);
 	}
 	snapshot_total(agg, &total);
-	row_fill(&tr, agg, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, &total, &total);
+	total_row(&tr, agg, &total);
 	fputs("],\"total\":", out);
 	json_row(out, agg, &tr, true, span);
 	if (nk) {
@@ -830,7 +843,7 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 		fputs("],\"total\":", out);
 	}
 	struct row tr;
-	row_fill(&tr, agg, &(struct exit_key){ .pid = PID_ALL, .vcpu = VCPU_ALL }, total, total);
+	total_row(&tr, agg, total);
 	json_row(out, agg, &tr, true, m->seconds);
 	fputs("}\n", out);
 }
