@@ -57,7 +57,7 @@ LIB_OBJS := $(LIB_SRCS:src/%.c=$(O)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:src/%.c=$(O)/obj/%.o)
 UNIT_BINS := $(UNIT_TESTS:%=$(O)/tests/%)
 
-.PHONY: fuzz check-fuzz bench-kernel all check check-asan check-vm test test-prereqs deps run bench bench-live install clean static vm-image kernel
+.PHONY: fuzz check-fuzz bench-kernel all check check-asan check-vm test test-prereqs deps run bench bench-live install clean static vm-image kernel experiment
 all: $(O)/kvmexitstat $(O)/kvmexitgen
 
 # BPF: .bpf.c -> .bpf.o -> .skel.h (bpftool), included by its loader of the
@@ -170,10 +170,19 @@ static:
 		$(O)/static/helpers/pty
 
 # The main job: live exit statistics (scripts/run-live.sh: on this host when
-# it has VMX/SVM, else inside the nested-SVM testbed), kvmexitgen as workload.
+# it has VMX/SVM, else inside the nested-SVM testbed), kvmexitgen as workload;
+# GUEST=linux: a booting Linux guest instead.
+GUEST ?= kvmexitgen
 run: deps
 	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image
-	$(Q)O=$(O) scripts/run-live.sh
+	$(Q)O=$(O) GUEST=$(GUEST) scripts/run-live.sh
+
+# The classic exit-count study in both testbeds (tests/vm/experiment.sh):
+# the report in $(O)/experiment/report.md.
+EXPERIMENT_ISAS ?= svm vmx
+experiment: deps
+	$(Q)$(MAKE) --no-print-directory $(O)/kvmexitstat $(O)/kvmexitgen vm-image kernel
+	$(Q)O=$(O) tests/vm/experiment.sh $(EXPERIMENT_ISAS)
 
 bench: $(O)/kvmexitstat $(O)/kvmexitgen vm-image
 	bench/report_bench.sh

@@ -13,9 +13,13 @@ kvmexitstat report must read the same series back."""
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from cmpe283 import parse_reports  # noqa: E402
 
 case, every, kvmexitstat = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 isa = sys.argv[4] if len(sys.argv) > 4 else "svm"
@@ -54,17 +58,7 @@ for line in sec["prefix"].splitlines():
     elif len(f) >= 3:
         prefix[(int(f[0]), int(f[2]))] = {k: int(v) for k, v in (x.split("=") for x in f[3:])}
 
-reports = []  # [header dict, {code: count}]
-for line in sec["klog"].splitlines():
-    h = re.search(r"CMPE283: " + isa.upper() +
-                  r" Exit Stats \(total=(\d+)\) pid=(\d+) vcpu=(\d+)(?: skipped=(\d+))?( final)?$", line)
-    if h:
-        reports.append([{"total": int(h.group(1)), "pid": int(h.group(2)), "vcpu": int(h.group(3)),
-                         "skipped": int(h.group(4) or 0), "final": bool(h.group(5))}, {}])
-        continue
-    e = re.search(r"CMPE283: exit (0x[0-9a-f]+|-?\d+) count=(\d+)$", line)
-    if e and reports:
-        reports[-1][1][int(e.group(1), 0)] = int(e.group(2))
+reports = parse_reports(sec["klog"].splitlines(), isa)  # [header dict, {code: count}]
 check("the kernel log has reports", len(reports) > 0, sec["klog"][:300])
 
 printed = {}   # vCPU -> due reports printed
@@ -80,7 +74,7 @@ for h, counts in reports:
         check(f"{what}: the only one", v not in finals, str(h))
         finals[v] = h
         end = ended.get(tid_of.get(v))
-        got = {names.get(c, hex(c)): n for c, n in counts.items()}
+        got = {names.get(c, c if c == "unknown" else hex(c)): n for c, n in counts.items()}
         check(f"{what}: the vCPU's whole run, reason by reason, as ftrace saw it",
               end is not None and end[0] == tot and end[1] == got, f"report {got} trace {end}")
         check(f"{what}: names kvmexitgen's VM (pid {gen['pid']})", h["pid"] == gen["pid"], str(h))
@@ -93,7 +87,7 @@ for h, counts in reports:
     check(f"{what}: {tot // every - printed[v]} earlier reports skipped, as the header says",
           h["skipped"] == tot // every - printed[v], str(h))
     want = prefix.get((tid_of.get(v), tot))
-    got = {names.get(c, hex(c)): n for c, n in counts.items()}
+    got = {names.get(c, c if c == "unknown" else hex(c)): n for c, n in counts.items()}
     check(f"{what}: each reason's count equals ftrace's at that exit", want == got, f"report {got} trace {want}")
 
 # every due report is accounted for: printed, or counted as skipped in the
