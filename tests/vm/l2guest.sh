@@ -12,7 +12,9 @@
 #       end of its idle time within IDLE_S + 32 s (+ 40 with L2_LOG=1).
 #       For each frozen boot it prints the
 #       end of the L2 console and the exit reasons of its last second.
-#       L2_LOG, L2_CPU, L2_APPEND: as for /opt/l2/boot (below).
+#       L2_LOG, L2_CPU, L2_APPEND: as for /opt/l2/boot (below); L2_KVM=patched:
+#       the patched KVM (make kernel). TESTBED_SMP=1: one testbed CPU, with
+#       which no boot froze (docs/testbeds.md).
 #
 # Inside L1, /opt/l2/boot [IDLE_S] boots the guest under KVM and waits for
 # it to power off; its console (the L2 kernel's serial port) is on stdout.
@@ -25,8 +27,15 @@ OUT=$O/vm/l2guest.cpio
 
 build() {
 	local root
-	# (up to date: newer than this script)
-	[ "$OUT" -nt tests/vm/l2guest.sh ] && [ "$O/vm/l2/initrd" -nt tests/vm/l2guest.sh ] && return
+	# one build at a time (runs in parallel share it); up to date: newer
+	# than this script
+	mkdir -p "$O/vm"
+	exec 9>"$O/vm/l2guest.lock"
+	flock 9
+	if [ "$OUT" -nt tests/vm/l2guest.sh ] && [ "$O/vm/l2/initrd" -nt tests/vm/l2guest.sh ]; then
+		exec 9>&-
+		return
+	fi
 	root=$(mktemp -d)
 	trap 'rm -rf "$root"' RETURN
 	mkdir -p "$root/opt/l2/share" "$root/opt/l2/init/bin"
@@ -76,6 +85,7 @@ build() {
 	mkdir -p "$(dirname "$OUT")"
 	(cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc --quiet) >"$OUT.tmp"
 	mv "$OUT.tmp" "$OUT"
+	exec 9>&-
 	echo "l2guest: $OUT ($(du -h "$OUT" | cut -f1))"
 }
 
@@ -109,7 +119,10 @@ boots() {
 	done
 	echo "RESULT boots=$n idle=$idle params='$params' L2_LOG=\$L2_LOG L2_CPU=\$L2_CPU L2_APPEND='\$L2_APPEND' reached_the_end=\$ok froze=\$froze"
 	GUEST
-	TESTBED_EXTRA_CPIO=$OUT TESTBED_QEMU_ARGS="-m 2G" tests/vm/testbed.sh run "$script" $((n * (tmo + 5) + 60))
+	# L2_KVM=patched: KVM's modules with the patch series (make kernel)
+	local mods=
+	[ "${L2_KVM:-stock}" = patched ] && mods=$O/kernel/patched/modules.cpio
+	TESTBED_EXTRA_CPIO="$mods $OUT" TESTBED_QEMU_ARGS="-m 2G" tests/vm/testbed.sh run "$script" $((n * (tmo + 5) + 60))
 	local rc=$?
 	rm -f "$script"
 	return $rc
