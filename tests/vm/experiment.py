@@ -99,6 +99,30 @@ def table(rows, kernel, names, isa, seconds):
     return lines
 
 
+# the MSRs a Linux guest touches most (Intel SDM vol. 4; AMD APM vol. 2)
+MSR_NAMES = {0x6E0: "IA32_TSC_DEADLINE", 0x1B: "IA32_APIC_BASE", 0x10: "IA32_TIME_STAMP_COUNTER",
+             0x4B564D00: "MSR_KVM_WALL_CLOCK_NEW", 0x4B564D01: "MSR_KVM_SYSTEM_TIME_NEW",
+             0x4B564D02: "MSR_KVM_ASYNC_PF_EN", 0x4B564D03: "MSR_KVM_STEAL_TIME", 0x4B564D04: "MSR_KVM_PV_EOI_EN",
+             0x3B: "IA32_TSC_ADJUST", 0x830: "x2APIC ICR", 0x80B: "x2APIC EOI", 0x80F: "x2APIC SVR",
+             0x838: "x2APIC timer initial count", 0x832: "x2APIC LVT timer", 0x834: "x2APIC LVT perfmon",
+             0x835: "x2APIC LVT LINT0", 0x836: "x2APIC LVT LINT1", 0x837: "x2APIC LVT error", 0xC0000080: "EFER", 0xC0000081: "STAR", 0xC0000082: "LSTAR",
+             0xC0000084: "SFMASK", 0xC0000100: "FS_BASE", 0xC0000101: "GS_BASE", 0xC0000102: "KERNEL_GS_BASE",
+             0x48: "IA32_SPEC_CTRL", 0x49: "IA32_PRED_CMD", 0x277: "IA32_PAT", 0x3A: "IA32_FEATURE_CONTROL",
+             0x8B: "IA32_BIOS_SIGN_ID", 0x1A0: "IA32_MISC_ENABLE", 0xC0010007: "PERF_CTR3 (AMD)"}
+
+
+def msr_table(hist):
+    """Markdown rows of the kvm_msr histogram {(ecx, write): count}."""
+    total = sum(hist.values())
+    lines = ["| MSR | name | access | count | % |", "|---|---|---|---|---|"]
+    for (ecx, write), n in sorted(hist.items(), key=lambda kv: -kv[1])[:10]:
+        lines.append(f"| {ecx:#x} | {MSR_NAMES.get(ecx, '')} | {'write' if write else 'read'} | {n:,} | "
+                     f"{100 * n / total:.1f} |")
+    if len(hist) > 10:
+        lines.append(f"| | {len(hist) - 10} more | | {sum(sorted(hist.values(), reverse=True)[10:]):,} | |")
+    return lines
+
+
 def one(isa, kvmexitstat, outdir):
     text = sys.stdin.read()
     sec = sections(text)
@@ -166,6 +190,9 @@ def one(isa, kvmexitstat, outdir):
     md += table(lb, hb, names, isa, max(boot_s, 1))
     md += ["", f"### Idle ({idle_s} s: init sleeps, then powers off)", ""]
     md += table(li, hi, names, isa, idle_s)
+    if "hist_msr" in sec:
+        md += ["", "### The MSRs behind the MSR exits (the kvm_msr event's hist trigger, whole run)", ""]
+        md += msr_table(parse_hists(sec["hist_msr"]).get("ecx,write", {}))
     md += ["", "### Exits over time", "", f"![exit rate of the run]({isa}.svg)", "",
            "### The patched KVM's kernel log (kvm.exit_stats_log_every=10000)", ""]
     md += rep_lines

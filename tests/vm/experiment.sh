@@ -46,6 +46,8 @@ guest_script() {
 	# the kernel's own count of the run, and every exit in order (for the
 	# CMPE283 reports' counts at their exit)
 	echo 'hist:keys=exit_reason:vals=hitcount:size=2048' >>$T/trigger
+	# which MSRs the guest reads and writes (kvm_msr: one event per access)
+	echo 'hist:keys=ecx.hex,write:vals=hitcount:size=2048' >>$TR/events/kvm/kvm_msr/trigger
 	echo 0 >$TR/tracing_on; echo >$TR/trace; echo 32768 >$TR/buffer_size_kb
 	echo 1 >$T/enable; echo 1 >$TR/tracing_on
 	dmesg -c >/dev/null
@@ -110,6 +112,7 @@ guest_script() {
 	echo "== console"; cat /tmp/l2.out
 	echo "== hist_boot"; cat /tmp/hist.boot
 	echo "== hist_end"; cat $T/hist
+	echo "== hist_msr"; cat $TR/events/kvm/kvm_msr/hist
 	echo "== live_boot"; cat /tmp/boot.out
 	echo "== live_idle"; cat /tmp/idle.out
 	echo "== errors"; cat /tmp/record.err /tmp/boot.err /tmp/idle.err
