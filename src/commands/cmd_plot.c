@@ -21,6 +21,7 @@
 #include "trace_line.h"
 
 #define MAX_TOP 10
+#define SERIES_NAME_MAX (2 * REASON_NAME_MAX + 8)
 
 static void usage(FILE *out)
 {
@@ -49,6 +50,7 @@ struct reason_line {
 struct collect {
 	uint32_t pid;          /* 0: every VM */
 	size_t n, cap;         /* intervals */
+	size_t folded;         /* slivers drawn with the interval before */
 	double *x, *secs;      /* interval end (s from the first start), length */
 	struct exit_stat *lat; /* per interval, every reason merged */
 	struct reason_line *r;
@@ -128,15 +130,25 @@ static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const stru
 		    (c->last_end_ns + len < start_ns && add_empty(c, start_ns, len)))
 			return -ENOMEM;
 	}
+	/* a sliver (a tenth of the interval before it or less, such as the
+	 * leftover at Ctrl-C or a trace's last moments): its exits go into
+	 * the interval before, whose rate then covers both; a rate over a
+	 * sliver would be drawn as a spike out of a handful of exits */
+	bool fold = c->n && start_ns <= c->last_end_ns + len && (double)len * 10 <= c->secs[c->n - 1] * 1e9;
 	c->last_end_ns = end_ns;
 	if (grow(c))
 		return -ENOMEM;
 	if (!c->n)
 		c->first_ns = start_ns;
-	size_t i = c->n++;
+	size_t i = fold ? c->n - 1 : c->n++;
 	c->x[i] = (double)(end_ns - c->first_ns) / 1e9;
-	c->secs[i] = (double)(end_ns - start_ns) / 1e9;
-	memset(&c->lat[i], 0, sizeof(c->lat[i]));
+	if (fold) {
+		c->folded++;
+		c->secs[i] += (double)len / 1e9;
+	} else {
+		c->secs[i] = (double)len / 1e9;
+		memset(&c->lat[i], 0, sizeof(c->lat[i]));
+	}
 	const struct snap_entry *e;
 	for (size_t s = 0; (e = snapshot_next(d, &s));) {
 		if (c->pid && e->key.pid != c->pid)
@@ -187,7 +199,7 @@ static void free_collect(struct collect *c)
 
 /* Series of the chart from what was collected; *ns series, values owned by vals. */
 static int build(struct collect *c, int top, bool latency, struct plot *p, struct plot_series *rates,
-		 struct plot_series *lat, double **vals, char names[][REASON_NAME_MAX + 8])
+		 struct plot_series *lat, double **vals, char names[][SERIES_NAME_MAX])
 {
 	size_t n = c->n, k = 0;
 	qsort(c->r, c->nr, sizeof(*c->r), by_total);
@@ -200,7 +212,16 @@ static int build(struct collect *c, int top, bool latency, struct plot *p, struc
 			return -ENOMEM;
 		for (size_t i = 0; i < n; i++)
 			y[i] = c->secs[i] > 0 ? c->r[k].count[i] / c->secs[i] : NAN;
-		rates[k] = (struct plot_series){ c->r[k].name, y, false };
+		/* a series equal to one before it in every interval (KVM's
+		 * categories overlap: insn_emulation can be every exit) is
+		 * drawn on top of it: the legend says so */
+		snprintf(names[k], SERIES_NAME_MAX, "%s", c->r[k].name);
+		for (size_t j = 0; j < k; j++)
+			if (!memcmp(c->r[j].count, c->r[k].count, n * sizeof(double))) {
+				snprintf(names[k], SERIES_NAME_MAX, "%s (= %s)", c->r[k].name, c->r[j].name);
+				break;
+			}
+		rates[k] = (struct plot_series){ names[k], y, false };
 	}
 	if (!kvm && c->nr > shown) {
 		double *y = vals[k] = calloc(n, sizeof(double));
@@ -211,7 +232,7 @@ static int build(struct collect *c, int top, bool latency, struct plot *p, struc
 				y[i] += c->r[r].count[i];
 		for (size_t i = 0; i < n; i++)
 			y[i] = c->secs[i] > 0 ? y[i] / c->secs[i] : NAN;
-		snprintf(names[k], REASON_NAME_MAX + 8, "other (%zu)", c->nr - shown);
+		snprintf(names[k], SERIES_NAME_MAX, "other (%zu)", c->nr - shown);
 		rates[k] = (struct plot_series){ names[k], y, true };
 		k++;
 	}
@@ -232,6 +253,7 @@ static int build(struct collect *c, int top, bool latency, struct plot *p, struc
 		p->npanels = 2;
 	}
 	p->x = c->x;
+	p->seconds = c->secs;
 	p->npoints = n;
 	return 0;
 }
@@ -344,14 +366,19 @@ int cmd_plot(int argc, char **argv)
 	struct plot p = { 0 };
 	struct plot_series rates[MAX_TOP + 1], lat[2];
 	double *vals[MAX_TOP + 3] = { 0 };
-	char names[MAX_TOP + 1][REASON_NAME_MAX + 8];
+	char names[MAX_TOP + 1][SERIES_NAME_MAX];
 	char title[320], subtitle[512], when[64] = "";
 	if (build(&c, top, latency, &p, rates, lat, vals, names)) {
 		fprintf(stderr, "kvmexitstat plot: out of memory\n");
 		goto free_vals;
 	}
+	/* where the numbers come from: a trace's file (its host is not
+	 * known), else the host that recorded them */
 	char on[160] = "";
-	if (info.host[0] && strcmp(info.host, "(none)"))
+	const char *file = !strncmp(info.source, "trace ", 6) ? info.source + 6 : NULL;
+	if (file)
+		snprintf(on, sizeof(on), ", trace %.150s", strrchr(file, '/') ? strrchr(file, '/') + 1 : file);
+	else if (info.host[0] && strcmp(info.host, STORE_NO_HOST))
 		snprintf(on, sizeof(on), " on %s", info.host);
 	if (c.pid)
 		snprintf(title, sizeof(title), "VM exits per second: %s (pid %u)%s", c.vm[0] ? c.vm : "VM", c.pid, on);
@@ -364,7 +391,10 @@ int cmd_plot(int argc, char **argv)
 		struct tm tm;
 		strftime(when, sizeof(when), "from %Y-%m-%d %H:%M:%S, ", localtime_r(&t, &tm));
 	}
-	snprintf(subtitle, sizeof(subtitle), "%s%zu intervals; %.220s", when, c.n, info.source);
+	char folded[96] = "";
+	if (c.folded)
+		snprintf(folded, sizeof(folded), " (+%zu under a tenth of the one before, drawn with it)", c.folded);
+	snprintf(subtitle, sizeof(subtitle), "%s%zu intervals%s; %.220s", when, c.n, folded, info.source);
 	p.title = title;
 	p.subtitle = subtitle;
 	p.x_label = "time from the start";

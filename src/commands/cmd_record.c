@@ -44,7 +44,8 @@ int record_trace(const char *path, const char *store_path, double interval, enum
 		return EXIT_FAIL;
 	}
 	snprintf(source, sizeof(source), "trace %s", path);
-	struct store_run run = { source, interval, 0, argc, argv };
+	/* a trace was taken on a host it does not name: not this one */
+	struct store_run run = { source, interval, 0, argc, argv, STORE_NO_HOST };
 	if (store_create(&f.store, store_path, &run, f.msg, sizeof(f.msg))) {
 		fprintf(stderr, "kvmexitstat record: %s\n", f.msg);
 		return EXIT_FAIL;

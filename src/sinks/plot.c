@@ -21,6 +21,11 @@
 /* Tableau 10: distinct for the common kinds of colour blindness */
 static const char *palette[] = { "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
 				 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac" };
+/* and a dash pattern each: where series have the same values, their
+ * lines lie on top of each other, and the gaps of one show the other */
+static const char *dashes[] = { NULL, "10 4", "3 3", "10 3 3 3", "16 5", "2 6", "6 2 2 2", "12 3 3 3 3 3",
+				"4 8", "20 3" };
+#define OTHER_DASH "6 4"
 
 double plot_nice_step(double span, int n)
 {
@@ -30,10 +35,38 @@ double plot_nice_step(double span, int n)
 	return (f < 1.5 ? 1 : f < 3.5 ? 2 : f < 7.5 ? 5 : 10) * p;
 }
 
-static void esc(FILE *out, const char *text)
+/* How wide text is drawn: a fixed estimate per character for the font the
+ * chart declares (DejaVu Sans, the widest of its list: about 0.62 em a
+ * character, 0.70 in bold). tests/cli/svg_check.py measures with the same. */
+static double text_width(const char *s, double px, bool bold)
+{
+	size_t chars = 0;
+	for (; s && *s; s++)
+		chars += ((unsigned char)*s & 0xc0) != 0x80; /* UTF-8: code points */
+	return (double)chars * px * (bold ? 0.70 : 0.62);
+}
+
+/* text, escaped for XML, cut with an ellipsis to fit in width pixels */
+static void esc_fit(FILE *out, const char *text, double px, bool bold, double width)
 {
 	/* XML wants valid UTF-8 and no control characters, even escaped */
 	char *safe = text_safe_dup(text ? text : "");
+	if (safe && text_width(safe, px, bold) > width) {
+		size_t n = strlen(safe);
+		while (n && text_width(safe, px, bold) + px * (bold ? 0.70 : 0.62) > width) {
+			do
+				n--;
+			while (n && ((unsigned char)safe[n] & 0xc0) == 0x80);
+			safe[n] = '\0';
+		}
+		char *cut = malloc(n + 4);
+		if (cut) {
+			memcpy(cut, safe, n);
+			memcpy(cut + n, "\xe2\x80\xa6", 4); /* … */
+		}
+		free(safe);
+		safe = cut;
+	}
 	for (const char *s = safe; s && *s; s++) {
 		switch (*s) {
 		case '&': fputs("&amp;", out); break;
@@ -44,6 +77,11 @@ static void esc(FILE *out, const char *text)
 		}
 	}
 	free(safe);
+}
+
+static void esc(FILE *out, const char *text)
+{
+	esc_fit(out, text, 1, false, INFINITY);
 }
 
 /* 1500 -> "1.5k", 2000000 -> "2M" */
@@ -82,8 +120,10 @@ static double y_frac(const struct plot_panel *pn, double v, double lo, double hi
 	return v / hi;
 }
 
-static void panel(FILE *out, const struct plot *p, const struct plot_panel *pn, double y0, double h,
-		  double xmin, double xspan, double xscale, const char *x_unit, bool x_labels)
+/* style0: the style of the panel's first series (the styles of the panels
+ * before it are not used again) */
+static void panel(FILE *out, const struct plot *p, const struct plot_panel *pn, size_t style0, double y0,
+		  double h, double xmin, double xspan, double xscale, const char *x_unit, bool x_labels)
 {
 	double plot_w = W - LEFT - RIGHT;
 	double min_pos, ymax = series_range(pn, p->npoints, &min_pos);
@@ -140,11 +180,16 @@ static void panel(FILE *out, const struct plot *p, const struct plot_panel *pn, 
 	/* the series: a polyline per run of points without a gap */
 	for (size_t s = 0; s < pn->nseries; s++) {
 		const struct plot_series *se = &pn->series[s];
-		const char *color = se->dashed ? "#8c8c8c" : palette[s % 10];
+		size_t st = style0 + s;
+		const char *color = se->dashed ? "#8c8c8c" : palette[st % 10];
+		const char *dash = se->dashed ? OTHER_DASH : dashes[(st + st / 10) % 10];
+		char dash_attr[64] = "";
+		if (dash)
+			snprintf(dash_attr, sizeof(dash_attr), " stroke-dasharray=\"%s\"", dash);
 		fputs("<g class=\"series\" data-name=\"", out);
 		esc(out, se->name);
 		fprintf(out, "\" fill=\"none\" stroke=\"%s\" stroke-width=\"2\" stroke-linejoin=\"round\"%s>\n", color,
-			se->dashed ? " stroke-dasharray=\"6 4\"" : "");
+			dash_attr);
 		bool open = false;
 		for (size_t i = 0; i < p->npoints; i++) {
 			if (!isfinite(se->y[i]) || (pn->log_y && se->y[i] <= 0)) {
@@ -165,9 +210,8 @@ static void panel(FILE *out, const struct plot *p, const struct plot_panel *pn, 
 		double ly = y0 + 8 + (double)s * 22;
 		fprintf(out, "<g class=\"legend\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
 			     "stroke-width=\"3\"%s/><text x=\"%.1f\" y=\"%.1f\" class=\"legend\">",
-			W - RIGHT + 18, ly, W - RIGHT + 42, ly, color, se->dashed ? " stroke-dasharray=\"6 4\"" : "",
-			W - RIGHT + 50, ly + 4);
-		esc(out, se->name);
+			W - RIGHT + 8, ly, W - RIGHT + 42, ly, color, dash_attr, W - RIGHT + 50, ly + 4);
+		esc_fit(out, se->name, 12, false, RIGHT - 50 - 6);
 		fputs("</text></g>\n", out);
 	}
 }
@@ -189,13 +233,21 @@ int plot_svg(FILE *out, const struct plot *p)
 		     "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
 		W, h, W, h);
 	fprintf(out, "<text x=\"%.1f\" y=\"30\" class=\"title\">", LEFT);
-	esc(out, p->title);
+	esc_fit(out, p->title, 19, true, W - LEFT - 8);
 	fprintf(out, "</text>\n<text x=\"%.1f\" y=\"52\" class=\"subtitle\">", LEFT);
-	esc(out, p->subtitle);
+	esc_fit(out, p->subtitle, 12, false, W - LEFT - 8);
 	fputs("</text>\n", out);
-	for (size_t i = 0; i < p->npanels; i++) {
+	/* each point's interval length in seconds, for programs that check
+	 * what a rate was computed over */
+	if (p->seconds) {
+		fputs("<metadata class=\"interval-seconds\">", out);
+		for (size_t i = 0; i < p->npoints; i++)
+			fprintf(out, "%s%.9g", i ? " " : "", p->seconds[i]);
+		fputs("</metadata>\n", out);
+	}
+	for (size_t i = 0, style0 = 0; i < p->npanels; style0 += p->panels[i++].nseries) {
 		double y0 = i ? TOP + PANEL_H + GAP : TOP;
-		panel(out, p, &p->panels[i], y0, i ? PANEL2_H : PANEL_H, xmin, xspan, xscale, x_unit,
+		panel(out, p, &p->panels[i], style0, y0, i ? PANEL2_H : PANEL_H, xmin, xspan, xscale, x_unit,
 		      i + 1 == p->npanels);
 	}
 	fputs("</svg>\n", out);

@@ -26,6 +26,7 @@ struct plot {
 	const char *subtitle;
 	const char *x_label;           /* "seconds from the start" */
 	const double *x;               /* npoints, increasing */
+	const double *seconds;         /* each point's interval length, or NULL */
 	size_t npoints;
 	struct plot_panel panels[2];
 	size_t npanels;

@@ -283,15 +283,23 @@ static void table_time(FILE *out, const struct exit_stat *st, uint64_t v)
 	fprintf(out, " %9s", st->timed ? format_ns(v, buf, sizeof(buf)) : "-");
 }
 
-static void table_header(FILE *out)
+/* timing: whether any row has handling times; without, the time columns
+ * are left out (table_exits says why once) */
+static void table_header(FILE *out, bool timing)
 {
-	fprintf(out, "%-28s %-4s %12s %8s %8s %9s %9s %9s %9s\n", "REASON", "ISA", "COUNT", "%",
-		"TIME%", "MIN", "AVG", "P99", "MAX");
+	fprintf(out, "%-28s %-4s %12s %8s", "REASON", "ISA", "COUNT", "%");
+	if (timing)
+		fprintf(out, " %8s %9s %9s %9s %9s", "TIME%", "MIN", "AVG", "P99", "MAX");
+	fputc('\n', out);
 }
 
-static void table_row(FILE *out, const char *label, const char *isa, const struct row *r)
+static void table_row(FILE *out, const char *label, const char *isa, const struct row *r, bool timing)
 {
 	fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%%", label, isa, r->st->count, r->pct);
+	if (!timing) {
+		fputc('\n', out);
+		return;
+	}
 	if (r->st->timed)
 		fprintf(out, " %7.2f%%", r->time_pct);
 	else
@@ -325,17 +333,24 @@ static void table_group_title(FILE *out, const struct snapshot *s, const struct 
 
 static void table_exits(FILE *out, const struct snapshot *s, const struct rows *rs, enum aggregate_by by)
 {
+	bool timing = false;
+	for (size_t i = 0; i < rs->n; i++)
+		timing |= rs->r[i].st->timed > 0;
+	if (rs->n && !timing)
+		fputs("No exit here has a handling time (KVM's own counters and --count-only keep none; a trace "
+		      "needs kvm_entry lines): TIME%, MIN, AVG, P99 and MAX are left out\n",
+		      out);
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct row *r = &rs->r[i];
 		if (r->group_start) {
 			table_group_title(out, s, r->key, by);
-			table_header(out);
+			table_header(out, timing);
 		}
-		table_row(out, r->reason, isa_name((enum isa)r->key->isa), r);
+		table_row(out, r->reason, isa_name((enum isa)r->key->isa), r, timing);
 		if (i + 1 == rs->n || rs->r[i + 1].group_start) {
 			struct row total;
 			row_fill(&total, s, r->key, &rs->groups[r->group], &rs->groups[r->group]);
-			table_row(out, "TOTAL", "", &total);
+			table_row(out, "TOTAL", "", &total, timing);
 		}
 	}
 }

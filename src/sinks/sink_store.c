@@ -29,7 +29,7 @@ static int start(void *self, struct engine *e)
 	struct recorder *r = self;
 	char msg[512];
 	r->last_ns = real_ns();
-	struct store_run run = { engine_describe(e), r->o->interval, r->last_ns, r->argc, r->argv };
+	struct store_run run = { engine_describe(e), r->o->interval, r->last_ns, r->argc, r->argv, NULL };
 	if (store_create(&r->store, r->o->store_path, &run, msg, sizeof(msg))) {
 		fprintf(stderr, "kvmexitstat record: %s\n", msg);
 		return EXIT_FAIL;

@@ -219,7 +219,10 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 	if (rc != SQLITE_OK)
 		goto fail;
 	char host[256] = "", command[1024] = "kvmexitstat";
-	gethostname(host, sizeof(host) - 1);
+	if (run->host)
+		snprintf(host, sizeof(host), "%s", run->host);
+	else
+		gethostname(host, sizeof(host) - 1);
 	for (int i = 0; i < run->argc; i++) {
 		size_t n = strlen(command);
 		snprintf(command + n, sizeof(command) - n, " %s", run->argv[i]);

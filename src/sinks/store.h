@@ -16,17 +16,21 @@
 struct store;
 
 /* What a recording run was. */
+/* The host of a run whose host is not known (a trace's). */
+#define STORE_NO_HOST "(none)"
+
 struct store_run {
 	const char *source;   /* as the live source describes itself, or "trace FILE" */
 	double interval_s;
 	uint64_t started_ns;  /* wall clock (or the trace's clock) */
 	int argc;             /* the command line (argv[0] is the command's name) */
 	char **argv;
+	const char *host;     /* where the numbers come from; NULL: this host */
 };
 
 /* Open path for writing (created with the schema when new; a new run, with
- * this host's name and the command line, is appended to an existing store). 0, or -errno / -EINVAL with a one-line
- * message in err. */
+ * the host's name and the command line, is appended to an existing store).
+ * 0, or -errno / -EINVAL with a one-line message in err. */
 int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen);
 /* One interval [start_ns, end_ns): delta's keys with their counts, times and
  * histograms, the names of its VMs, and what the collector lost in it

@@ -147,3 +147,7 @@ done()
 PY
 cat "$TMP/check"
 _n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))
+# the charts of VMs with those names, as a person would see them
+TAP_START=$_n python3 tests/cli/svg_check.py names "$TMP/p6.svg" "$TMP/p3.svg" >"$TMP/svgcheck"
+cat "$TMP/svgcheck"
+_n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/svgcheck")))

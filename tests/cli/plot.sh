@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # kvmexitstat plot: the SVG parses as XML and holds one series per top
 # reason (the rest as "other"), each with a point per interval, from a
-# record store and straight from a trace; bad input gets a message.
+# record store and straight from a trace; a sliver of an interval (the
+# leftover at Ctrl-C) is drawn with the one before, long names are cut to
+# fit, series that coincide say so; every chart passes svg_check.py (the
+# PNG, text inside the canvas, a style per series, no rate over a sliver);
+# bad input gets a message.
 . "$(dirname "$0")/tap.bash"
 T=tests/data/traces/trace_mkrause_nested_esxi_cr0wp.txt
 "$KVMEXITSTAT" record -o "$TMP/t.db" --from-trace "$T" 0.00002 2>/dev/null
@@ -58,6 +62,35 @@ done()
 PY
 cat "$TMP/check"
 _n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/check")))
+# a store whose last interval is a sliver: 1 µs, a twentieth of the one before,
+# with that interval's exits again (a rate 20 times as high if drawn)
+cp "$TMP/t.db" "$TMP/sliver.db"
+sqlite3 "$TMP/sliver.db" "INSERT INTO intervals(run, start_ns, end_ns) SELECT run, end_ns, end_ns + 1000 FROM intervals
+	ORDER BY end_ns DESC LIMIT 1; INSERT INTO exits SELECT (SELECT max(id) FROM intervals), pid, vcpu, tid, isa, code,
+	count, timed, time_ns, min_ns, max_ns, hist, start FROM exits WHERE interval = (SELECT max(id) - 1 FROM intervals)"
+run "plot a store ending in a sliver" 0 "$KVMEXITSTAT" plot -o "$TMP/sliver.svg" "$TMP/sliver.db"
+"$KVMEXITSTAT" plot -o "$TMP/nosliver.svg" "$TMP/t.db"
+pts() { grep -o '<polyline points="[^"]*"' "$1" | head -1 | wc -w; }
+if [ "$(pts "$TMP/sliver.svg")" = "$(pts "$TMP/nosliver.svg")" ] && grep -q '(+1 under a tenth of the one before, drawn with it)' "$TMP/sliver.svg"
+then ok "the sliver is drawn with the interval before it, and the subtitle says so"
+else not_ok "the sliver is drawn with the interval before it" "$(pts "$TMP/sliver.svg") vs $(pts "$TMP/nosliver.svg") points"; fi
+# a VM name too long for the title, and two reasons with the same counts
+# in every interval (as KVM's overlapping categories can be)
+cp "$TMP/t.db" "$TMP/long.db"
+long=$(printf 'a-VM-name-of-a-cloud-tenant-%.0s' 1 2 3 4)
+pid=$(sqlite3 "$TMP/long.db" "SELECT pid FROM exits LIMIT 1")
+sqlite3 "$TMP/long.db" "INSERT OR REPLACE INTO vms(run, pid, start, name) SELECT DISTINCT 1, pid, start, '$long' FROM exits
+	WHERE pid = $pid; UPDATE runs SET host = 'a-host-with-a-long-name-$long', source = 'tracepoint (VMX)';
+	INSERT INTO exits SELECT interval, pid, vcpu, tid, isa, 99999, count, timed, time_ns, min_ns, max_ns, hist, start
+	FROM exits WHERE code = (SELECT code FROM exits GROUP BY code ORDER BY sum(count) DESC LIMIT 1)" 2>"$TMP/sql.err"
+run "plot a VM of a long name on a host of a long name" 0 "$KVMEXITSTAT" plot -p "$pid" --top 8 -o "$TMP/long.svg" "$TMP/long.db"
+if grep -q '(= ' "$TMP/long.svg" && grep -q '…</text>' "$TMP/long.svg"
+then ok "a series equal to another says so in the legend; the long title is cut with an ellipsis"
+else not_ok "coinciding series and long names" "$(grep -o 'class="title">[^<]*' "$TMP/long.svg") $(cat "$TMP/sql.err")"; fi
+# every chart of this test, as a person would see it
+TAP_START=$_n python3 tests/cli/svg_check.py plot "$TMP"/*.svg >"$TMP/svgcheck"
+cat "$TMP/svgcheck"
+_n=$((_n + $(grep -c '^\(not \)\?ok' "$TMP/svgcheck")))
 run "plot -p a VM that is not in the store" 1 "$KVMEXITSTAT" plot -p 4242 -o "$TMP/x.svg" "$TMP/t.db"
 expect_in "plot -p absent VM: says so" "$TMP/err" "no exits of that VM"
 run "plot a missing file" 1 "$KVMEXITSTAT" plot /nonexistent.db

@@ -16,4 +16,6 @@ else
 	echo "not ok - the report: its SVM section with the tables, and the plot: $(ls "$out")"
 	rc=1
 fi
+# the run's chart, as a person would see it
+python3 tests/cli/svg_check.py experiment "$out/svm.svg" || rc=1
 exit $rc
