@@ -171,9 +171,28 @@ static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const stru
 	return 0;
 }
 
+/* KVM's counters that count exits (all of them, or a kind of them); the
+ * others (fpu_reload, tlb_flush, halt polling, ...) count work KVM did,
+ * not exits, and would crowd a chart of exits per second. */
+static bool kvm_counts_exits(const char *name)
+{
+	static const char *kinds[] = { "exits", "insn_emulation", "hypercalls", "pf_taken", NULL };
+	size_t n = strlen(name);
+	if (n > 6 && !strcmp(name + n - 6, "_exits"))
+		return true; /* io_exits, mmio_exits, halt_exits, irq_exits, ... */
+	for (size_t i = 0; kinds[i]; i++)
+		if (!strcmp(name, kinds[i]))
+			return true;
+	return false;
+}
+
 static int by_total(const void *a, const void *b)
 {
 	const struct reason_line *x = a, *y = b;
+	/* (KVM's counters of exits before its other counters) */
+	bool xe = x->isa != ISA_KVM || kvm_counts_exits(x->name), ye = y->isa != ISA_KVM || kvm_counts_exits(y->name);
+	if (xe != ye)
+		return xe ? -1 : 1;
 	return x->total < y->total ? 1 : x->total > y->total ? -1 : 0;
 }
 
@@ -206,6 +225,9 @@ static int build(struct collect *c, int top, bool latency, struct plot *p, struc
 	/* KVM's statistics overlap (io_exits are among exits): no "other" */
 	bool kvm = c->nr && c->r[0].isa == ISA_KVM;
 	size_t shown = c->nr < (size_t)top ? c->nr : (size_t)top;
+	/* of KVM's counters, those of exits only (sorted first) */
+	while (kvm && shown > 1 && !kvm_counts_exits(c->r[shown - 1].name))
+		shown--;
 	for (; k < shown; k++) {
 		double *y = vals[k] = malloc(n * sizeof(double));
 		if (!y)
