@@ -37,6 +37,10 @@ if [ "\$FULL" = 1 ]; then
 sh -c 'kill -STOP \$\$; exec kvmexitgen --timeout 60 --json --vcpus 2 $MIX' >/tmp/gen1.json & A=\$!
 sh -c 'kill -STOP \$\$; exec kvmexitgen --timeout 60 --json --cpuid 400 --io-in 50' >/tmp/gen2.json & B=\$!
 sleep 0.5
+# which process -p names, as it is now, into the case's gen section (which
+# live_check prints on a failure): if the case ever shows no VM, whether
+# \$A was the process that became kvmexitgen
+echo "# pid_filter: -p \$A: \$(cut -d' ' -f1-3,22 /proc/\$A/stat 2>&1)" >/tmp/gen0.json
 begin pid_filter -p \$A
 kill -CONT \$A \$B; wait \$A \$B
 end
