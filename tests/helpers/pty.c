@@ -1,6 +1,6 @@
 /* pty SECONDS CMD [ARG]...: runs CMD on a pseudo-terminal of 80x24 for
- * SECONDS, copying what it draws to stdout, then types 'q' and waits a
- * moment for it to end (killed if it does not). For tests of top where no
+ * SECONDS, copying what it draws to stdout, then types 'q' and waits up
+ * to 10 s for it to end (killed if it does not). For tests of top where no
  * tmux is (the testbed). Exits with CMD's status, 124 when it was killed. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,8 +59,14 @@ int main(int argc, char **argv)
 	if (write(master, "q", 1) != 1)
 		perror("pty: write");
 	copy(master, now() + 2);
+	/* the terminal closes before the process has ended: its end is
+	 * waited for (10 s at most: the testbed's emulated CPUs are slow to
+	 * let top detach its programs), not taken from one look */
 	int status = 0;
-	if (waitpid(pid, &status, WNOHANG) == 0) {
+	pid_t done = 0;
+	for (double until = now() + 10; !(done = waitpid(pid, &status, WNOHANG)) && now() < until;)
+		nanosleep(&(struct timespec){ 0, 20000000 }, NULL);
+	if (done == 0) {
 		kill(pid, SIGKILL);
 		waitpid(pid, &status, 0);
 		return 124;
