@@ -38,12 +38,11 @@ double plot_nice_step(double span, int n)
 /* How wide text is drawn: a fixed estimate per character for the font the
  * chart declares (DejaVu Sans, the widest of its list: about 0.62 em a
  * character, 0.70 in bold). tests/cli/svg_check.py measures with the same. */
-static double text_width(const char *s, double px, bool bold)
+#define UTF8_LEAD(c) ((((unsigned char)(c)) & 0xc0) != 0x80) /* a code point's first byte */
+
+static double char_width(double px, bool bold)
 {
-	size_t chars = 0;
-	for (; s && *s; s++)
-		chars += ((unsigned char)*s & 0xc0) != 0x80; /* UTF-8: code points */
-	return (double)chars * px * (bold ? 0.70 : 0.62);
+	return px * (bold ? 0.70 : 0.62);
 }
 
 /* text, escaped for XML, cut with an ellipsis to fit in width pixels */
@@ -51,14 +50,16 @@ static void esc_fit(FILE *out, const char *text, double px, bool bold, double wi
 {
 	/* XML wants valid UTF-8 and no control characters, even escaped */
 	char *safe = text_safe_dup(text ? text : "");
-	if (safe && text_width(safe, px, bold) > width) {
-		size_t n = strlen(safe);
-		while (n && text_width(safe, px, bold) + px * (bold ? 0.70 : 0.62) > width) {
-			do
-				n--;
-			while (n && ((unsigned char)safe[n] & 0xc0) == 0x80);
-			safe[n] = '\0';
-		}
+	double room = width / char_width(px, bold); /* in characters */
+	size_t chars = 0;
+	for (const char *s = safe; s && *s; s++)
+		chars += UTF8_LEAD(*s);
+	if (safe && (double)chars > room) {
+		/* the code points that fit with the ellipsis after them */
+		size_t keep = room >= 1 ? (size_t)room - 1 : 0, n = 0;
+		for (size_t seen = 0; safe[n]; n++)
+			if (UTF8_LEAD(safe[n]) && seen++ == keep)
+				break;
 		char *cut = malloc(n + 4);
 		if (cut) {
 			memcpy(cut, safe, n);
