@@ -10,8 +10,9 @@
 #       boot the guest N times in the SVM testbed (each idling IDLE_S,
 #       default 8) and say how many froze: a boot that does not reach the
 #       end of its idle time within IDLE_S + 32 s (+ 40 with L2_LOG=1).
-#       For each frozen boot it prints the
-#       end of the L2 console and the exit reasons of its last second.
+#       For each boot it prints its exits and how many came during an
+#       event's delivery; for a frozen one the end of its console, its last
+#       second's exits and tests/vm/l2diag.sh's diagnosis.
 #       L2_LOG, L2_CPU, L2_APPEND: as for /opt/l2/boot (below); L2_KVM=patched:
 #       the patched KVM (make kernel). TESTBED_SMP=1: one testbed CPU, with
 #       which no boot froze (docs/testbeds.md).
