@@ -35,7 +35,7 @@ Q = @
 msg = @printf '  %-8s %s\n' $(1) $(2)
 endif
 
-LIB_SRCS := src/kvm/bpf_log.c src/model/reasons.c src/model/kvm_counters.c src/util/numparse.c src/util/text.c src/model/health.c \
+LIB_SRCS := src/kvm/bpf_log.c src/model/reasons.c src/model/detail.c src/model/kvm_counters.c src/util/numparse.c src/util/text.c src/model/health.c \
 	src/model/snapshot.c src/traces/trace_line.c src/traces/quoted_printable.c src/traces/importer.c \
 	src/traces/importer_parallel.c src/sinks/render.c src/sinks/prom.c
 CLI_SRCS := src/commands/main.c src/commands/cmd_report.c src/commands/cmd_reasons.c src/commands/cmd_live.c \
@@ -47,7 +47,7 @@ CLI_SRCS := src/commands/main.c src/commands/cmd_report.c src/commands/cmd_reaso
 	src/kvm/exitstat_bpf.c src/kvm/vcpustats_bpf.c src/kvm/kvm_stats.c src/kvm/bpf_util.c \
 	src/traces/trace_intervals.c
 FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http
-UNIT_TESTS := test_bpf_log test_reasons test_numparse test_text test_quoted_printable test_snapshot test_trace_line test_importer test_render test_prom test_trace_dat
+UNIT_TESTS := test_bpf_log test_reasons test_detail test_numparse test_text test_quoted_printable test_snapshot test_trace_line test_importer test_render test_prom test_trace_dat
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
 GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/util/numparse.o \
@@ -65,9 +65,9 @@ all: $(O)/kvmexitstat $(O)/kvmexitgen
 # bpf/vmlinux.h is committed (Debian 6.1's BTF): the build does not depend
 # on the kernel it runs on.
 BPF_CLANG ?= clang
-$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h | $(O)/bpf
+$(O)/bpf/%.bpf.o: bpf/%.bpf.c bpf/*.h src/model/detail_codes.h | $(O)/bpf
 	$(call msg,BPF,$@)
-	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -c $< -o $@
+	$(Q)$(BPF_CLANG) -g -O2 -target bpf -D__TARGET_ARCH_x86 -Ibpf -Isrc/model -c $< -o $@
 
 $(O)/bpf/%.skel.h: $(O)/bpf/%.bpf.o
 	$(call msg,GEN-SKEL,$@)

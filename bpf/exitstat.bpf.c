@@ -14,6 +14,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "detail_codes.h"
 #include "exitstat.h"
 #include "kvm_types.h"
 
@@ -24,6 +25,7 @@ const volatile bool filter_tgids = false; /* count only the VMs -p/-n chose */
 const volatile __u32 n_names = 0;          /* -n names, compared with the process name */
 const volatile char names[EXITSTAT_MAX_NAMES][EXITSTAT_COMM_LEN] = {};
 const volatile bool with_time = true;     /* pair exits with entries */
+const volatile bool with_detail = false;  /* --detail: key exits by what KVM says of them too */
 const volatile __u32 isa_running = 0;     /* tp_btf: 1 VMX, 2 SVM */
 /* classic tracepoint: where the fields are in the kvm_exit record */
 const volatile __u32 off_exit_reason = 8;
@@ -56,6 +58,18 @@ struct {
 	__type(key, struct exitstat_key);
 	__type(value, struct exitstat_val);
 } exits SEC(".maps");
+
+/* --detail: counts and handling times per (key, detail), of the exits
+ * that have one (the rest of a key's count is its "(no detail)"). Added
+ * once the exit is done, at its kvm_entry: by then KVM said all it says of
+ * it. Allocated as keys come (a guest touches many pages). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EXITSTAT_MAX_DETAILS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct exitstat_dkey);
+	__type(value, struct exitstat_val);
+} details SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -273,8 +287,30 @@ static __always_inline void add_time(struct exitstat_val *v, __u64 d, bool share
 		add(&v->hist[s], 1, shared);
 }
 
-/* Count this exit; account the thread's previous exit->entry pair; arm p. */
-static __always_inline void on_exit(struct exitstat_key *key, struct pending *p)
+/* --detail: a done exit into the details map, with its handling time d
+ * when timed. */
+static __always_inline void add_detail(const struct pending *p, bool timed, __u64 d)
+{
+	if (!p->detail)
+		return;
+	struct exitstat_dkey dk = { .key = p->key, .detail = p->detail };
+	struct exitstat_val *v = bpf_map_lookup_elem(&details, &dk);
+	if (!v) {
+		bpf_map_update_elem(&details, &dk, &zero_val, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&details, &dk);
+		if (!v) {
+			health_inc(HEALTH_DETAILS_FULL);
+			return;
+		}
+	}
+	add(&v->count, 1, true);
+	if (timed)
+		add_time(v, d, true);
+}
+
+/* Count this exit; account the thread's previous exit->entry pair; arm p
+ * (first_detail: what the exit itself says of it, or 0). */
+static __always_inline void on_exit(struct exitstat_key *key, struct pending *p, __u64 first_detail)
 {
 	bool shared = false;
 	struct exitstat_val *v = get_val(key, &shared);
@@ -285,7 +321,7 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p)
 		health_inc(HEALTH_KEYS_FULL);
 	if (!p)
 		return;
-	if (p->state == PAIR_ENTERED) {
+	if (p->state == PAIR_ENTERED && !with_detail) { /* (--detail: timed at the entry) */
 		__u64 d = p->entry_ts - p->exit_ts;
 		bool pshared = shared;
 		struct exitstat_val *pv = same_key(key, &p->key) ? v : get_val(&p->key, &pshared);
@@ -295,10 +331,16 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p)
 			health_inc(HEALTH_PAIRS_LOST); /* its key had no room */
 	} else if (p->state == PAIR_EXITED) {
 		health_inc(HEALTH_UNPAIRED);
+		if (with_detail)
+			add_detail(p, false, 0); /* never entered: done all the same */
 	}
 	p->key = *key;
 	p->exit_ts = bpf_ktime_get_ns();
 	p->state = PAIR_EXITED;
+	if (with_detail) {
+		p->detail = first_detail; /* (the record's: a tracepoint may say it better) */
+		p->firm = 0;
+	}
 }
 
 static __always_inline void on_entry(struct pending *p)
@@ -306,6 +348,19 @@ static __always_inline void on_entry(struct pending *p)
 	if (p && p->state == PAIR_EXITED) {
 		p->entry_ts = bpf_ktime_get_ns();
 		p->state = PAIR_ENTERED;
+		if (with_detail) {
+			/* the key's time now too, before its detail's: the user
+			 * side reads the details first, so that a key's details
+			 * never add up to more than the key */
+			__u64 d = p->entry_ts - p->exit_ts;
+			bool shared = false;
+			struct exitstat_val *v = get_val(&p->key, &shared);
+			if (v)
+				add_time(v, d, shared);
+			else
+				health_inc(HEALTH_PAIRS_LOST);
+			add_detail(p, true, d);
+		}
 	}
 }
 
@@ -333,7 +388,7 @@ static __always_inline struct pending *cpu_pending(__u32 tid)
 	return p;
 }
 
-static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u32 isa)
+static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u32 isa, __u64 first_detail)
 {
 	/* one helper call; the rest are direct reads of BTF pointers */
 	struct task_struct *task = bpf_get_current_task_btf();
@@ -344,8 +399,26 @@ static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u3
 		return 0;
 	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu->vcpu_id, .isa = isa, .reason = reason,
 				    .start = start };
-	on_exit(&key, with_time ? cpu_pending((__u32)task->pid) : NULL);
+	on_exit(&key, with_time ? cpu_pending((__u32)task->pid) : NULL, first_detail);
 	return 0;
+}
+
+/* (VMX: the exit qualification is in the VMCS, out of reach; KVM's
+ * tracepoints say what it would. The interruption info of an
+ * EXCEPTION_NMI exit is in the vCPU: vmx_vcpu_enter_exit reads it then.) */
+/* --detail: whether an SVM exit's EXITINFO1/2 say its detail (I/O, MSR,
+ * CR and nested page fault exits), so that they are worth reading */
+static __always_inline bool svm_info_says(__u32 code)
+{
+	return code == 0x7b || code == 0x7c || code == 0x400 || code < 0x20;
+}
+
+/* --detail: what the exit itself says (detail_codes.h); the MSR of an MSR
+ * exit from the guest's RCX, which KVM saved in the vCPU */
+static __always_inline __u64 svm_first_detail(struct kvm_vcpu *vcpu, __u32 code, __u64 info1, __u64 info2)
+{
+	__u64 d = detail_from_exit(2, code, info1, info2, false, 0);
+	return d ? d : detail_msr_exit(2, code, info1, vcpu->arch.regs[VCPU_REGS_RCX]);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -354,7 +427,12 @@ int BPF_PROG(kvm_exit_svm, struct kvm_vcpu *vcpu, __u32 isa)
 	if (!vcpu)
 		return 0; /* never, but newer verifiers (6.12) hold that it may be */
 	struct vcpu_svm___x *svm = (void *)vcpu; /* struct kvm_vcpu is its first member */
-	return on_exit_btf(vcpu, (__u32)BPF_CORE_READ(svm, vmcb, control.exit_code), 2);
+	__u32 code = (__u32)BPF_CORE_READ(svm, vmcb, control.exit_code);
+	__u64 first = 0;
+	if (with_detail && svm_info_says(code))
+		first = svm_first_detail(vcpu, code, BPF_CORE_READ(svm, vmcb, control.exit_info_1),
+					 BPF_CORE_READ(svm, vmcb, control.exit_info_2));
+	return on_exit_btf(vcpu, code, 2, first);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -363,7 +441,13 @@ int BPF_PROG(kvm_exit_vmx, struct kvm_vcpu *vcpu, __u32 isa)
 	if (!vcpu)
 		return 0; /* (as above) */
 	struct vcpu_vmx___x *vmx = (void *)vcpu;
-	return on_exit_btf(vcpu, BPF_CORE_READ(vmx, exit_reason.full), 1);
+	__u32 reason = BPF_CORE_READ(vmx, exit_reason.full);
+	__u64 first = 0;
+	if (with_detail && !(reason & 0xffff))
+		first = detail_from_exit(1, 0, 0, 0, true, BPF_CORE_READ(vmx, exit_intr_info));
+	else if (with_detail)
+		first = detail_msr_exit(1, reason, 0, vcpu->arch.regs[VCPU_REGS_RCX]);
+	return on_exit_btf(vcpu, reason, 1, first);
 }
 
 /* Where the kernel has bpf_rdonly_cast (6.2 on), the exit reason is read
@@ -391,7 +475,12 @@ int BPF_PROG(kvm_exit_svm_cast, struct kvm_vcpu *vcpu, __u32 isa)
 		return 0; /* (as above) */
 	__u64 vmcb = word_at((__u64)vcpu + bpf_core_field_offset(struct vcpu_svm___x, vmcb));
 	__u64 code = word_at(vmcb + bpf_core_field_offset(struct vmcb___x, control.exit_code));
-	return on_exit_btf(vcpu, (__u32)code, 2);
+	__u64 first = 0;
+	if (with_detail && svm_info_says((__u32)code))
+		first = svm_first_detail(vcpu, (__u32)code,
+					 word_at(vmcb + bpf_core_field_offset(struct vmcb___x, control.exit_info_1)),
+					 word_at(vmcb + bpf_core_field_offset(struct vmcb___x, control.exit_info_2)));
+	return on_exit_btf(vcpu, (__u32)code, 2, first);
 }
 
 SEC("tp_btf/kvm_exit")
@@ -400,7 +489,14 @@ int BPF_PROG(kvm_exit_vmx_cast, struct kvm_vcpu *vcpu, __u32 isa)
 	if (!vcpu)
 		return 0; /* (as above) */
 	/* (8 bytes read, the low 4 are the reason: x86 is little-endian) */
-	return on_exit_btf(vcpu, (__u32)word_at((__u64)vcpu + bpf_core_field_offset(struct vcpu_vmx___x, exit_reason)), 1);
+	__u32 reason = (__u32)word_at((__u64)vcpu + bpf_core_field_offset(struct vcpu_vmx___x, exit_reason));
+	__u64 first = 0;
+	if (with_detail && !(reason & 0xffff))
+		first = detail_from_exit(1, 0, 0, 0, true,
+					 (__u32)word_at((__u64)vcpu + bpf_core_field_offset(struct vcpu_vmx___x, exit_intr_info)));
+	else if (with_detail)
+		first = detail_msr_exit(1, reason, 0, vcpu->arch.regs[VCPU_REGS_RCX]);
+	return on_exit_btf(vcpu, reason, 1, first);
 }
 
 SEC("tp_btf/kvm_entry")
@@ -438,6 +534,84 @@ int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
 	return 0;
 }
 
+/* ---- --detail: what KVM says of the exit it handles -------------------- */
+
+/* Said of the exit the current thread is handling (none: not ours, or
+ * not between an exit and its entry, as KVM's own emulation at KVM_RUN). */
+static __always_inline int say(__u64 detail)
+{
+	struct pending *p = cpu_pending((__u32)bpf_get_current_pid_tgid());
+
+	if (!p || p->state != PAIR_EXITED)
+		return 0;
+	bool firm = p->firm;
+	p->detail = detail_merge(p->detail, &firm, detail, true);
+	p->firm = firm;
+	return 0;
+}
+
+/* (KVM_PIO_IN is 0) */
+SEC("tp_btf/kvm_pio")
+int BPF_PROG(kvm_pio_btf, unsigned int rw, unsigned int port, unsigned int size, unsigned int count)
+{
+	return say(detail_io((__u16)port, !rw, size, count > 1));
+}
+
+SEC("tp_btf/kvm_msr")
+int BPF_PROG(kvm_msr_btf, unsigned int write, __u32 ecx)
+{
+	return say(detail_msr(ecx, write));
+}
+
+SEC("tp_btf/kvm_cr")
+int BPF_PROG(kvm_cr_btf, unsigned int rw, unsigned int cr)
+{
+	return say(detail_cr(cr, rw));
+}
+
+/* (vcpu, fault_address, error_code) since 5.19; before, (address, error_code) */
+SEC("tp_btf/kvm_page_fault")
+int BPF_PROG(kvm_page_fault_btf, struct kvm_vcpu *vcpu, __u64 gpa)
+{
+	return say(detail_gpa(gpa));
+}
+
+SEC("tp_btf/kvm_page_fault")
+int BPF_PROG(kvm_page_fault_old_btf, __u64 gpa)
+{
+	return say(detail_gpa(gpa));
+}
+
+SEC("tp_btf/kvm_mmio")
+int BPF_PROG(kvm_mmio_btf, int type, int len, __u64 gpa)
+{
+	return say(detail_gpa(gpa));
+}
+
+SEC("tp_btf/kvm_fast_mmio")
+int BPF_PROG(kvm_fast_mmio_btf, __u64 gpa)
+{
+	return say(detail_gpa(gpa));
+}
+
+SEC("tp_btf/kvm_hypercall")
+int BPF_PROG(kvm_hypercall_btf, unsigned long nr)
+{
+	return say(detail_hcall(nr));
+}
+
+/* KVM_RUN returns: errno < 0 is a signal (-EINTR: KVM_EXIT_INTR) or an
+ * error, which says nothing of the exit */
+SEC("tp_btf/kvm_userspace_exit")
+int BPF_PROG(kvm_userspace_exit_btf, __u32 reason, int err)
+{
+	if (err == -4)
+		return say(detail_vmm(KVM_EXIT_INTR_REASON));
+	if (err < 0)
+		return 0;
+	return say(detail_vmm(reason));
+}
+
 /* ---- classic tracepoint ------------------------------------------------ */
 
 SEC("tracepoint/kvm/kvm_exit")
@@ -473,7 +647,7 @@ int kvm_exit_tp(void *ctx)
 				health_inc(HEALTH_PAIRS_LOST); /* the pairing hash is full */
 		}
 	}
-	on_exit(&key, p);
+	on_exit(&key, p, 0);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #define EXITSTAT_MAX_FILTER 4096 /* VM processes with a filter verdict */
 #define EXITSTAT_MAX_NAMES 8     /* -n names the kernel compares with process names */
 #define EXITSTAT_COMM_LEN 16
+#define EXITSTAT_MAX_DETAILS 16384 /* (key, detail) pairs of --detail */
 
 /* 24 bytes: hashed on every exit, so kept small. The reason is 32 bits,
  * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). A
@@ -57,6 +58,15 @@ struct exitstat_pending {
 	struct exitstat_key key;
 	__u32 state;
 	__u32 tid;
+	__u64 detail; /* --detail: what KVM said of the exit so far (detail_codes.h) */
+	__u32 firm;   /* detail_merge's */
+	__u32 pad;
+};
+
+/* --detail: an exit's key and its detail. */
+struct exitstat_dkey {
+	struct exitstat_key key;
+	__u64 detail;
 };
 
 /* Per-CPU counters of the collector's own health. */
@@ -65,6 +75,7 @@ enum exitstat_health {
 	HEALTH_UNPAIRED,     /* an exit followed by another exit, not an entry */
 	HEALTH_PAIRS_LOST,   /* an exit->entry pair dropped: the pairing hash was full */
 	HEALTH_FILTER_FULL,  /* a VM's filter verdict not kept: allowed_tgids was full */
+	HEALTH_DETAILS_FULL, /* an exit's detail not kept: the details hash was full */
 	HEALTH_COUNT,
 };
 

@@ -7,6 +7,8 @@
 /* SVM: the exit code is in the VMCB's control area. */
 struct vmcb_control_area___x {
 	__u64 exit_code;
+	__u64 exit_info_1;
+	__u64 exit_info_2;
 } __attribute__((preserve_access_index));
 
 struct vmcb___x {
@@ -24,6 +26,7 @@ union vmx_exit_reason___x {
 
 struct vcpu_vmx___x {
 	union vmx_exit_reason___x exit_reason;
+	__u32 exit_intr_info;
 } __attribute__((preserve_access_index));
 
 #endif

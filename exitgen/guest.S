@@ -3,7 +3,7 @@
  * times, counting what it did. Position-independent; copied to GUEST_CODE.
  *
  * Entry (registers set by the VMM):
- *   rdi  the program: records { u32 op, u32 0, u64 count }, ended by OP_END
+ *   rdi  the program: records { u32 op, u32 arg, u64 count }, ended by OP_END
  *   rsi  the results: u64 done[OP_COUNT], one counter per operation
  *   r15  this vCPU's MMIO address
  *   rsp  a stack
@@ -13,6 +13,9 @@
 	.text
 	.code64
 	.globl guest_code_start, guest_code_end, guest_vmcall_insn, guest_exception_stubs
+	/* each operation's exiting instruction: the guest RIP of its exits */
+	.globl guest_rip_cpuid, guest_rip_io_out, guest_rip_io_in, guest_rip_mmio_read, guest_rip_mmio_write
+	.globl guest_rip_hlt, guest_rip_msr_read, guest_rip_msr_write, guest_rip_ud2, guest_rip_cr8_write
 
 guest_code_start:
 	mov	%rdi, %r12		/* r12: next record */
@@ -48,11 +51,14 @@ next_op:
 	je	do_vmcall
 	cmp	$OP_UD2, %eax
 	je	do_ud2
+	cmp	$OP_CR8_WRITE, %eax
+	je	do_cr8_write
 	jmp	finished		/* the VMM validated the program: not reached */
 
 do_cpuid:				/* CPUID leaf 0: always intercepted */
 	xor	%eax, %eax
 	xor	%ecx, %ecx
+guest_rip_cpuid:
 	cpuid
 	incq	8 * OP_CPUID(%r13)
 	dec	%r14
@@ -77,9 +83,10 @@ do_query:				/* CPUID leaf -12(%r12), ECX r14: keep the answer */
 	incq	8 * OP_CPUID_QUERY(%r13)
 	jmp	next_op
 
-do_io_out:				/* OUT to a port no device claims: exits to the VMM */
-	mov	$PORT_OP, %dx
+do_io_out:				/* OUT to the record's port (no device): exits to the VMM */
+	movzwl	-12(%r12), %edx
 	mov	$0x5a, %al
+guest_rip_io_out:
 	out	%al, %dx
 	incq	8 * OP_IO_OUT(%r13)
 	dec	%r14
@@ -87,7 +94,8 @@ do_io_out:				/* OUT to a port no device claims: exits to the VMM */
 	jmp	next_op
 
 do_io_in:
-	mov	$PORT_OP, %dx
+	movzwl	-12(%r12), %edx
+guest_rip_io_in:
 	in	%dx, %al
 	incq	8 * OP_IO_IN(%r13)
 	dec	%r14
@@ -95,28 +103,34 @@ do_io_in:
 	jmp	next_op
 
 do_mmio_read:				/* a GPA with no memory slot: MMIO exit */
-	mov	(%r15), %rax
+	call	mmio_address
+guest_rip_mmio_read:
+	mov	(%r8), %rax
 	incq	8 * OP_MMIO_READ(%r13)
 	dec	%r14
 	jnz	do_mmio_read
 	jmp	next_op
 
 do_mmio_write:
-	mov	%r14, (%r15)
+	call	mmio_address
+guest_rip_mmio_write:
+	mov	%r14, (%r8)
 	incq	8 * OP_MMIO_WRITE(%r13)
 	dec	%r14
 	jnz	do_mmio_write
 	jmp	next_op
 
 do_hlt:					/* no in-kernel irqchip: every HLT exits to the VMM */
+guest_rip_hlt:
 	hlt
 	incq	8 * OP_HLT(%r13)
 	dec	%r14
 	jnz	do_hlt
 	jmp	next_op
 
-do_msr_read:				/* the VMM's MSR filter denies EXITGEN_MSR */
-	mov	$EXITGEN_MSR, %ecx
+do_msr_read:				/* the VMM's MSR filter denies the record's MSR */
+	mov	-12(%r12), %ecx
+guest_rip_msr_read:
 	rdmsr
 	incq	8 * OP_MSR_READ(%r13)
 	dec	%r14
@@ -124,9 +138,10 @@ do_msr_read:				/* the VMM's MSR filter denies EXITGEN_MSR */
 	jmp	next_op
 
 do_msr_write:
-	mov	$EXITGEN_MSR, %ecx
+	mov	-12(%r12), %ecx
 	xor	%eax, %eax
 	xor	%edx, %edx
+guest_rip_msr_write:
 	wrmsr
 	incq	8 * OP_MSR_WRITE(%r13)
 	dec	%r14
@@ -143,11 +158,27 @@ guest_vmcall_insn:
 	jmp	next_op
 
 do_ud2:					/* no IDT: the vCPU shuts down (triple fault) */
+guest_rip_ud2:
 	ud2
 	incq	8 * OP_UD2(%r13)
 	dec	%r14
 	jnz	do_ud2
 	jmp	next_op
+
+do_cr8_write:				/* no in-kernel APIC: KVM intercepts CR8 (TPR) writes */
+	xor	%eax, %eax
+guest_rip_cr8_write:
+	mov	%rax, %cr8
+	incq	8 * OP_CR8_WRITE(%r13)
+	dec	%r14
+	jnz	do_cr8_write
+	jmp	next_op
+
+mmio_address:				/* r8: the record's address, or this vCPU's (r15) */
+	mov	-12(%r12), %r8d
+	test	%r8, %r8
+	cmovz	%r15, %r8
+	ret
 
 finished:
 	mov	$PORT_DONE, %dx

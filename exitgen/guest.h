@@ -4,7 +4,10 @@
 #ifndef KVMEXITGEN_GUEST_H
 #define KVMEXITGEN_GUEST_H
 
-/* Operations of a guest program; one record is { u32 op, u32 0, u64 count }. */
+/* Operations of a guest program; one record is { u32 op, u32 arg, u64
+ * count }: arg is the port of io-out/io-in, the MSR of msr-read/msr-write,
+ * the address of mmio-read/mmio-write (0: this vCPU's own, GUEST_MMIO +
+ * 8 * id), the leaf of cpuid-query. */
 #define OP_END 0
 #define OP_CPUID 1
 #define OP_IO_OUT 2
@@ -18,7 +21,8 @@
 #define OP_UD2 10               /* an invalid opcode: ends the run with an error */
 #define OP_CPUID_QUERY 11       /* one CPUID: leaf in the record's second u32, ECX its count;
 				   EAX..EDX to GUEST_QUERIES */
-#define OP_COUNT 12
+#define OP_CR8_WRITE 12         /* MOV to CR8 of 0: exits where no in-kernel APIC shadows the TPR */
+#define OP_COUNT 13
 
 /* Guest-physical layout (identity-mapped, so also the guest's virtual one). */
 #define GUEST_PML4 0x1000
@@ -35,6 +39,7 @@
 #define GUEST_STACKS 0x100000   /* vCPU i: stack top at + (i + 1) * 0x4000 */
 #define GUEST_MEM_SIZE 0x400000 /* 4 MiB of RAM from GPA 0 */
 #define GUEST_MMIO 0xf0000000   /* no memory slot here: every access exits */
+#define GUEST_MMIO_LOW 0xc0000000 /* the hole GUEST_PD_MMIO maps: any address from here up exits */
 #define GUEST_MAX_VCPUS 64
 
 #define PORT_OP 0xe0            /* io-out / io-in operations */

@@ -39,11 +39,22 @@ static const struct {
 	[OP_VMCALL] = { "vmcall", false, false },
 	[OP_UD2] = { "ud2", false, false },
 	[OP_CPUID_QUERY] = { "cpuid-query", false, false },
+	[OP_CR8_WRITE] = { "cr8-write", true, false },
 };
+
+/* An operation's argument when N has no @ARG (guest.h). */
+static uint32_t default_arg(uint32_t op)
+{
+	if (op == OP_IO_OUT || op == OP_IO_IN)
+		return PORT_OP;
+	if (op == OP_MSR_READ || op == OP_MSR_WRITE)
+		return EXITGEN_MSR;
+	return 0;
+}
 
 struct options {
 	uint32_t op[MAX_STEPS];
-	uint32_t arg[MAX_STEPS];    /* --cpuid-query: the leaf */
+	uint32_t arg[MAX_STEPS];    /* the port, MSR or address of N@ARG; --cpuid-query: the leaf */
 	uint64_t count[MAX_STEPS];  /* --cpuid-query: ECX */
 	int nsteps;
 	int nqueries;
@@ -53,6 +64,7 @@ struct options {
 	uint64_t bench_exits;
 	int rounds;
 	unsigned timeout;
+	const char *symbols;        /* --symbols FILE */
 };
 
 static void usage(FILE *out)
@@ -63,13 +75,17 @@ static void usage(FILE *out)
 	      "\n"
 	      "Operations (repeatable, run in the order given):\n"
 	      "  --cpuid N        CPUID (handled in KVM)\n"
-	      "  --io-out N       OUT to port 0xe0 (exits to this VMM)\n"
-	      "  --io-in N        IN from port 0xe0\n"
-	      "  --mmio-read N    read of a guest-physical address with no memory slot\n"
-	      "  --mmio-write N   write of it\n"
+	      "  --io-out N[@PORT]  OUT to PORT (default 0xe0; no device: exits to this VMM)\n"
+	      "  --io-in N[@PORT]   IN from PORT\n"
+	      "  --mmio-read N[@GPA]  read of a guest-physical address with no memory slot (default\n"
+	      "                   0xf0000000 + 8 * vCPU; GPA from 0xc0000000 to 0xfffffff8)\n"
+	      "  --mmio-write N[@GPA] write of it\n"
 	      "  --hlt N          HLT (no in-kernel irqchip: each exits to this VMM)   [supervisor]\n"
-	      "  --msr-read N     RDMSR of MSR 0xbad, denied by a KVM MSR filter        [supervisor]\n"
-	      "  --msr-write N    WRMSR of it                                           [supervisor]\n"
+	      "  --msr-read N[@MSR]  RDMSR of MSR (default 0xbad), denied by a KVM MSR filter so\n"
+	      "                   that it exits to this VMM (at most 16 MSRs)         [supervisor]\n"
+	      "  --msr-write N[@MSR] WRMSR of it                                      [supervisor]\n"
+	      "  --cr8-write N    MOV to CR8 (the TPR) of 0: KVM intercepts it without an in-kernel\n"
+	      "                   APIC and handles it                                 [supervisor]\n"
 	      "  --vmcall N       VMCALL/VMMCALL of an unknown hypercall (handled in KVM)\n"
 	      "  --ud2 N          an invalid opcode: the run ends with an error saying what and where\n"
 	      "                   (shows how anything unexpected is reported)\n"
@@ -87,6 +103,8 @@ static void usage(FILE *out)
 	      "  --bench          cost per exit of each operation, ns and TSC cycles (median of rounds)\n"
 	      "  --bench-exits N  exits per round (default 20000)   --rounds R  rounds (default 5)\n"
 	      "  --timeout S      fail when the guest has not finished after S seconds (default 300, 0: never)\n"
+	      "  --symbols FILE   write the guest code's symbols, System.map style (each operation's\n"
+	      "                   exiting instruction is guest_rip_OPERATION)\n"
 	      "  -name NAME       a name for the VM, in QEMU's spelling (kvmexitstat shows it)\n"
 	      "  -V, --version    -h, --help\n",
 	      out);
@@ -106,8 +124,8 @@ __attribute__((format(printf, 1, 2))) static int fail_usage(const char *fmt, ...
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_BASE = 1000, OPT_VCPUS = OPT_BASE + OP_COUNT, OPT_MODE, OPT_JSON, OPT_HOLD, OPT_BENCH,
-	       OPT_BENCH_EXITS, OPT_ROUNDS, OPT_TIMEOUT };
-	struct option longopts[OP_COUNT + 12];
+	       OPT_BENCH_EXITS, OPT_ROUNDS, OPT_TIMEOUT, OPT_SYMBOLS };
+	struct option longopts[OP_COUNT + 13];
 	int n = 0;
 
 	for (int op = 1; op < OP_COUNT; op++)
@@ -120,6 +138,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	longopts[n++] = (struct option){ "bench-exits", required_argument, NULL, OPT_BENCH_EXITS };
 	longopts[n++] = (struct option){ "rounds", required_argument, NULL, OPT_ROUNDS };
 	longopts[n++] = (struct option){ "timeout", required_argument, NULL, OPT_TIMEOUT };
+	longopts[n++] = (struct option){ "symbols", required_argument, NULL, OPT_SYMBOLS };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -146,7 +165,27 @@ static int parse_args(int argc, char **argv, struct options *o)
 	uint64_t v;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
 		if (c > OPT_BASE && c < OPT_BASE + OP_COUNT) {
-			uint32_t leaf = 0;
+			uint32_t op = (uint32_t)(c - OPT_BASE), leaf = default_arg(op);
+			char num[64], *at;
+			snprintf(num, sizeof(num), "%s", optarg);
+			if (op != OP_CPUID_QUERY && (at = strchr(num, '@'))) {
+				/* N@ARG: the port, MSR or address */
+				uint64_t a;
+				*at = '\0';
+				bool io = op == OP_IO_OUT || op == OP_IO_IN, msr = op == OP_MSR_READ || op == OP_MSR_WRITE;
+				bool mmio = op == OP_MMIO_READ || op == OP_MMIO_WRITE;
+				if (!io && !msr && !mmio)
+					return fail_usage("--%s takes no @ARG: '%s'", ops[op].option, optarg);
+				if (parse_u64(at + 1, &a) || (io && a > 0xffff) || (msr && a > UINT32_MAX) ||
+				    (mmio && (a < GUEST_MMIO_LOW || a > 0xfffffff8 || a % 8)))
+					return fail_usage("--%s: '%s' is not N@%s", ops[op].option, optarg,
+							  io ? "PORT (0 to 0xffff)" : msr ? "MSR (a 32-bit index)"
+							     : "GPA (8-byte aligned, 0xc0000000 to 0xfffffff8)");
+				if (msr && a >= 0x800 && a <= 0x8ff)
+					return fail_usage("--%s: MSR 0x%" PRIx64 " is an x2APIC MSR, which KVM's MSR filter "
+							  "cannot deny", ops[op].option, a);
+				leaf = (uint32_t)a;
+			}
 			if (c == OPT_BASE + OP_CPUID_QUERY) {
 				/* LEAF[:ECX], each decimal or 0x hex */
 				char buf[64], *colon;
@@ -160,7 +199,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 					return fail_usage("at most %d --cpuid-query", GUEST_MAX_QUERIES);
 				leaf = (uint32_t)l;
 				v = e;
-			} else if (parse_u64(optarg, &v) || v > (1ull << 40)) {
+			} else if (parse_u64(num, &v) || v > (1ull << 40)) {
 				return fail_usage("'%s' is not a count from 0 to 2^40", optarg);
 			}
 			if (o->nsteps == MAX_STEPS)
@@ -205,6 +244,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 				return fail_usage("--rounds: '%s' is not a number from 1 to 1000", optarg);
 			o->rounds = (int)v;
 			break;
+		case OPT_SYMBOLS:
+			o->symbols = optarg;
+			break;
 		case OPT_TIMEOUT:
 			if (parse_u64(optarg, &v) || v > 86400)
 				return fail_usage("--timeout: '%s' is not a number of seconds from 0 to 86400", optarg);
@@ -235,6 +277,8 @@ static const char *op_unavailable(const struct vm *vm, int op)
 	if (op == OP_VMCALL && vm->mode == MODE_SUPERVISOR && !host_kvm_hardware())
 		return "in supervisor mode needs VMX or SVM: without them (PVM) KVM emulates CPL0 and its "
 		       "emulator never completes VMCALL; use --mode user";
+	if (op == OP_CR8_WRITE && !host_kvm_hardware())
+		return "needs VMX or SVM: without them (PVM) KVM does not intercept CR8";
 	if ((op == OP_MSR_READ || op == OP_MSR_WRITE) && !vm->msr_exits)
 		return "needs KVM's MSR filter with exits to user space (KVM_CAP_X86_MSR_FILTER), which this KVM lacks";
 	return NULL;
@@ -336,7 +380,8 @@ static void print_table(struct vm *vm, const struct options *o, const uint64_t w
 	printf("kvmexitgen: %d vCPU%s, %s mode (CPL%d), %s, wall time %.6f s\n", vm->nvcpus,
 	       vm->nvcpus == 1 ? "" : "s", guest_mode_name(vm->mode), vm->mode == MODE_USER ? 3 : 0,
 	       vm->amd ? "AMD (vmmcall)" : "Intel (vmcall)", (double)wall / 1e9);
-	printf("\n%-5s %-11s %12s %12s %12s\n", "vCPU", "OPERATION", "REQUESTED", "GUEST DID", "REACHED VMM");
+	printf("\n%-5s %-11s %12s %12s %12s  %s\n", "vCPU", "OPERATION", "REQUESTED", "GUEST DID", "REACHED VMM",
+	       "GUEST RIP");
 	for (int i = 0; i < vm->nvcpus; i++) {
 		uint64_t done[OP_COUNT];
 		vm__results(vm, i, done);
@@ -346,7 +391,11 @@ static void print_table(struct vm *vm, const struct options *o, const uint64_t w
 			char seen[24] = "-";
 			if (ops[op].reaches_vmm)
 				snprintf(seen, sizeof(seen), "%" PRIu64, vm->vcpus[i].seen[op]);
-			printf("%-5d %-11s %12" PRIu64 " %12" PRIu64 " %12s\n", i, ops[op].option, want[op], done[op], seen);
+			char rip[24] = "-";
+			if (vm__op_rip(op))
+				snprintf(rip, sizeof(rip), "0x%" PRIx64, vm__op_rip(op));
+			printf("%-5d %-11s %12" PRIu64 " %12" PRIu64 " %12s  %s\n", i, ops[op].option, want[op], done[op],
+			       seen, rip);
 		}
 	}
 	printf("\nKVM statistics of each vCPU (KVM_GET_STATS_FD)\n%-22s", "STAT");
@@ -395,6 +444,8 @@ static void print_json(struct vm *vm, const struct options *o, const uint64_t wa
 			       want[op], done[op]);
 			if (ops[op].reaches_vmm)
 				printf(",\"vmm\":%" PRIu64, vm->vcpus[i].seen[op]);
+			if (vm__op_rip(op))
+				printf(",\"rip\":%" PRIu64, vm__op_rip(op));
 			putchar('}');
 			first = false;
 		}
@@ -447,10 +498,10 @@ static int bench(struct vm *vm, const struct options *o)
 		if (op == OP_UD2 || op == OP_CPUID_QUERY || op_unavailable(vm, op))
 			continue; /* ud2 ends a run: nothing to time; a query is one cpuid */
 		struct vcpu *v = &vm->vcpus[0];
-		uint32_t code = (uint32_t)op;
+		uint32_t code = (uint32_t)op, arg = default_arg(code);
 		for (int r = -1; r < o->rounds; r++) { /* round -1 warms up (first-touch faults) */
 			uint64_t count = r < 0 ? 100 : o->bench_exits;
-			vm__load_program(vm, 0, &code, NULL, &count, 1);
+			vm__load_program(vm, 0, &code, &arg, &count, 1);
 			if (vcpu__reset(v, msg, sizeof(msg))) {
 				fprintf(stderr, "kvmexitgen: %s\n", msg);
 				return -EIO;
@@ -479,6 +530,35 @@ static int bench(struct vm *vm, const struct options *o)
 	if (o->json)
 		printf("}}\n");
 	return 0;
+}
+
+/* The guest code's symbols as System.map has them ("ADDR t NAME"),
+ * sorted: a symbol file for kvmexitstat --guest-symbols. */
+static int write_symbols(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "kvmexitgen: --symbols: cannot write %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "%016" PRIx64 " T guest_code_start\n", (uint64_t)GUEST_CODE);
+	uint64_t done[OP_COUNT] = { 0 };
+	for (int k = 0; k < OP_COUNT; k++) { /* in address order */
+		int best = 0;
+		for (int op = 1; op < OP_COUNT; op++)
+			if (vm__op_rip(op) && !done[op] && (!best || vm__op_rip(op) < vm__op_rip(best)))
+				best = op;
+		if (!best)
+			break;
+		done[best] = 1;
+		char name[32];
+		snprintf(name, sizeof(name), "%s", ops[best].option);
+		for (char *c = name; *c; c++)
+			if (*c == '-')
+				*c = '_';
+		fprintf(f, "%016" PRIx64 " t guest_rip_%s\n", vm__op_rip(best), name);
+	}
+	return fclose(f) ? -EIO : 0;
 }
 
 static void hold(void)
@@ -511,6 +591,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kvmexitgen: %s\n", msg);
 		vm__destroy(&vm);
 		return 1;
+	}
+	if (o.symbols && write_symbols(o.symbols))
+		goto out;
+	if (o.bench) { /* every operation, as it has no @ARG */
+		uint32_t all[OP_COUNT], args[OP_COUNT];
+		for (int op = 0; op < OP_COUNT; op++)
+			all[op] = (uint32_t)op, args[op] = default_arg((uint32_t)op);
+		err = vm__expect(&vm, all, args, OP_COUNT, msg, sizeof(msg));
+	} else {
+		err = vm__expect(&vm, o.op, o.arg, o.nsteps, msg, sizeof(msg));
+	}
+	if (err) {
+		fprintf(stderr, "kvmexitgen: %s\n", msg);
+		status = 2;
+		goto out;
 	}
 	for (int k = 0; k < o.nsteps; k++) {
 		const char *why = op_unavailable(&vm, (int)o.op[k]);

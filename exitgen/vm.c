@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 extern const uint8_t guest_code_start[], guest_code_end[], guest_vmcall_insn[], guest_exception_stubs[];
+extern const uint8_t guest_rip_cpuid[], guest_rip_io_out[], guest_rip_io_in[], guest_rip_mmio_read[],
+	guest_rip_mmio_write[], guest_rip_hlt[], guest_rip_msr_read[], guest_rip_msr_write[], guest_rip_ud2[],
+	guest_rip_cr8_write[];
 
 #define PTE_P 0x1ull
 #define PTE_RW 0x2ull
@@ -51,7 +54,10 @@ static void build_page_tables(struct vm *vm)
 	table(vm, GUEST_PDPT)[GUEST_MMIO >> 30] = GUEST_PD_MMIO | PTE_P | PTE_RW | us;
 	for (uint64_t a = 0; a < GUEST_MEM_SIZE; a += 2ull << 20)
 		table(vm, GUEST_PD_LOW)[a >> 21] = a | PTE_P | PTE_RW | PTE_PS | us;
-	table(vm, GUEST_PD_MMIO)[(GUEST_MMIO >> 21) & 511] = GUEST_MMIO | PTE_P | PTE_RW | PTE_PS | us;
+	/* the whole hole from GUEST_MMIO_LOW, so that any address of it (the
+	 * LAPIC's, the IOAPIC's) can be asked for */
+	for (uint64_t a = GUEST_MMIO_LOW; a < 1ull << 32; a += 2ull << 20)
+		table(vm, GUEST_PD_MMIO)[(a >> 21) & 511] = a | PTE_P | PTE_RW | PTE_PS | us;
 }
 
 /* Supervisor mode: a GDT (for the CS an interrupt gate loads) and an IDT
@@ -72,28 +78,119 @@ static void build_gdt_idt(struct vm *vm)
 	}
 }
 
-/* Deny EXITGEN_MSR in a KVM MSR filter, with exits to user space for denied
- * accesses: then every RDMSR/WRMSR of it takes KVM's MSR exit path and ends
- * here. */
-static bool setup_msr_filter(struct vm *vm)
+/* Deny vm->msrs (EXITGEN_MSR until vm__expect says otherwise) in a KVM
+ * MSR filter, with exits to user space for denied accesses: then every
+ * RDMSR/WRMSR of them takes KVM's MSR exit path and ends here. */
+static int set_msr_filter(struct vm *vm)
 {
 	static uint8_t deny[1]; /* bit clear: denied */
+	struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
+
+	for (int i = 0; i < vm->nmsrs; i++)
+		filter.ranges[i] = (struct kvm_msr_filter_range){
+			.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+			.nmsrs = 1,
+			.base = vm->msrs[i],
+			.bitmap = deny,
+		};
+	return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter) ? -errno : 0;
+}
+
+static bool setup_msr_filter(struct vm *vm)
+{
 	struct kvm_enable_cap cap = { .cap = KVM_CAP_X86_USER_SPACE_MSR,
 				      .args = { KVM_MSR_EXIT_REASON_FILTER } };
-	struct kvm_msr_filter filter = { .flags = KVM_MSR_FILTER_DEFAULT_ALLOW };
 
 	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_USER_SPACE_MSR) <= 0 ||
 	    ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_MSR_FILTER) <= 0)
 		return false;
 	if (ioctl(vm->fd, KVM_ENABLE_CAP, &cap))
 		return false;
-	filter.ranges[0] = (struct kvm_msr_filter_range){
-		.flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
-		.nmsrs = 1,
-		.base = EXITGEN_MSR,
-		.bitmap = deny,
+	vm->msrs[0] = EXITGEN_MSR;
+	vm->nmsrs = 1;
+	return set_msr_filter(vm) == 0;
+}
+
+int vm__expect(struct vm *vm, const uint32_t *ops, const uint32_t *args, int n, char *msg, size_t msglen)
+{
+	int nmsrs = 0;
+	for (int k = 0; k < n; k++) {
+		uint32_t a = args[k];
+		switch (ops[k]) {
+		case OP_IO_OUT:
+		case OP_IO_IN:
+			if (a == PORT_DONE || a == PORT_EXCEPTION) {
+				snprintf(msg, msglen, "port 0x%x is kvmexitgen's own (its guest reports on it)", a);
+				return -EINVAL;
+			}
+			vm->io_ports[a >> 3] |= (uint8_t)(1u << (a & 7));
+			break;
+		case OP_MSR_READ:
+		case OP_MSR_WRITE: {
+			int i = 0;
+			while (i < nmsrs && vm->msrs[i] != a)
+				i++;
+			if (i < nmsrs)
+				break;
+			if (nmsrs == 16) {
+				snprintf(msg, msglen, "at most 16 MSRs in a program (KVM's MSR filter has 16 ranges)");
+				return -EINVAL;
+			}
+			vm->msrs[nmsrs++] = a;
+			break;
+		}
+		case OP_MMIO_READ:
+		case OP_MMIO_WRITE:
+			if (!a)
+				break;
+			if (vm->nmmio == 16) {
+				snprintf(msg, msglen, "at most 16 MMIO addresses in a program");
+				return -EINVAL;
+			}
+			vm->mmio[vm->nmmio++] = a;
+			break;
+		}
+	}
+	if (nmsrs && vm->msr_exits) {
+		vm->nmsrs = nmsrs;
+		int err = set_msr_filter(vm);
+		if (err) {
+			snprintf(msg, msglen, "KVM refused an MSR filter denying the program's MSRs: %s", strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+uint64_t vm__op_rip(int op)
+{
+	static const uint8_t *const at[OP_COUNT] = {
+		[OP_CPUID] = guest_rip_cpuid, [OP_IO_OUT] = guest_rip_io_out, [OP_IO_IN] = guest_rip_io_in,
+		[OP_MMIO_READ] = guest_rip_mmio_read, [OP_MMIO_WRITE] = guest_rip_mmio_write,
+		[OP_HLT] = guest_rip_hlt, [OP_MSR_READ] = guest_rip_msr_read, [OP_MSR_WRITE] = guest_rip_msr_write,
+		[OP_VMCALL] = guest_vmcall_insn, [OP_UD2] = guest_rip_ud2, [OP_CR8_WRITE] = guest_rip_cr8_write,
 	};
-	return ioctl(vm->fd, KVM_X86_SET_MSR_FILTER, &filter) == 0;
+	if (op <= 0 || op >= OP_COUNT || !at[op])
+		return 0;
+	return GUEST_CODE + (uint64_t)(at[op] - guest_code_start);
+}
+
+static bool msr_expected(const struct vm *vm, uint32_t index)
+{
+	for (int i = 0; i < vm->nmsrs; i++)
+		if (vm->msrs[i] == index)
+			return true;
+	return false;
+}
+
+static bool mmio_expected(const struct vcpu *v, uint64_t addr)
+{
+	if (addr == GUEST_MMIO + (uint64_t)v->id * 8)
+		return true;
+	for (int i = 0; i < v->vm->nmmio; i++)
+		if (v->vm->mmio[i] == addr)
+			return true;
+	return false;
 }
 
 static int set_cpuid(struct vcpu *v, char *msg, size_t msglen)
@@ -396,7 +493,7 @@ int vcpu__run(struct vcpu *v)
 				v->done = true;
 			} else if (run->io.port == PORT_EXCEPTION) {
 				return guest_exception(v);
-			} else if (run->io.port == PORT_OP) {
+			} else if (v->vm->io_ports[run->io.port >> 3] >> (run->io.port & 7) & 1) {
 				int op = run->io.direction == KVM_EXIT_IO_OUT ? OP_IO_OUT : OP_IO_IN;
 				if (op == OP_IO_IN)
 					memset((uint8_t *)run + run->io.data_offset, 0, (size_t)run->io.size * run->io.count);
@@ -407,7 +504,7 @@ int vcpu__run(struct vcpu *v)
 			}
 			break;
 		case KVM_EXIT_MMIO:
-			if (run->mmio.phys_addr != GUEST_MMIO + (uint64_t)v->id * 8) {
+			if (!mmio_expected(v, run->mmio.phys_addr)) {
 				snprintf(what, sizeof(what), "MMIO at 0x%llx", (unsigned long long)run->mmio.phys_addr);
 				return unexpected(v, what);
 			}
@@ -423,7 +520,7 @@ int vcpu__run(struct vcpu *v)
 			break;
 		case KVM_EXIT_X86_RDMSR:
 		case KVM_EXIT_X86_WRMSR:
-			if (run->msr.index != EXITGEN_MSR) {
+			if (!msr_expected(v->vm, run->msr.index)) {
 				snprintf(what, sizeof(what), "%s of MSR 0x%x", kvm_exit_name(run->exit_reason),
 					 run->msr.index);
 				return unexpected(v, what);

@@ -33,6 +33,12 @@ struct vm {
 	enum guest_mode mode;    /* resolved: supervisor or user */
 	bool amd;                /* vmmcall rather than vmcall */
 	bool msr_exits;          /* MSR filter with user-space exits is in place */
+	/* what the program's operations reach this VMM at (vm__expect) */
+	uint8_t io_ports[65536 / 8];
+	uint32_t msrs[16];       /* denied by the MSR filter (KVM takes 16 ranges) */
+	int nmsrs;
+	uint64_t mmio[16];       /* addresses besides each vCPU's own */
+	int nmmio;
 	int nvcpus;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 };
@@ -47,6 +53,13 @@ void vm__destroy(struct vm *vm);
  * be NULL), count (OP_CPUID_QUERY: ECX). */
 void vm__load_program(struct vm *vm, int i, const uint32_t *ops, const uint32_t *args, const uint64_t *counts,
 		      int n);
+/* The ports, MSRs and MMIO addresses the program's operations use (args
+ * as vm__load_program's): accepted when they reach this VMM, and the MSRs
+ * denied by the MSR filter. 0, or -EINVAL with a message. */
+int vm__expect(struct vm *vm, const uint32_t *ops, const uint32_t *args, int n, char *msg, size_t msglen);
+/* The guest RIP of operation op's exits (its exiting instruction), 0 for
+ * none. */
+uint64_t vm__op_rip(int op);
 /* EAX, EBX, ECX, EDX of vCPU i's query q. */
 void vm__query(const struct vm *vm, int i, int q, uint32_t regs[4]);
 /* What the guest counted it did, per operation. */

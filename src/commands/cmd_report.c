@@ -22,8 +22,12 @@ static void usage(FILE *out)
 	      "CMPE283 kernel log lines, or a store written by 'kvmexitstat record'.\n"
 	      "\n"
 	      "  -o, --output FORMAT   table (default), json or csv\n"
-	      "  -b, --by WHAT         reason (default), vm or vcpu\n"
+	      "  -b, --by WHAT         reason (default), vm or vcpu; WHAT,detail: with --detail\n"
 	      "  -s, --sort KEY        count (default), time, avg, max or reason\n"
+	      "      --detail[=N]      under each reason its N (default 5) commonest details and\n"
+	      "                        (other), from the exit records' info fields and the kvm_pio,\n"
+	      "                        kvm_msr, kvm_cr, kvm_page_fault, kvm_mmio, kvm_hypercall and\n"
+	      "                        kvm_userspace_exit lines after each exit (read in one thread)\n"
 	      "      --vcpu N          only vCPU N's exits (of every VM)\n"
 	      "      --isa ISA         vmx or svm: decode reasons as this ISA (default: from the names)\n"
 	      "      --strict          stop with an error at the first line that cannot be decoded\n"
@@ -77,6 +81,7 @@ int cmd_report(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "by", required_argument, NULL, 'b' },
 		{ "sort", required_argument, NULL, 's' },
+		{ "detail", optional_argument, NULL, 'D' },
 		{ "isa", required_argument, NULL, 'I' },
 		{ "vcpu", required_argument, NULL, 'v' },
 		{ "strict", no_argument, NULL, 'S' },
@@ -86,7 +91,7 @@ int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct render_opts ro = { OUT_TABLE, BY_REASON, SORT_COUNT };
+	struct render_opts ro = { OUT_TABLE, BY_REASON, SORT_COUNT, 0 };
 	struct importer im;
 	int c, status = EXIT_OK;
 	bool any_data = false;
@@ -113,6 +118,7 @@ int cmd_report(int argc, char **argv)
 		case 'o':
 		case 'b':
 		case 's':
+		case 'D':
 			bad = render_option(c, optarg, &ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'I':
@@ -159,6 +165,10 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
+	/* a detail line belongs to the exit before it: one reader sees both */
+	im.details = ro.detail_top > 0;
+	if (im.details)
+		im.threads = 1;
 	for (int i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") && store_is_store(argv[i])) {
 			int err = read_store(&im, argv[i], &win, &info);

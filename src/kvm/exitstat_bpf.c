@@ -27,6 +27,7 @@ struct exitstat {
 	size_t nslots, slots_bytes;
 	char describe[64];
 	char fallback[320]; /* why tp_btf was not used, when the default chose it */
+	bool with_detail;
 };
 
 static const char *tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
@@ -122,6 +123,30 @@ static int map_entries_knob(struct bpf_object *obj, char *msg, size_t len)
 	return 0;
 }
 
+/* How many arguments tracepoint `name` of module `mod` has (its
+ * btf_trace_ typedef's prototype, less the hook's own first), or -1. */
+static int tracepoint_args(const char *mod, const char *name)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *m = vmlinux ? btf__load_module_btf(mod, vmlinux) : NULL;
+	char tn[96];
+	int n = -1;
+
+	snprintf(tn, sizeof(tn), "btf_trace_%s", name);
+	struct btf *b = m ? m : vmlinux;
+	int id = b ? btf__find_by_name_kind(b, tn, BTF_KIND_TYPEDEF) : -1;
+	const struct btf_type *t = id > 0 ? btf__type_by_id(b, (__u32)id) : NULL;
+	if (t)
+		t = btf__type_by_id(b, t->type); /* the pointer */
+	if (t && btf_is_ptr(t))
+		t = btf__type_by_id(b, t->type);
+	if (t && btf_is_func_proto(t))
+		n = btf_vlen(t) - 1;
+	btf__free(m);
+	btf__free(vmlinux);
+	return n;
+}
+
 /* Whether the kernel has the bpf_rdonly_cast kfunc (6.2 on). */
 static bool kernel_can_cast(void)
 {
@@ -141,7 +166,8 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 		snprintf(msg, len, "cannot open the BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	skel->rodata->with_time = o->with_time;
+	skel->rodata->with_time = o->with_time || o->with_detail;
+	skel->rodata->with_detail = o->with_detail;
 	skel->rodata->filter_tgids = o->ntgids > 0 || o->nnames > 0;
 	for (size_t k = 0; k < o->nnames && k < EXITSTAT_MAX_NAMES; k++)
 		strncpy((char *)skel->rodata->names[k], o->names[k], EXITSTAT_COMM_LEN - 1);
@@ -169,13 +195,28 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bpf_program__set_autoload(skel->progs.kvm_exit_vmx, btf && !cast && s->isa == ISA_VMX);
 	bpf_program__set_autoload(skel->progs.kvm_exit_svm_cast, cast && s->isa == ISA_SVM);
 	bpf_program__set_autoload(skel->progs.kvm_exit_vmx_cast, cast && s->isa == ISA_VMX);
-	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && o->with_time);
-	bpf_program__set_autoload(skel->progs.sched_switch_btf, btf && o->with_time);
+	bool timed = o->with_time || o->with_detail;
+	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && timed);
+	bpf_program__set_autoload(skel->progs.sched_switch_btf, btf && timed);
+	/* --detail: KVM's tracepoints that say what it does with an exit */
+	bool detail = btf && o->with_detail;
+	int pf_args = detail ? tracepoint_args("kvm", "kvm_page_fault") : 0;
+	bpf_program__set_autoload(skel->progs.kvm_pio_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_msr_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_cr_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_page_fault_btf, detail && pf_args >= 2 && pf_args != 2);
+	bpf_program__set_autoload(skel->progs.kvm_page_fault_old_btf, detail && pf_args == 2);
+	bpf_program__set_autoload(skel->progs.kvm_mmio_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_fast_mmio_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_hypercall_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, detail);
+	if (!detail)
+		bpf_map__set_autocreate(skel->maps.details, false);
 	s->nslots = (size_t)s->ncpus * EXITSTAT_CPU_SLOTS;
 	bpf_map__set_max_entries(skel->maps.slots, (__u32)s->nslots);
 	bpf_map__set_max_entries(skel->maps.pending_cpu, (__u32)s->ncpus);
 	bpf_program__set_autoload(skel->progs.kvm_exit_tp, !btf);
-	bpf_program__set_autoload(skel->progs.kvm_entry_tp, !btf && o->with_time);
+	bpf_program__set_autoload(skel->progs.kvm_entry_tp, !btf && timed);
 	if (!btf) {
 		int r = -1, i = -1, v = -1;
 		if ((err = read_format(format, &r, &i, &v))) {
@@ -228,7 +269,7 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	}
 	/* sched_switch first: kvm_entry_btf relies on it clearing a CPU's
 	 * pairing slot whenever the thread named there leaves the CPU */
-	if (btf && o->with_time) {
+	if (btf && timed) {
 		bpf_program__set_autoattach(skel->progs.sched_switch_btf, false);
 		skel->links.sched_switch_btf = bpf_program__attach(skel->progs.sched_switch_btf);
 		if (!skel->links.sched_switch_btf) {
@@ -243,9 +284,10 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	}
 	s->skel = skel;
 	s->flavour = flavour;
-	snprintf(s->describe, sizeof(s->describe), "%s (%s%s)", btf ? "tp_btf" : "tracepoint",
+	snprintf(s->describe, sizeof(s->describe), "%s (%s%s%s)", btf ? "tp_btf" : "tracepoint",
 		 s->isa == ISA_SVM ? "SVM" : s->isa == ISA_VMX ? "VMX" : "ISA from the record",
-		 o->with_time ? ", exit->entry timing" : ", counting only");
+		 timed ? ", exit->entry timing" : ", counting only", detail ? ", details" : "");
+	s->with_detail = detail;
 	return 0;
 fail:
 	if (s->slots)
@@ -304,10 +346,19 @@ int exitstat_open(struct exitstat **out, const struct exitstat_opts *o, char *ms
 		err = -ENOENT;
 		goto fail;
 	}
+	if (o->with_detail && flavour != FLAVOUR_BTF) {
+		if (o->flavour == FLAVOUR_CLASSIC)
+			snprintf(msg, len, "--detail needs the tp_btf programs, not --bpf classic");
+		else
+			snprintf(msg, len, "--detail needs the tp_btf programs, and this %s has no BTF (no %s)", mod,
+				 mod_btf);
+		err = -ENOTSUP;
+		goto fail;
+	}
 	if (o->flavour == FLAVOUR_AUTO && s->isa != ISA_UNKNOWN && !have_btf)
 		snprintf(s->fallback, sizeof(s->fallback), "%s has no BTF (no %s)", mod, mod_btf);
 	err = load(s, o, flavour, fmt, msg, len);
-	if (err && o->flavour == FLAVOUR_AUTO && flavour == FLAVOUR_BTF) {
+	if (err && o->flavour == FLAVOUR_AUTO && flavour == FLAVOUR_BTF && !o->with_detail) {
 		/* the classic programs may still load: say why tp_btf did not */
 		snprintf(s->fallback, sizeof(s->fallback), "%s", msg);
 		err = load(s, o, FLAVOUR_CLASSIC, fmt, msg, len);
@@ -337,13 +388,94 @@ static void to_stat(struct exit_stat *one, const struct exitstat_val *v)
 	memcpy(one->hist, v->hist, sizeof(one->hist));
 }
 
-static struct exit_stat *stat_of(struct snapshot *snap, const struct exitstat_key *key)
+static struct exit_stat *stat_of(struct snapshot *snap, const struct exitstat_key *key, uint64_t detail)
 {
 	struct exit_key k = { .pid = key->tgid, .vcpu = (int32_t)key->vcpu_id, .tid = 0,
-			      .isa = (uint8_t)key->isa, .reason = key->reason, .start = vm_ticks(key->start) };
+			      .isa = (uint8_t)key->isa, .reason = key->reason, .start = vm_ticks(key->start),
+			      .detail = detail };
 	if (k.isa == ISA_SVM && key->reason >= 0xfffffff0u)
 		k.reason = (uint64_t)(int64_t)(int32_t)key->reason; /* VMRUN failures: -1 .. */
 	return snapshot_get(snap, &k);
+}
+
+/* --detail: the details map, each (key, detail) into its own key of
+ * details. */
+static int read_details(struct exitstat *s, struct snapshot *details)
+{
+	int fd = bpf_map__fd(s->skel->maps.details);
+	struct exitstat_dkey key, next, *prev = NULL;
+	struct exitstat_val val;
+	struct exit_stat one;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &val))
+			continue; /* deleted meanwhile */
+		struct exit_stat *st = stat_of(details, &key.key, key.detail);
+		if (!st)
+			return -ENOMEM;
+		to_stat(&one, &val);
+		stat_merge(st, &one);
+	}
+	return 0;
+}
+
+/* --detail: the last exit of each vCPU thread of an ended VM. Its detail
+ * waits for an entry that never comes (the exit that went to the VMM for
+ * good); such a thread will not run again, so its exit is counted here,
+ * in every reading until its VM is forgotten. */
+static int add_final(struct snapshot *details, const struct exitstat_pending *p)
+{
+	if (p->state != PAIR_EXITED || !p->detail || vm_alive(p->key.tgid, vm_ticks(p->key.start)))
+		return 0;
+	struct exit_stat *st = stat_of(details, &p->key, p->detail);
+	if (!st)
+		return -ENOMEM;
+	stat_add_count(st, 1);
+	return 0;
+}
+
+static int read_finals(struct exitstat *s, struct snapshot *details)
+{
+	int fd = bpf_map__fd(s->skel->maps.pending_tid), err = 0;
+	struct exitstat_pending p;
+	__u32 tid, next, *prev = NULL;
+
+	while (!err && bpf_map_get_next_key(fd, prev, &next) == 0) {
+		tid = next;
+		prev = &tid;
+		if (bpf_map_lookup_elem(fd, &tid, &p) == 0)
+			err = add_final(details, &p);
+	}
+	/* a CPU's slot is a thread's state while it names the thread (once
+	 * the thread leaves the CPU, the state is in the hash, and the slot
+	 * holds a stale copy) */
+	fd = bpf_map__fd(s->skel->maps.pending_cpu);
+	for (__u32 cpu = 0; !err && cpu < (__u32)s->ncpus; cpu++)
+		if (bpf_map_lookup_elem(fd, &cpu, &p) == 0 && p.tid)
+			err = add_final(details, &p);
+	return err;
+}
+
+/* The counts of snap's keys less what their details in `details` hold
+ * (the rest is "(no detail)"), and the details beside them. */
+static int split_details(struct snapshot *snap, const struct snapshot *details)
+{
+	const struct snap_entry *e;
+	for (size_t i = 0; (e = snapshot_next(details, &i));) {
+		struct exit_key k = e->key;
+		k.detail = 0;
+		struct exit_stat *all = snapshot_get(snap, &k);
+		if (!all)
+			return -ENOMEM;
+		stat_remove(all, &e->st);
+		struct exit_stat *st = snapshot_get(snap, &e->key);
+		if (!st)
+			return -ENOMEM;
+		stat_merge(st, &e->st);
+	}
+	return 0;
 }
 
 int exitstat_read(struct exitstat *s, struct snapshot *snap)
@@ -353,8 +485,17 @@ int exitstat_read(struct exitstat *s, struct snapshot *snap)
 	struct exitstat_key *prev = NULL;
 	struct exitstat_val val;
 	struct exit_stat one;
+	struct snapshot details;
+	int err;
 
 	snapshot_clear(snap);
+	/* the details first: each was added after its key's own counts, so
+	 * the keys read after them hold at least as much */
+	snapshot_init(&details);
+	if (s->with_detail && ((err = read_details(s, &details)) || (err = read_finals(s, &details)))) {
+		snapshot_free(&details);
+		return err;
+	}
 	/* the slots: a slot's key is whole once its isa reads non-zero (the
 	 * programs write isa last) */
 	for (size_t i = 0; i < s->nslots; i++) {
@@ -368,9 +509,11 @@ int exitstat_read(struct exitstat *s, struct snapshot *snap)
 		to_stat(&one, (const struct exitstat_val *)&s->slots[i].val);
 		if (!one.count && !one.timed)
 			continue;
-		struct exit_stat *st = stat_of(snap, &key);
-		if (!st)
+		struct exit_stat *st = stat_of(snap, &key, 0);
+		if (!st) {
+			snapshot_free(&details);
 			return -ENOMEM;
+		}
 		stat_merge(st, &one);
 	}
 	/* the keys that found their slot taken */
@@ -379,13 +522,17 @@ int exitstat_read(struct exitstat *s, struct snapshot *snap)
 		prev = &key;
 		if (bpf_map_lookup_elem(fd, &key, &val))
 			continue; /* deleted meanwhile */
-		struct exit_stat *st = stat_of(snap, &key);
-		if (!st)
+		struct exit_stat *st = stat_of(snap, &key, 0);
+		if (!st) {
+			snapshot_free(&details);
 			return -ENOMEM;
+		}
 		to_stat(&one, &val);
 		stat_merge(st, &one);
 	}
-	return 0;
+	err = s->with_detail ? split_details(snap, &details) : 0;
+	snapshot_free(&details);
+	return err;
 }
 
 static struct vm_id vm_of_key(const void *key, const void *value)
@@ -407,6 +554,10 @@ void exitstat_forget(struct exitstat *s, uint32_t tgid, uint64_t start)
 	struct vm_id vm = { tgid, start };
 	struct exitstat_vm mk = { .tgid = tgid, .start = start };
 	bpf_util_delete_vm(bpf_map__fd(s->skel->maps.exits), sizeof(struct exitstat_key), 0, vm, vm_of_key);
+	/* (a details key starts with its exitstat_key) */
+	if (s->with_detail)
+		bpf_util_delete_vm(bpf_map__fd(s->skel->maps.details), sizeof(struct exitstat_dkey), 0, vm,
+				   vm_of_key);
 	/* its slots: free (the programs zero a slot when they take it) */
 	for (size_t i = 0; i < s->nslots; i++) {
 		volatile struct exitstat_slot *sl = &s->slots[i];
@@ -445,6 +596,7 @@ void exitstat_health(struct exitstat *s, struct health *h)
 	h->n[H_PAIRS_LOST] += sums[HEALTH_PAIRS_LOST];
 	h->n[H_FILTER_FULL] += sums[HEALTH_FILTER_FULL];
 	h->n[H_UNPAIRED] += sums[HEALTH_UNPAIRED];
+	h->n[H_DETAILS_LOST] += sums[HEALTH_DETAILS_FULL];
 }
 
 const char *exitstat_describe(const struct exitstat *s)

@@ -16,6 +16,7 @@ enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
 
 struct exitstat_opts {
 	bool with_time;           /* attach kvm_entry too and time each exit */
+	bool with_detail;         /* key exits by their detail too (tp_btf only; times them) */
 	enum bpf_flavour flavour; /* AUTO: tp_btf when KVM's module has BTF, else classic */
 	const struct vm_id *tgids; /* count only these VM processes (in the kernel) */
 	size_t ntgids;

@@ -101,7 +101,7 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		{ "by", required_argument, NULL, 'b' }, { "output", required_argument, NULL, 'o' },
 		{ "sort", required_argument, NULL, 's' }, { "source", required_argument, NULL, 'U' },
 		{ "vcpu", required_argument, NULL, 'v' },
-		{ "latency", no_argument, NULL, 'l' },
+		{ "latency", no_argument, NULL, 'l' }, { "detail", optional_argument, NULL, 'D' },
 		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
 		{ "listen", required_argument, NULL, 'L' }, { "vcpu-label", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -111,7 +111,7 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
-	o->ro = (struct render_opts){ OUT_TABLE, BY_REASON, SORT_COUNT };
+	o->ro = (struct render_opts){ OUT_TABLE, BY_REASON, SORT_COUNT, 0 };
 	o->vcpu = -1;
 	o->interval = cmd != LIVE_STATS ? 1 : 0;
 	optind = 1;
@@ -154,6 +154,9 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 			break;
 		case 's':
 			bad = render_option('s', optarg, &o->ro, why, sizeof(why)) ? why : NULL;
+			break;
+		case 'D':
+			bad = render_option('D', optarg, &o->ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'U':
 			bad = parse_sources(optarg, &o->sources);
@@ -226,6 +229,17 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 	}
 	if (o->cmd == LIVE_RECORD && !o->store_path) {
 		fprintf(stderr, "kvmexitstat record: no store: give -o FILE.db\n");
+		return EXIT_USAGE;
+	}
+	o->detail = o->ro.detail_top > 0;
+	if (o->detail && o->cmd != LIVE_STATS) {
+		fprintf(stderr, "%s: --detail is for live statistics and report; the store, serve and top keep "
+				"no details\n", live_cmd_name(o->cmd));
+		return EXIT_USAGE;
+	}
+	if (o->detail && (o->count_only || o->sources == SRC_STATS)) {
+		fprintf(stderr, "kvmexitstat: --detail is for the tracepoint source, with handling times: %s\n",
+			o->count_only ? "--count-only leaves them out" : "KVM's vCPU statistics (--source stats) have none");
 		return EXIT_USAGE;
 	}
 	if (o->count_only && o->latency) {

@@ -23,6 +23,7 @@ struct live_opts {
 	struct render_opts ro;        /* live statistics: -o, -b, -s */
 	bool latency;                 /* live statistics: -l */
 	bool count_only;
+	bool detail;                  /* --detail[=N] (N in ro.detail_top), or --by X,detail */
 	enum bpf_flavour flavour;
 	int sources;                  /* SRC_* */
 	double interval;              /* seconds; 0: the totals only (live statistics) */

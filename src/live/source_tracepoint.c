@@ -86,8 +86,8 @@ int source_tracepoint_open(struct source *out, const struct live_opts *o, char *
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	struct exitstat_opts so = { .with_time = !o->count_only, .flavour = o->flavour, .tgids = o->pids,
-				      .ntgids = o->npids, .names = o->names, .nnames = o->nnames };
+	struct exitstat_opts so = { .with_time = !o->count_only, .with_detail = o->detail, .flavour = o->flavour,
+				      .tgids = o->pids, .ntgids = o->npids, .names = o->names, .nnames = o->nnames };
 	int err = exitstat_open(&t->src, &so, msg, len);
 	if (err) {
 		free(t);

@@ -45,13 +45,14 @@ static uint64_t key_hash(const struct exit_key *k)
 	h ^= ((uint64_t)k->pid << 32 | (uint32_t)k->vcpu) * 0xc2b2ae3d27d4eb4full;
 	h ^= ((uint64_t)k->tid << 8 | k->isa) * 0x165667b19e3779f9ull;
 	h ^= k->start * 0x27d4eb2f165667c5ull;
+	h ^= k->detail * 0x9fb21c651e98df25ull;
 	return h ^ (h >> 29);
 }
 
 static bool key_eq(const struct exit_key *a, const struct exit_key *b)
 {
 	return a->reason == b->reason && a->pid == b->pid && a->vcpu == b->vcpu &&
-	       a->tid == b->tid && a->isa == b->isa && a->start == b->start;
+	       a->tid == b->tid && a->isa == b->isa && a->start == b->start && a->detail == b->detail;
 }
 
 static struct snap_entry *probe(struct snap_entry *slots, size_t cap, const struct exit_key *k)
@@ -288,6 +289,18 @@ static void stat_diff(struct exit_stat *out, const struct exit_stat *cur, const 
 	}
 }
 
+void stat_remove(struct exit_stat *dst, const struct exit_stat *part)
+{
+	struct exit_stat out;
+	memset(&out, 0, sizeof(out));
+	stat_diff(&out, dst, part);
+	if (out.reset) { /* more removed than there was: none left */
+		memset(dst, 0, sizeof(*dst));
+		return;
+	}
+	*dst = out;
+}
+
 int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *prev)
 {
 	static const struct exit_stat zero;
@@ -314,7 +327,9 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 	return 0;
 }
 
-int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum aggregate_by by)
+/* out = src with its keys mapped: summed by `by`, and with fold their
+ * details dropped. */
+static int regroup(struct snapshot *out, const struct snapshot *src, enum aggregate_by by, bool fold)
 {
 	carry_kvm(out, src);
 	for (size_t i = 0; i < src->cap; i++) {
@@ -330,6 +345,8 @@ int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum ag
 			k.vcpu = VCPU_ALL;
 			k.tid = 0;
 		}
+		if (fold)
+			k.detail = 0;
 		struct exit_stat *st = snapshot_get(out, &k);
 		if (!st)
 			return -ENOMEM;
@@ -339,6 +356,24 @@ int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum ag
 		if (snapshot_set_name(out, src->names[i].pid, src->names[i].start, src->names[i].name))
 			return -ENOMEM;
 	return 0;
+}
+
+int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum aggregate_by by)
+{
+	return regroup(out, src, by, false);
+}
+
+int snapshot_fold_details(struct snapshot *out, const struct snapshot *src)
+{
+	return regroup(out, src, BY_VCPU, true);
+}
+
+bool snapshot_has_details(const struct snapshot *s)
+{
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->slots[i].used && s->slots[i].key.detail)
+			return true;
+	return false;
 }
 
 void snapshot_total(const struct snapshot *s, struct exit_stat *total)

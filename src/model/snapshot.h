@@ -29,6 +29,8 @@ struct exit_key {
 	uint64_t reason; /* full exit reason (VMX flags included) */
 	uint64_t start;  /* the VM process's start, clock ticks since boot as in
 			  * /proc/PID/stat (0: not known, as in traces) */
+	uint64_t detail; /* what KVM said of the exits (detail.h); 0: none, or
+			  * not asked for */
 };
 
 struct exit_stat {
@@ -75,6 +77,10 @@ const struct exit_stat *snapshot_find(const struct snapshot *s, const struct exi
 void stat_add_count(struct exit_stat *st, uint64_t n);
 void stat_add_time(struct exit_stat *st, uint64_t ns);
 void stat_merge(struct exit_stat *dst, const struct exit_stat *src);
+/* dst -= part, part being some of dst's exits (counts, times, histogram
+ * slots; min and max bounded as in a diff). What part holds beyond dst
+ * (it should not) leaves 0. */
+void stat_remove(struct exit_stat *dst, const struct exit_stat *part);
 unsigned hist_slot(uint64_t ns);
 uint64_t hist_slot_low(unsigned slot);  /* smallest value of a slot */
 uint64_t hist_slot_high(unsigned slot); /* largest value of a slot */
@@ -97,6 +103,10 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 /* out = src summed over vCPUs (BY_VM) or over VMs and vCPUs (BY_REASON);
  * BY_VCPU copies. 0 or -ENOMEM. */
 int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum aggregate_by by);
+/* out = src with every key's detail 0: the counts per reason. 0 or -ENOMEM. */
+int snapshot_fold_details(struct snapshot *out, const struct snapshot *src);
+/* Whether any key has a detail. */
+bool snapshot_has_details(const struct snapshot *s);
 /* Total over all keys. */
 void snapshot_total(const struct snapshot *s, struct exit_stat *total);
 bool snapshot_saturated(const struct snapshot *s);

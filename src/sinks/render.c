@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "render.h"
+
+#include "detail.h"
 #include "text.h"
 
 #include <errno.h>
@@ -67,9 +69,29 @@ int render_option(int letter, const char *arg, struct render_opts *o, char *msg,
 	case 'o':
 		bad = out_format_parse(arg, &o->format) ? "-o: expected table, json or csv" : NULL;
 		break;
-	case 'b':
-		bad = aggregate_by_parse(arg, &o->by) ? "--by: expected reason, vm or vcpu" : NULL;
+	case 'b': {
+		/* "vm,detail": by VM, with the details under each reason */
+		char by[16];
+		const char *comma = strchr(arg, ',');
+		size_t n = comma ? (size_t)(comma - arg) : strlen(arg);
+		snprintf(by, sizeof(by), "%.*s", (int)(n < sizeof(by) ? n : sizeof(by) - 1), arg);
+		bad = n >= sizeof(by) || aggregate_by_parse(by, &o->by) || (comma && strcmp(comma, ",detail"))
+			      ? "--by: expected reason, vm or vcpu, and after it ,detail or nothing"
+			      : NULL;
+		if (!bad && comma && !o->detail_top)
+			o->detail_top = DETAIL_TOP_DEFAULT;
 		break;
+	}
+	case 'D': {
+		char *end;
+		unsigned long n = arg ? strtoul(arg, &end, 10) : DETAIL_TOP_DEFAULT;
+		bad = arg && (!*arg || *end || *arg == '-' || n < 1 || n > 1000)
+			      ? "--detail: expected how many details to show of each reason, 1 to 1000"
+			      : NULL;
+		if (!bad)
+			o->detail_top = (unsigned)n;
+		break;
+	}
 	case 's':
 		bad = sort_key_parse(arg, &o->sort) ? "--sort: expected count, time, avg, max or reason" : NULL;
 		break;
@@ -148,7 +170,10 @@ struct row {
 	const struct exit_stat *st;
 	size_t group;             /* index into rows.groups */
 	bool group_start;
+	bool is_detail;           /* a detail under the reason row before it */
+	bool has_details;         /* a reason row with detail rows after it */
 	char reason[REASON_NAME_MAX];
+	char label[80];           /* "  " and the detail (detail rows) */
 	double pct, time_pct;
 	uint64_t avg, p50, p90, p99;
 };
@@ -158,7 +183,22 @@ struct rows {
 	size_t n;
 	struct exit_stat *groups; /* each group's total */
 	size_t ngroups;
+	/* with details: the reason rows are of `folded` (agg without its
+	 * details), the detail rows of agg; each reason's "(other)" row is of
+	 * other_keys/other_stats */
+	struct snapshot folded;
+	const struct snap_entry **fv;
+	struct exit_key *other_keys;
+	struct exit_stat *other_stats;
+	bool details;             /* detail rows asked for (and some key has one) */
+	int label_width;          /* the table's REASON column */
 };
+
+/* The table's REASON column of a row. */
+static const char *row_label(const struct row *r)
+{
+	return r->is_detail ? r->label : r->reason;
+}
 
 /* A row of key in snapshot s (which names its reason). */
 static void row_fill(struct row *r, const struct snapshot *s, const struct exit_key *key, const struct exit_stat *st,
@@ -167,6 +207,9 @@ static void row_fill(struct row *r, const struct snapshot *s, const struct exit_
 	r->key = key;
 	r->st = st;
 	snapshot_reason_name(s, key, r->reason, sizeof(r->reason));
+	/* (a table shows a detail indented under its reason) */
+	r->label[0] = r->label[1] = ' ';
+	detail_format(key->detail, r->label + 2, sizeof(r->label) - 2);
 	r->pct = group->count ? 100.0 * (double)st->count / (double)group->count : 0;
 	r->time_pct = group->sum_ns ? 100.0 * (double)st->sum_ns / (double)group->sum_ns : 0;
 	r->avg = st->timed ? st->sum_ns / st->timed : 0;
@@ -212,11 +255,98 @@ static void rows_free(struct rows *rs)
 {
 	free(rs->r);
 	free(rs->groups);
+	free(rs->fv);
+	free(rs->other_keys);
+	free(rs->other_stats);
+	snapshot_free(&rs->folded);
 }
 
 static int cmp_u64_desc(uint64_t a, uint64_t b)
 {
 	return a < b ? 1 : a > b ? -1 : 0;
+}
+
+/* The same exits but for the detail. */
+static bool same_reason(const struct exit_key *a, const struct exit_key *b)
+{
+	return a->pid == b->pid && a->vcpu == b->vcpu && a->tid == b->tid && a->isa == b->isa &&
+	       a->reason == b->reason && a->start == b->start;
+}
+
+static int cmp_detail_count(const void *pa, const void *pb)
+{
+	const struct snap_entry *a = *(const struct snap_entry *const *)pa;
+	const struct snap_entry *b = *(const struct snap_entry *const *)pb;
+	int c = cmp_u64_desc(a->st.count, b->st.count);
+	return c ? c : a->key.detail < b->key.detail ? -1 : a->key.detail > b->key.detail;
+}
+
+/* Under each reason row of rs its details in agg, the top `top` by count
+ * and the rest as one "(other)" row; a reason with no detail but "(no
+ * detail)" gets none. 0 or -ENOMEM. */
+static int rows_add_details(struct rows *rs, const struct snapshot *agg, unsigned top)
+{
+	size_t n = 0;
+	const struct snap_entry **all = snapshot_entries(agg, &n);
+	const struct snap_entry **mine = calloc(n ? n : 1, sizeof(*mine));
+	/* reasons, details, an "(other)" each, and a zeroed row after the
+	 * last: json_row walks a reason's details up to a row that is none */
+	struct row *out = calloc(rs->n + n + rs->n + 1, sizeof(*out));
+	size_t nout = 0;
+
+	rs->other_keys = calloc(rs->n ? rs->n : 1, sizeof(*rs->other_keys));
+	rs->other_stats = calloc(rs->n ? rs->n : 1, sizeof(*rs->other_stats));
+	if ((n && !all) || !mine || !out || !rs->other_keys || !rs->other_stats) {
+		free(all);
+		free(mine);
+		free(out);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		struct row *reason = &out[nout++];
+		*reason = rs->r[i];
+		size_t m = 0;
+		for (size_t j = 0; j < n; j++) /* (a trace's count moved to a detail leaves a 0) */
+			if (same_reason(&all[j]->key, reason->key) && (all[j]->st.count || all[j]->st.timed))
+				mine[m++] = all[j];
+		if (m == 0 || (m == 1 && !mine[0]->key.detail))
+			continue;
+		reason->has_details = true;
+		qsort(mine, m, sizeof(*mine), cmp_detail_count);
+		for (size_t j = 0; j < m; j++) {
+			struct row *d = &out[nout];
+			if (j >= top) {
+				struct exit_stat *o = &rs->other_stats[i];
+				if (j == top) {
+					rs->other_keys[i] = *reason->key;
+					rs->other_keys[i].detail = (uint64_t)DETAIL_OTHER << DETAIL_KIND_SHIFT;
+					nout++;
+				} else {
+					d--;
+				}
+				stat_merge(o, &mine[j]->st);
+				row_fill(d, agg, &rs->other_keys[i], o, reason->st);
+			} else {
+				nout++;
+				row_fill(d, agg, &mine[j]->key, &mine[j]->st, reason->st);
+			}
+			d->is_detail = true;
+			d->group = reason->group;
+		}
+	}
+	int width = 28;
+	for (size_t i = 0; i < nout; i++) {
+		int w = (int)strlen(row_label(&out[i]));
+		if (w > width)
+			width = w;
+	}
+	free(rs->r);
+	rs->r = out;
+	rs->n = nout;
+	rs->label_width = width;
+	free(all);
+	free(mine);
+	return 0;
 }
 
 /* Rows group by VM then vCPU; inside a group, by the chosen key. */
@@ -285,17 +415,17 @@ static void table_time(FILE *out, const struct exit_stat *st, uint64_t v)
 
 /* timing: whether any row has handling times; without, the time columns
  * are left out (table_exits says why once) */
-static void table_header(FILE *out, bool timing)
+static void table_header(FILE *out, bool timing, int width)
 {
-	fprintf(out, "%-28s %-4s %12s %8s", "REASON", "ISA", "COUNT", "%");
+	fprintf(out, "%-*s %-4s %12s %8s", width, "REASON", "ISA", "COUNT", "%");
 	if (timing)
 		fprintf(out, " %8s %9s %9s %9s %9s", "TIME%", "MIN", "AVG", "P99", "MAX");
 	fputc('\n', out);
 }
 
-static void table_row(FILE *out, const char *label, const char *isa, const struct row *r, bool timing)
+static void table_row(FILE *out, const char *label, const char *isa, const struct row *r, bool timing, int width)
 {
-	fprintf(out, "%-28s %-4s %12" PRIu64 " %7.2f%%", label, isa, r->st->count, r->pct);
+	fprintf(out, "%-*s %-4s %12" PRIu64 " %7.2f%%", width, label, isa, r->st->count, r->pct);
 	if (!timing) {
 		fputc('\n', out);
 		return;
@@ -344,13 +474,14 @@ static void table_exits(FILE *out, const struct snapshot *s, const struct rows *
 		const struct row *r = &rs->r[i];
 		if (r->group_start) {
 			table_group_title(out, s, r->key, by);
-			table_header(out, timing);
+			table_header(out, timing, rs->label_width);
 		}
-		table_row(out, r->reason, isa_name((enum isa)r->key->isa), r, timing);
+		table_row(out, row_label(r), r->is_detail ? "" : isa_name((enum isa)r->key->isa), r, timing,
+			  rs->label_width);
 		if (i + 1 == rs->n || rs->r[i + 1].group_start) {
 			struct row total;
 			row_fill(&total, s, r->key, &rs->groups[r->group], &rs->groups[r->group]);
-			table_row(out, "TOTAL", "", &total, timing);
+			table_row(out, "TOTAL", "", &total, timing, rs->label_width);
 		}
 	}
 }
@@ -472,13 +603,14 @@ static void total_row(struct row *r, const struct snapshot *agg, const struct ex
  * "total", interval_s its span when known). */
 static const char *csv_columns =
 	"time,interval_s,source,vm,pid,vcpu,tid,isa,reason,code,count,rate,percent,timed,time_ns,time_percent,"
-	"min_ns,avg_ns,p50_ns,p90_ns,p99_ns,max_ns,growth\n";
+	"min_ns,avg_ns,p50_ns,p90_ns,p99_ns,max_ns,growth";
 
 /* Where a CSV row's numbers come from and over how long. */
 struct csv_when {
 	const char *time;   /* ISO 8601 end of the interval, or "total" */
 	double seconds;     /* the interval's length; <= 0: not known */
 	const char *source; /* "live", "trace", "record", "kernel-log" */
+	bool details;       /* the detail columns, after growth */
 };
 
 /* The "vm,pid,vcpu" fields of a CSV row (empty when aggregated away). */
@@ -493,6 +625,15 @@ static void csv_vm_vcpu(FILE *out, const struct snapshot *s, const struct exit_k
 	fputc(',', out);
 	if (k->vcpu >= 0)
 		fprintf(out, "%" PRId32, k->vcpu);
+}
+
+/* The header; with details, their two columns after the others. */
+static void csv_header(FILE *out, bool details)
+{
+	fputs(csv_columns, out);
+	if (details)
+		fputs(",detail,detail_kind", out);
+	fputc('\n', out);
 }
 
 static void csv_row(FILE *out, const struct csv_when *w, const struct snapshot *s, const struct row *r,
@@ -524,28 +665,38 @@ static void csv_row(FILE *out, const struct csv_when *w, const struct snapshot *
 			r->time_pct, st->min_ns, r->avg, r->p50, r->p90, r->p99, st->max_ns);
 	else
 		fputs(",,,,,,", out);
-	fprintf(out, ",%s\n", growth ? growth : "");
+	fprintf(out, ",%s", growth ? growth : "");
+	if (w->details) {
+		fputc(',', out);
+		if (r->is_detail) {
+			csv_field(out, r->label + 2);
+			fprintf(out, ",%s", detail_kind_name(k->detail));
+		} else {
+			fputc(',', out);
+		}
+	}
+	fputc('\n', out);
 }
 
 /* A row of the report's own accounting: what it is in "source", the count
  * in "count", and (undecodable lines) where the first one is in "reason". */
-static void csv_note_row(FILE *out, const char *what, const char *where, uint64_t n)
+static void csv_note_row(FILE *out, const char *what, const char *where, uint64_t n, bool details)
 {
 	fprintf(out, "total,,%s,,,,,,", what);
 	csv_field(out, where ? where : "");
-	fprintf(out, ",,%" PRIu64 ",,,,,,,,,,,,\n", n);
+	fprintf(out, ",,%" PRIu64 ",,,,,,,,,,,,%s\n", n, details ? ",," : "");
 }
 
 static void csv_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
 		       const struct klog_view *kv, size_t nk, const struct report_meta *m)
 {
 	char growth[32];
-	struct csv_when w = { "total", report_seconds(m), m->source };
+	struct csv_when w = { "total", report_seconds(m), m->source, rows->details };
 
-	fputs(csv_columns, out);
+	csv_header(out, rows->details);
 	for (size_t i = 0; i < rows->n; i++)
 		csv_row(out, &w, agg, &rows->r[i], NULL);
-	w = (struct csv_when){ "total", 0, "kernel-log" };
+	w = (struct csv_when){ "total", 0, "kernel-log", rows->details };
 	for (size_t j = 0; j < nk; j++) {
 		for (size_t i = 0; i < kv[j].rows.n; i++) {
 			klog_growth(kv[j].k, &kv[j].rows.r[i], growth, sizeof(growth));
@@ -556,13 +707,50 @@ static void csv_report(FILE *out, const struct snapshot *agg, const struct rows 
 	if (m->unparsed && m->first_bad_input) {
 		char where[4096];
 		snprintf(where, sizeof(where), "%s:%" PRIu64, m->first_bad_input, m->first_bad_line);
-		csv_note_row(out, "undecodable", where, m->unparsed);
+		csv_note_row(out, "undecodable", where, m->unparsed, rows->details);
 	}
 	if (m->lost_events)
-		csv_note_row(out, "lost", NULL, m->lost_events);
+		csv_note_row(out, "lost", NULL, m->lost_events, rows->details);
 }
 
 /* ---- JSON -------------------------------------------------------------- */
+
+/* A detail's fields (after its text): its kind and what it holds, as
+ * numbers a program can use. */
+static void json_detail_fields(FILE *out, uint64_t d)
+{
+	uint64_t f = d & (DETAIL_VIA_VMM - 1);
+	fprintf(out, ",\"kind\":\"%s\"", detail_kind_name(d));
+	switch (detail_kind(d)) {
+	case DETAIL_IO:
+		fprintf(out, ",\"port\":%" PRIu64 ",\"in\":%s,\"size\":%" PRIu64 ",\"string\":%s", f & 0xffff,
+			f >> 16 & 1 ? "true" : "false", f >> 17 & 15, f >> 21 & 1 ? "true" : "false");
+		break;
+	case DETAIL_MSR:
+		fprintf(out, ",\"msr\":%" PRIu64 ",\"write\":%s", f & 0xffffffffu, f >> 32 & 1 ? "true" : "false");
+		break;
+	case DETAIL_CR:
+		fprintf(out, ",\"cr\":%" PRIu64 ",\"write\":%s", f & 0xff, f >> 8 & 1 ? "true" : "false");
+		break;
+	case DETAIL_GPA:
+		fprintf(out, ",\"gpa\":%" PRIu64, f << 12);
+		break;
+	case DETAIL_HCALL:
+		fprintf(out, ",\"hypercall\":%" PRIu64, f);
+		break;
+	case DETAIL_VMM:
+		fprintf(out, ",\"kvm_exit\":%" PRIu64, f & 0xffffffffu);
+		break;
+	case DETAIL_VEC:
+		fprintf(out, ",\"vector\":%" PRIu64, f & 0xff);
+		break;
+	default:
+		break;
+	}
+	if (d & DETAIL_VIA_VMM)
+		fputs(",\"to_vmm\":true", out);
+	fputc(',', out);
+}
 
 /* A reason row, or with total set the group's total (no key fields); one
  * layout in live, report and record. seconds > 0: with its rate. */
@@ -574,6 +762,13 @@ static void json_row(FILE *out, const struct snapshot *s, const struct row *r, b
 	fputs("{", out);
 	if (total)
 		goto numbers;
+	if (r->is_detail) {
+		/* (percent: of its reason's exits) */
+		fputs("\"detail\":", out);
+		json_string(out, r->label + 2);
+		json_detail_fields(out, k->detail);
+		goto numbers;
+	}
 	if (k->pid != PID_ALL) {
 		fputs("\"vm\":", out);
 		json_string(out, vm_label(s, k));
@@ -599,7 +794,31 @@ numbers:
 			st->max_ns);
 	if (st->saturated)
 		fputs(",\"saturated\":true", out);
-	fputs("}", out);
+	if (total || !r->has_details) {
+		fputs("}", out);
+		return;
+	}
+	fputs(",\"details\":[", out);
+	for (const struct row *d = r + 1; d->is_detail; d++) {
+		if (d != r + 1)
+			fputc(',', out);
+		json_row(out, s, d, false, seconds);
+	}
+	fputs("]}", out);
+}
+
+/* The rows of rs, each reason's details inside it. */
+static void json_rows(FILE *out, const struct snapshot *s, const struct rows *rs, double seconds)
+{
+	bool first = true;
+	for (size_t i = 0; i < rs->n; i++) {
+		if (rs->r[i].is_detail)
+			continue;
+		if (!first)
+			fputc(',', out);
+		first = false;
+		json_row(out, s, &rs->r[i], false, seconds);
+	}
 }
 
 /* (The report's rows are over the whole input, as live's "total" is over
@@ -681,11 +900,7 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 
 	json_meta(out, m, o);
 	fputs(",\"rows\":[", out);
-	for (size_t i = 0; i < rows->n; i++) {
-		if (i)
-			fputc(',', out);
-		json_row(out, agg, &rows->r[i], false, span);
-	}
+	json_rows(out, agg, rows, span);
 	snapshot_total(agg, &total);
 	total_row(&tr, agg, &total);
 	fputs("],\"total\":", out);
@@ -719,12 +934,36 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 			const struct snap_entry ***v, struct rows *rows)
 {
 	size_t n = 0;
+	snapshot_init(&rows->folded);
 	if (snapshot_aggregate(agg, src, o->by))
 		return -ENOMEM;
-	*v = sorted_entries(agg, o->sort, &n);
-	if ((agg->len && !*v) || rows_build(rows, agg, *v, n))
+	if (!o->detail_top || !snapshot_has_details(agg)) {
+		*v = sorted_entries(agg, o->sort, &n);
+		if ((agg->len && !*v) || rows_build(rows, agg, *v, n))
+			return -ENOMEM;
+		rows->label_width = 28;
+		rows->details = o->detail_top > 0; /* (the CSV columns stay) */
+		return 0;
+	}
+	/* the reason rows from the counts per reason, each with its details */
+	struct snapshot folded;
+	snapshot_init(&folded);
+	if (snapshot_fold_details(&folded, agg)) {
+		snapshot_free(&folded);
 		return -ENOMEM;
-	return 0;
+	}
+	const struct snap_entry **fv = sorted_entries(&folded, o->sort, &n);
+	if ((folded.len && !fv) || rows_build(rows, &folded, fv, n)) {
+		free(fv);
+		snapshot_free(&folded);
+		return -ENOMEM;
+	}
+	/* (the rows point into folded's slots: moved, not copied) */
+	rows->folded = folded;
+	rows->fv = fv;
+	rows->details = true;
+	*v = NULL;
+	return rows_add_details(rows, agg, o->detail_top);
 }
 
 int render_report(FILE *out, const struct snapshot *exits, const struct klog_series *klogs, size_t nklogs,
@@ -795,7 +1034,8 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 		fprintf(out, " %-24s", "VM");
 	if (show_vcpu)
 		fprintf(out, " %5s", "VCPU");
-	fprintf(out, " %-24s %-4s %12s %12s %7s", "REASON", "ISA", "COUNT", "RATE/s", "%");
+	int width = rs->details ? rs->label_width : 24;
+	fprintf(out, " %-*s %-4s %12s %12s %7s", width, "REASON", "ISA", "COUNT", "RATE/s", "%");
 	if (m->latency)
 		fprintf(out, " %9s %9s %9s %9s", "AVG", "P50", "P99", "MAX");
 	fputc('\n', out);
@@ -809,8 +1049,8 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 			snprintf(vc, sizeof(vc), "%" PRId32, k->vcpu);
 			fprintf(out, " %5s", vc);
 		}
-		fprintf(out, " %-24s %-4s %12" PRIu64 " %12.1f %6.2f%%", r->reason, isa_name((enum isa)k->isa),
-			r->st->count, m->seconds > 0 ? (double)r->st->count / m->seconds : 0.0, r->pct);
+		fprintf(out, " %-*s %-4s %12" PRIu64 " %12.1f %6.2f%%", width, row_label(r),
+			r->is_detail ? "" : isa_name((enum isa)k->isa), r->st->count, m->seconds > 0 ? (double)r->st->count / m->seconds : 0.0, r->pct);
 		if (m->latency)
 			fprintf(out, " %9s %9s %9s %9s", r->st->timed ? format_ns(r->avg, b1, sizeof(b1)) : "-",
 				r->st->timed ? format_ns(r->p50, b2, sizeof(b2)) : "-",
@@ -823,15 +1063,15 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 		fprintf(out, " %-24s", "all");
 	if (show_vcpu)
 		fprintf(out, " %5s", "all");
-	fprintf(out, " %-24s %-4s %12" PRIu64 " %12.1f\n", "TOTAL", "", total->count,
+	fprintf(out, " %-*s %-4s %12" PRIu64 " %12.1f\n", width, "TOTAL", "", total->count,
 		m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
 }
 
 static void interval_csv(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m)
 {
-	struct csv_when w = { m->total ? "total" : m->when_iso, m->seconds, "live" };
+	struct csv_when w = { m->total ? "total" : m->when_iso, m->seconds, "live", rs->details };
 	if (m->first)
-		fputs(csv_columns, out);
+		csv_header(out, rs->details);
 	for (size_t i = 0; i < rs->n; i++)
 		csv_row(out, &w, agg, &rs->r[i], NULL);
 }
@@ -845,11 +1085,7 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 	fprintf(out, ",\"interval_s\":%.6f,\"source\":\"live\",\"collector\":", m->seconds);
 	json_string(out, m->source);
 	fputs(",\"rows\":[", out);
-	for (size_t i = 0; i < rs->n; i++) {
-		if (i)
-			fputc(',', out);
-		json_row(out, agg, &rs->r[i], false, m->seconds);
-	}
+	json_rows(out, agg, rs, m->seconds);
 	if (m->health) {
 		fputs("],\"health\":", out);
 		health_json(out, m->health);

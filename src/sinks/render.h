@@ -14,10 +14,13 @@
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_REASON };
 
+#define DETAIL_TOP_DEFAULT 5 /* --detail without a number */
+
 struct render_opts {
 	enum out_format format;
 	enum aggregate_by by;
 	enum sort_key sort;
+	unsigned detail_top; /* > 0: under each reason its top N details and "(other)" */
 };
 
 /* What the report is about, printed with it. */
@@ -39,8 +42,9 @@ int out_format_parse(const char *s, enum out_format *f);
 int aggregate_by_parse(const char *s, enum aggregate_by *by);
 int sort_key_parse(const char *s, enum sort_key *k);
 const char *aggregate_by_name(enum aggregate_by by);
-/* -o/--output, -b/--by, -s/--sort, as getopt letters 'o', 'b', 's': apply
- * arg to o. 0, or -EINVAL and in msg what was expected. */
+/* -o/--output, -b/--by, -s/--sort, --detail[=N], as getopt letters 'o',
+ * 'b', 's', 'D' (arg NULL: --detail alone): apply arg to o. 0, or -EINVAL
+ * and in msg what was expected. */
 int render_option(int letter, const char *arg, struct render_opts *o, char *msg, size_t len);
 
 /* Human time: 850ns, 12.3us, 4.56ms, 1.23s. */

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "importer_priv.h"
+#include "detail.h"
 #include "quoted_printable.h"
 
 #include <errno.h>
@@ -317,7 +318,7 @@ static void note_capture(struct importer *im, const struct trace_line *t)
 	im->since = 0;
 }
 
-static int count_exit(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code);
+static int count_exit(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code, uint64_t detail);
 
 static int on_exit_line(struct importer *im, const struct trace_line *t, const char *line, size_t len)
 {
@@ -337,11 +338,16 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 		if (im->hint == ISA_UNKNOWN)
 			im->hint = isa;
 	}
-	return count_exit(im, t, isa, code);
+	uint64_t detail = 0;
+	struct exit_info info;
+	if (im->details && trace_line_exit_info(line, len, t, &info))
+		detail = detail_from_exit(isa, code, info.info1, info.info2, info.has_intr_info, info.intr_info);
+	return count_exit(im, t, isa, code, detail);
 }
 
-/* An exit of thread/vCPU t: counted, and waiting for its kvm_entry. */
-static int count_exit(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code)
+/* An exit of thread/vCPU t: counted (under detail, what its record tells
+ * of it), and waiting for its kvm_entry. */
+static int count_exit(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code, uint64_t detail)
 {
 	struct pair_state *ps = importer_pair_get(im, pair_id(t));
 	if (!ps)
@@ -355,6 +361,7 @@ static int count_exit(struct importer *im, const struct trace_line *t, enum isa 
 	}
 	k.isa = (uint8_t)isa;
 	k.reason = code;
+	k.detail = detail;
 
 	struct exit_stat *st = snapshot_get(&im->exits, &k);
 	if (!st)
@@ -381,7 +388,37 @@ static int count_exit(struct importer *im, const struct trace_line *t, enum isa 
 	ps->exit_ts = t->ts_ns;
 	ps->exit_epoch = im->epoch;
 	ps->key = k;
+	ps->open = true;
+	ps->firm = false;
 	im->exit_lines++;
+	return 0;
+}
+
+/* A kvm_pio, kvm_msr... line: said of its thread's open exit, whose count
+ * moves to the key with the detail detail_merge makes of it (and its
+ * handling time goes there). */
+static int on_detail_line(struct importer *im, const struct trace_line *t)
+{
+	if (!im->details)
+		return 0;
+	struct pair_state *ps = importer_pair_get(im, pair_id(t));
+	if (!ps)
+		return -ENOMEM;
+	if (!ps->open)
+		return 0;
+	uint64_t d = detail_merge(ps->key.detail, &ps->firm, t->detail, true);
+	if (d == ps->key.detail)
+		return 0;
+	struct exit_stat *was = snapshot_get(&im->exits, &ps->key);
+	if (!was)
+		return -ENOMEM;
+	if (was->count && !was->saturated)
+		was->count--;
+	ps->key.detail = d;
+	struct exit_stat *st = snapshot_get(&im->exits, &ps->key);
+	if (!st)
+		return -ENOMEM;
+	stat_add_count(st, 1);
 	return 0;
 }
 
@@ -412,6 +449,7 @@ static int on_entry_line(struct importer *im, const struct trace_line *t)
 		im->paired++;
 	}
 	ps->pending = false;
+	ps->open = false;
 	return 0;
 }
 
@@ -560,6 +598,8 @@ static int record_line(struct importer *im, const char *line, size_t len, const 
 	case LINE_KLOG_EXIT:
 		im->events++;
 		return on_klog_line(im, t, line, len);
+	case LINE_DETAIL:
+		return on_detail_line(im, t);
 	}
 	return 0;
 }
@@ -591,7 +631,7 @@ int importer_event(struct importer *im, const struct trace_line *t, enum isa isa
 		if (im->hint == ISA_UNKNOWN)
 			im->hint = isa;
 	}
-	return count_exit(im, t, isa, code);
+	return count_exit(im, t, isa, code, 0);
 }
 
 /* Room in b for n more bytes. */

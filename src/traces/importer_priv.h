@@ -21,6 +21,8 @@ struct pair_state {
 	uint32_t exit_epoch;   /* the capture the pending exit is in */
 	uint32_t first_epoch;  /* the capture of the first event (a part's own count) */
 	bool first_pre_head;   /* the first event came before the part's first timestamped one */
+	bool open;             /* its last exit is counted, and no kvm_entry came since */
+	bool firm;             /* that exit's detail is a detail line's (detail_merge) */
 };
 
 /* What lies between two timestamped exit/entry lines, for telling captures

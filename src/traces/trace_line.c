@@ -19,6 +19,8 @@
 #define _GNU_SOURCE
 #include "trace_line.h"
 
+#include "detail.h"
+
 #include <string.h>
 
 #include "numparse.h"
@@ -448,6 +450,124 @@ static void parse_klog(const char *s, size_t at, size_t len, struct trace_line *
 	t->kind = LINE_KLOG_EXIT;
 }
 
+/* The hex number after the word `word` in s[i, len) ("at 0x3f8",
+ * "address fee000b0"). */
+static bool hex_after(const char *s, size_t i, size_t len, const char *word, uint64_t *v)
+{
+	size_t w = strlen(word);
+	for (; i + w < len; i++) {
+		if (memcmp(s + i, word, w) || (i && !is_space(s[i - 1])) || s[i + w] != ' ')
+			continue;
+		size_t at = skip_spaces(s, i + w, len);
+		return parse_hex_u64(s + at, token_len(s, at, len), v) == 0;
+	}
+	return false;
+}
+
+static bool dec_after(const char *s, size_t i, size_t len, const char *word, uint64_t *v)
+{
+	size_t w = strlen(word);
+	for (; i + w < len; i++) {
+		if (memcmp(s + i, word, w) || (i && !is_space(s[i - 1])) || s[i + w] != ' ')
+			continue;
+		size_t at = skip_spaces(s, i + w, len);
+		return parse_dec_u64(s + at, token_len(s, at, len), v) == 0;
+	}
+	return false;
+}
+
+bool trace_line_exit_info(const char *s, size_t len, const struct trace_line *t, struct exit_info *out)
+{
+	uint64_t v;
+	memset(out, 0, sizeof(*out));
+	if (t->kind != LINE_EXIT)
+		return false;
+	size_t i = t->fields;
+	if (hex_after(s, i, len, "info1", &out->info1)) {
+		if (!hex_after(s, i, len, "info2", &out->info2))
+			return false;
+		if (hex_after(s, i, len, "intr_info", &v) && v <= 0xffffffffu) {
+			out->has_intr_info = true;
+			out->intr_info = (uint32_t)v;
+		}
+		return true;
+	}
+	/* "info A B": VMX's B is the interruption info */
+	for (size_t k = i; k + 6 < len; k++) {
+		if (memcmp(s + k, " info ", 6))
+			continue;
+		size_t a = skip_spaces(s, k + 6, len), an = token_len(s, a, len);
+		size_t b = skip_spaces(s, a + an, len), bn = token_len(s, b, len);
+		if (parse_hex_u64(s + a, an, &out->info1) || parse_hex_u64(s + b, bn, &out->info2))
+			return false;
+		out->has_intr_info = out->info2 <= 0xffffffffu;
+		out->intr_info = (uint32_t)out->info2;
+		return true;
+	}
+	return false;
+}
+
+/* The detail events' TP_printk layouts (arch/x86/kvm/trace.h,
+ * include/trace/events/kvm.h). A line that does not parse is no detail. */
+static void parse_detail(const char *ev, const char *s, size_t i, size_t len, struct trace_line *t)
+{
+	uint64_t a;
+	i = skip_spaces(s, i, len);
+	const char *f = s + i;
+	size_t n = len - i;
+
+	if (!strcmp(ev, "pio")) {
+		/* pio_write at 0x3f8 size 1 count 1 val 0x41 */
+		bool wr = starts_with(f, n, "pio_write"), rd = starts_with(f, n, "pio_read");
+		uint64_t size, count;
+		if ((wr || rd) && hex_after(s, i, len, "at", &a) && a <= 0xffff && dec_after(s, i, len, "size", &size) &&
+		    dec_after(s, i, len, "count", &count))
+			t->detail = detail_io((uint16_t)a, rd, (unsigned)size, count > 1);
+	} else if (!strcmp(ev, "msr")) {
+		/* msr_write 830 = 0xb0000440b0, msr_read ce = 0x0 (#GP) */
+		bool wr = starts_with(f, n, "msr_write "), rd = starts_with(f, n, "msr_read ");
+		size_t at = skip_spaces(s, i + (wr ? 10 : 9), len);
+		if ((wr || rd) && !parse_hex_u64(s + at, token_len(s, at, len), &a) && a <= 0xffffffffu)
+			t->detail = detail_msr((uint32_t)a, wr);
+	} else if (!strcmp(ev, "cr")) {
+		/* cr_write 0 = 0x80050033 */
+		bool wr = starts_with(f, n, "cr_write "), rd = starts_with(f, n, "cr_read ");
+		size_t at = skip_spaces(s, i + (wr ? 9 : 8), len);
+		if ((wr || rd) && !parse_hex_u64(s + at, token_len(s, at, len), &a) && a < 256)
+			t->detail = detail_cr((unsigned)a, wr);
+	} else if (!strcmp(ev, "page_fault")) {
+		/* vcpu 0 rip 0x... address 0xfee000b0 error_code 0x6 (older: address fee000b0 error_code 6) */
+		if (hex_after(s, i, len, "address", &a))
+			t->detail = detail_gpa(a);
+	} else if (!strcmp(ev, "mmio")) {
+		/* mmio write len 4 gpa 0xfee000b0 val 0x0 */
+		if (hex_after(s, i, len, "gpa", &a))
+			t->detail = detail_gpa(a);
+	} else if (!strcmp(ev, "fast_mmio")) {
+		/* fast mmio at gpa 0x... */
+		if (hex_after(s, i, len, "gpa", &a))
+			t->detail = detail_gpa(a);
+	} else if (!strcmp(ev, "hypercall")) {
+		/* nr 0x5 a0 0x0 a1 0x1 a2 0x0 a3 0x0 */
+		if (hex_after(s, i, len, "nr", &a))
+			t->detail = detail_hcall(a);
+	} else if (!strcmp(ev, "userspace_exit")) {
+		/* reason KVM_EXIT_IO (2); reason restart (4): a signal, KVM_EXIT_INTR */
+		const char *open = memchr(f, '(', n), *close = open ? memchr(open, ')', (size_t)(s + len - open)) : NULL;
+		if (starts_with(f, n, "reason KVM_EXIT_") && close && !parse_dec_u64(open + 1, (size_t)(close - open - 1), &a) &&
+		    a <= 0xffffffffu)
+			t->detail = detail_vmm((uint32_t)a);
+		else if (starts_with(f, n, "reason restart "))
+			t->detail = detail_vmm(10);
+	}
+	if (t->detail)
+		t->kind = LINE_DETAIL;
+}
+
+/* The detail events, by what follows "kvm" in their name. */
+static const char *const detail_events[] = { "pio", "msr", "cr", "page_fault", "mmio", "fast_mmio", "hypercall",
+					     "userspace_exit" };
+
 void trace_line_parse(const char *s, size_t len, struct trace_line *t)
 {
 	memset(t, 0, sizeof(*t));
@@ -475,6 +595,16 @@ void trace_line_parse(const char *s, size_t len, struct trace_line *t)
 				parse_header(s, at - 3, t);
 				parse_entry(s, at + 7, len, t);
 				return;
+			}
+			for (size_t d = 0; d < sizeof(detail_events) / sizeof(detail_events[0]); d++) {
+				size_t n = strlen(detail_events[d]);
+				if ((size_t)(end - p) > n + 1 && !memcmp(p + 1, detail_events[d], n) && p[n + 1] == ':') {
+					parse_header(s, at - 3, t);
+					parse_detail(detail_events[d], s, at + n + 2, len, t);
+					if (t->kind != LINE_DETAIL) /* (the header alone is no event of ours) */
+						memset(t, 0, sizeof(*t)), t->cpu = -1, t->vcpu = -1;
+					return;
+				}
 			}
 		}
 		p++;

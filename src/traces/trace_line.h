@@ -17,6 +17,8 @@ enum line_kind {
 	LINE_KLOG_HEADER, /* CMPE283: VMX Exit Stats (total=T) [pid=P vcpu=V [skipped=K]] */
 	LINE_KLOG_EXIT,   /* CMPE283: exit R count=C */
 	LINE_BAD,         /* a kvm_exit or CMPE283 exit line that cannot be decoded */
+	LINE_DETAIL,      /* kvm_pio, kvm_msr, kvm_cr, kvm_page_fault, kvm_mmio, kvm_fast_mmio,
+			   * kvm_hypercall, kvm_userspace_exit: what KVM did with the exit */
 };
 
 struct trace_line {
@@ -48,10 +50,21 @@ struct trace_line {
 	uint64_t klog_skipped;  /* "skipped=K": reports left out before this one */
 	bool klog_final;        /* "final": the report a vCPU prints as it ends */
 	uint64_t klog_count;    /* LINE_KLOG_EXIT: C (reason text in reason/reason_len) */
+	uint64_t detail;        /* LINE_DETAIL: the value (detail.h) */
 };
 
 /* Parse one line (without its newline; a trailing CR is ignored). */
 void trace_line_parse(const char *line, size_t len, struct trace_line *out);
+
+/* The exit record's info fields of a kvm_exit line (t from
+ * trace_line_parse): "info1 A info2 B intr_info C" or the older "info A
+ * B". False when it has none. */
+struct exit_info {
+	uint64_t info1, info2;
+	bool has_intr_info;
+	uint32_t intr_info;
+};
+bool trace_line_exit_info(const char *line, size_t len, const struct trace_line *t, struct exit_info *out);
 
 /* Whether a kvm_exit/kvm_entry line (t from trace_line_parse) may go on in
  * the next line: it does not end as the kernel's layouts end (after
