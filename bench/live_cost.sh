@@ -15,12 +15,16 @@
 #   TESTBED_KERNEL=6.12 MODES="none count count_probe time time_probe perf" \
 #       bench/live_cost.sh    6.12, where the exit reason is read by plain
 #       loads; *_probe: the probe reads of older kernels, in the same boot
+#   MODES="none time detail" WORKLOAD=--io-out bench/live_cost.sh
+#       what --detail adds; WORKLOAD: the kvmexitgen operation that loops
+#       (default --cpuid, which has no detail; --io-out has its port)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 O=${O:-build}
 N=${N:-20000}
 ROUNDS=${ROUNDS:-5}
 MODES=${MODES:-none count time perf tracefs}
+WORKLOAD=${WORKLOAD:---cpuid}
 VMDIR=$O/vm
 
 command -v perf >/dev/null || {
@@ -40,6 +44,7 @@ mode_start() {
 	none) P= ;;
 	count) kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	time) kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
+	detail) kvmexitstat --detail -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	count_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	time_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	perf) perf kvm stat record -a -o /tmp/perf.data >/dev/null 2>/tmp/err & P=\$! ;;
@@ -60,7 +65,7 @@ echo "clocksource: \$(cat /sys/devices/system/clocksource/clocksource0/current_c
 for r in \$(seq $ROUNDS); do
 	for m in $MODES; do
 		mode_start \$m
-		ns=\$(kvmexitgen --json --cpuid $N | sed 's/.*"wall_ns":\([0-9]*\).*/\1/')
+		ns=\$(kvmexitgen --json $WORKLOAD $N | sed 's/.*"wall_ns":\([0-9]*\).*/\1/')
 		echo "RESULT \$m \$r \$ns"
 		mode_stop \$m
 	done
@@ -69,8 +74,9 @@ rss_kb() { awk '/VmHWM/ {print \$2}' /proc/\$1/status; }
 GUEST
 
 summarize() { # label unit: the RESULT lines on stdin
-	python3 bench/cost_summary.py "$N" "$1" "$2" none perf "none=nothing attached" \
+	EXIT=$(echo "${WORKLOAD#--}" | tr a-z A-Z) python3 bench/cost_summary.py "$N" "$1" "$2" none perf "none=nothing attached" \
 		"count=kvmexitstat --count-only" "time=kvmexitstat (with handling time)" \
+		"detail=kvmexitstat --detail" \
 		"count_probe=--count-only, probe reads" "time_probe=handling time, probe reads" \
 		"perf=perf kvm stat record" "tracefs=tracefs text (kvm_exit+kvm_entry)"
 }

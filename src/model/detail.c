@@ -136,7 +136,7 @@ const char *detail_msr_name(uint32_t index)
 static const struct { uint64_t lo, hi; const char *name; } regions[] = {
 	{ 0xa0000, 0xbffff, "VGA window" },
 	{ 0xc0000, 0xfffff, "BIOS area" },
-	{ 0xfec00000, 0xfec00fff, "IOAPIC" },
+	{ 0xfec00000, 0xfecfffff, "IOAPIC" }, /* (several, 64 KiB apart: QEMU microvm has two) */
 	{ 0xfed00000, 0xfed00fff, "HPET" },
 	{ 0xfee00000, 0xfeefffff, "LAPIC" },
 	{ 0xff000000, 0xffffffff, "firmware flash" },
