@@ -62,7 +62,18 @@ struct {
 /* --detail: counts and handling times per (key, detail), of the exits
  * that have one (the rest of a key's count is its "(no detail)"). Added
  * once the exit is done, at its kvm_entry: by then KVM said all it says of
- * it. Allocated as keys come (a guest touches many pages). */
+ * it. As the counts: each CPU owns EXITSTAT_DETAIL_SLOTS slots of a plain
+ * array (sized by the user side), and a (key, detail) whose slot another
+ * holds goes to the hash below, allocated as keys come (a guest touches
+ * many pages). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, EXITSTAT_DETAIL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct exitstat_dslot);
+} dslots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, EXITSTAT_MAX_DETAILS);
@@ -287,25 +298,62 @@ static __always_inline void add_time(struct exitstat_val *v, __u64 d, bool share
 		add(&v->hist[s], 1, shared);
 }
 
-/* --detail: a done exit into the details map, with its handling time d
- * when timed. */
+_Static_assert(sizeof(struct exitstat_dkey) == 32, "a detail key is four words");
+_Static_assert(EXITSTAT_DETAIL_SLOTS == 64, "dslot_of takes the hash's top 6 bits");
+
+/* --detail: the value of (key, detail): this CPU's slot for it, or the
+ * hash (shared). NULL: neither has room. */
+static __always_inline struct exitstat_val *get_dval(const struct exitstat_dkey *dk, bool *shared)
+{
+	const key_word *w = (const void *)dk;
+	__u32 idx = bpf_get_smp_processor_id() * EXITSTAT_DETAIL_SLOTS +
+		    (__u32)(((w[0] + w[1] * 0xc2b2ae3d27d4eb4full + w[3] * 0x165667b19e3779f9ull) *
+			     0x9e3779b97f4a7c15ull) >> 58);
+	struct exitstat_dslot *sl = bpf_map_lookup_elem(&dslots, &idx);
+
+	*shared = false;
+	if (sl) {
+		const key_word *x = (const void *)&sl->key;
+		if (x[0] == w[0] && x[1] == w[1] && x[2] == w[2] && x[3] == w[3])
+			return &sl->val;
+		if (!sl->key.key.isa) {
+			/* take it as get_val takes a slot: isa last */
+			__builtin_memset(&sl->val, 0, sizeof(sl->val));
+			sl->key.detail = dk->detail;
+			sl->key.key.tgid = dk->key.tgid;
+			sl->key.key.vcpu_id = dk->key.vcpu_id;
+			sl->key.key.reason = dk->key.reason;
+			sl->key.key.start = dk->key.start;
+			asm volatile("" ::: "memory");
+			sl->key.key.isa = dk->key.isa;
+			return &sl->val;
+		}
+	}
+	struct exitstat_val *v = bpf_map_lookup_elem(&details, dk);
+	if (!v) {
+		bpf_map_update_elem(&details, dk, &zero_val, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&details, dk);
+	}
+	*shared = true;
+	return v;
+}
+
+/* --detail: a done exit into the details, with its handling time d when
+ * timed. */
 static __always_inline void add_detail(const struct pending *p, bool timed, __u64 d)
 {
 	if (!p->detail)
 		return;
 	struct exitstat_dkey dk = { .key = p->key, .detail = p->detail };
-	struct exitstat_val *v = bpf_map_lookup_elem(&details, &dk);
+	bool shared;
+	struct exitstat_val *v = get_dval(&dk, &shared);
 	if (!v) {
-		bpf_map_update_elem(&details, &dk, &zero_val, BPF_NOEXIST);
-		v = bpf_map_lookup_elem(&details, &dk);
-		if (!v) {
-			health_inc(HEALTH_DETAILS_FULL);
-			return;
-		}
+		health_inc(HEALTH_DETAILS_FULL);
+		return;
 	}
-	add(&v->count, 1, true);
+	add(&v->count, 1, shared);
 	if (timed)
-		add_time(v, d, true);
+		add_time(v, d, shared);
 }
 
 /* Count this exit; account the thread's previous exit->entry pair; arm p
@@ -427,12 +475,24 @@ int BPF_PROG(kvm_exit_svm, struct kvm_vcpu *vcpu, __u32 isa)
 	if (!vcpu)
 		return 0; /* never, but newer verifiers (6.12) hold that it may be */
 	struct vcpu_svm___x *svm = (void *)vcpu; /* struct kvm_vcpu is its first member */
-	__u32 code = (__u32)BPF_CORE_READ(svm, vmcb, control.exit_code);
-	__u64 first = 0;
-	if (with_detail && svm_info_says(code))
-		first = svm_first_detail(vcpu, code, BPF_CORE_READ(svm, vmcb, control.exit_info_1),
-					 BPF_CORE_READ(svm, vmcb, control.exit_info_2));
-	return on_exit_btf(vcpu, code, 2, first);
+	if (!with_detail)
+		return on_exit_btf(vcpu, (__u32)BPF_CORE_READ(svm, vmcb, control.exit_code), 2, 0);
+	/* --detail: the exit code and EXITINFO1/2 in one probe read, where
+	 * they follow each other (as they always have) */
+	struct vmcb___x *vmcb = BPF_CORE_READ(svm, vmcb);
+	__u64 f[3] = {};
+	if (bpf_core_field_offset(struct vmcb___x, control.exit_info_1) ==
+		    bpf_core_field_offset(struct vmcb___x, control.exit_code) + 8 &&
+	    bpf_core_field_offset(struct vmcb___x, control.exit_info_2) ==
+		    bpf_core_field_offset(struct vmcb___x, control.exit_code) + 16) {
+		bpf_core_read(f, sizeof(f), &vmcb->control.exit_code);
+	} else {
+		f[0] = BPF_CORE_READ(vmcb, control.exit_code);
+		f[1] = BPF_CORE_READ(vmcb, control.exit_info_1);
+		f[2] = BPF_CORE_READ(vmcb, control.exit_info_2);
+	}
+	__u32 code = (__u32)f[0];
+	return on_exit_btf(vcpu, code, 2, svm_info_says(code) ? svm_first_detail(vcpu, code, f[1], f[2]) : 0);
 }
 
 SEC("tp_btf/kvm_exit")

@@ -9,7 +9,8 @@
 #define EXITSTAT_MAX_FILTER 4096 /* VM processes with a filter verdict */
 #define EXITSTAT_MAX_NAMES 8     /* -n names the kernel compares with process names */
 #define EXITSTAT_COMM_LEN 16
-#define EXITSTAT_MAX_DETAILS 16384 /* (key, detail) pairs of --detail */
+#define EXITSTAT_MAX_DETAILS 16384 /* (key, detail) pairs of --detail beyond the slots */
+#define EXITSTAT_DETAIL_SLOTS 64    /* --detail: (key, detail) slots of each CPU's array */
 
 /* 24 bytes: hashed on every exit, so kept small. The reason is 32 bits,
  * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). A
@@ -67,6 +68,13 @@ struct exitstat_pending {
 struct exitstat_dkey {
 	struct exitstat_key key;
 	__u64 detail;
+};
+
+/* One slot of the per-CPU detail slot array, as exitstat_slot: free while
+ * key.key.isa is 0, written last. */
+struct exitstat_dslot {
+	struct exitstat_dkey key;
+	struct exitstat_val val;
 };
 
 /* Per-CPU counters of the collector's own health. */

@@ -25,6 +25,8 @@ struct exitstat {
 	int ncpus;
 	struct exitstat_slot *slots; /* the slot array, mapped */
 	size_t nslots, slots_bytes;
+	struct exitstat_dslot *dslots; /* --detail: the detail slot array, mapped */
+	size_t ndslots, dslots_bytes;
 	char describe[64];
 	char fallback[320]; /* why tp_btf was not used, when the default chose it */
 	bool with_detail;
@@ -210,8 +212,13 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bpf_program__set_autoload(skel->progs.kvm_fast_mmio_btf, detail);
 	bpf_program__set_autoload(skel->progs.kvm_hypercall_btf, detail);
 	bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, detail);
-	if (!detail)
+	if (!detail) {
 		bpf_map__set_autocreate(skel->maps.details, false);
+		bpf_map__set_autocreate(skel->maps.dslots, false);
+	} else {
+		s->ndslots = (size_t)s->ncpus * EXITSTAT_DETAIL_SLOTS;
+		bpf_map__set_max_entries(skel->maps.dslots, (__u32)s->ndslots);
+	}
 	s->nslots = (size_t)s->ncpus * EXITSTAT_CPU_SLOTS;
 	bpf_map__set_max_entries(skel->maps.slots, (__u32)s->nslots);
 	bpf_map__set_max_entries(skel->maps.pending_cpu, (__u32)s->ncpus);
@@ -267,6 +274,17 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 		snprintf(msg, len, "cannot map kvmexitstat's BPF slot array: %s", strerror(-err));
 		goto fail;
 	}
+	if (detail) {
+		s->dslots_bytes = s->ndslots * sizeof(struct exitstat_dslot);
+		s->dslots = mmap(NULL, s->dslots_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
+				 bpf_map__fd(skel->maps.dslots), 0);
+		if (s->dslots == MAP_FAILED) {
+			err = -errno;
+			s->dslots = NULL;
+			snprintf(msg, len, "cannot map kvmexitstat's BPF detail slot array: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	/* sched_switch first: kvm_entry_btf relies on it clearing a CPU's
 	 * pairing slot whenever the thread named there leaves the CPU */
 	if (btf && timed) {
@@ -292,7 +310,10 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 fail:
 	if (s->slots)
 		munmap(s->slots, s->slots_bytes);
+	if (s->dslots)
+		munmap(s->dslots, s->dslots_bytes);
 	s->slots = NULL;
+	s->dslots = NULL;
 	exitstat_bpf__destroy(skel);
 	return err ? err : -EINVAL;
 }
@@ -407,6 +428,24 @@ static int read_details(struct exitstat *s, struct snapshot *details)
 	struct exitstat_val val;
 	struct exit_stat one;
 
+	for (size_t i = 0; i < s->ndslots; i++) {
+		volatile struct exitstat_dslot *sl = &s->dslots[i];
+		uint32_t isa = sl->key.key.isa;
+		if (!isa)
+			continue;
+		__atomic_thread_fence(__ATOMIC_ACQUIRE); /* (isa is written last) */
+		key = (struct exitstat_dkey){ .key = { .tgid = sl->key.key.tgid, .vcpu_id = sl->key.key.vcpu_id,
+						       .reason = sl->key.key.reason, .isa = isa,
+						       .start = sl->key.key.start },
+					      .detail = sl->key.detail };
+		to_stat(&one, (const struct exitstat_val *)&s->dslots[i].val);
+		if (!one.count && !one.timed)
+			continue;
+		struct exit_stat *st = stat_of(details, &key.key, key.detail);
+		if (!st)
+			return -ENOMEM;
+		stat_merge(st, &one);
+	}
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		prev = &key;
@@ -558,6 +597,11 @@ void exitstat_forget(struct exitstat *s, uint32_t tgid, uint64_t start)
 	if (s->with_detail)
 		bpf_util_delete_vm(bpf_map__fd(s->skel->maps.details), sizeof(struct exitstat_dkey), 0, vm,
 				   vm_of_key);
+	for (size_t i = 0; i < s->ndslots; i++) {
+		volatile struct exitstat_dslot *sl = &s->dslots[i];
+		if (sl->key.key.isa && sl->key.key.tgid == tgid && vm_ticks(sl->key.key.start) == start)
+			sl->key.key.isa = 0;
+	}
 	/* its slots: free (the programs zero a slot when they take it) */
 	for (size_t i = 0; i < s->nslots; i++) {
 		volatile struct exitstat_slot *sl = &s->slots[i];
@@ -632,6 +676,8 @@ void exitstat_close(struct exitstat *s)
 		return;
 	if (s->slots)
 		munmap(s->slots, s->slots_bytes);
+	if (s->dslots)
+		munmap(s->dslots, s->dslots_bytes);
 	detach(s);
 	exitstat_bpf__destroy(s->skel);
 	free(s);
