@@ -31,6 +31,8 @@ void cmd_live_usage(FILE *out)
 	      "      --detail[=N]       under each reason the N (default 5) details that come most,\n"
 	      "                         the rest as (other): port, MSR, CR, page, hypercall, vector\n"
 	      "                         or KVM_EXIT_* of each exit (tp_btf only)\n"
+	      "      --hlt-time         HLT's handling time (the guest idle, with an in-kernel irqchip)\n"
+	      "                         in the totals' times, where it is left out by default\n"
 	      "      --count-only       attach kvm_exit alone: counts, no handling time, lowest cost\n"
 	      "      --bpf KIND         btf or classic: force the BPF program kind (default: btf when\n"
 	      "                         KVM's module has BTF, else the classic tracepoint)\n"

@@ -28,6 +28,8 @@ static void usage(FILE *out)
 	      "                        (other), from the exit records' info fields and the kvm_pio,\n"
 	      "                        kvm_msr, kvm_cr, kvm_page_fault, kvm_mmio, kvm_hypercall and\n"
 	      "                        kvm_userspace_exit lines after each exit (read in one thread)\n"
+	      "      --hlt-time        HLT's handling time (the guest idle, with an in-kernel irqchip)\n"
+	      "                        in TIME% and the totals' times, where it is left out by default\n"
 	      "      --vcpu N          only vCPU N's exits (of every VM)\n"
 	      "      --isa ISA         vmx or svm: decode reasons as this ISA (default: from the names)\n"
 	      "      --strict          stop with an error at the first line that cannot be decoded\n"
@@ -82,6 +84,7 @@ int cmd_report(int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "detail", optional_argument, NULL, 'D' },
+		{ "hlt-time", no_argument, NULL, 'H' },
 		{ "isa", required_argument, NULL, 'I' },
 		{ "vcpu", required_argument, NULL, 'v' },
 		{ "strict", no_argument, NULL, 'S' },
@@ -91,7 +94,7 @@ int cmd_report(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct render_opts ro = { OUT_TABLE, BY_REASON, SORT_COUNT, 0 };
+	struct render_opts ro = { .format = OUT_TABLE, .by = BY_REASON, .sort = SORT_COUNT };
 	struct importer im;
 	int c, status = EXIT_OK;
 	bool any_data = false;
@@ -119,6 +122,7 @@ int cmd_report(int argc, char **argv)
 		case 'b':
 		case 's':
 		case 'D':
+		case 'H':
 			bad = render_option(c, optarg, &ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'I':

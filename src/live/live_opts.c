@@ -102,6 +102,7 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		{ "sort", required_argument, NULL, 's' }, { "source", required_argument, NULL, 'U' },
 		{ "vcpu", required_argument, NULL, 'v' },
 		{ "latency", no_argument, NULL, 'l' }, { "detail", optional_argument, NULL, 'D' },
+		{ "hlt-time", no_argument, NULL, 'H' },
 		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
 		{ "listen", required_argument, NULL, 'L' }, { "vcpu-label", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
@@ -111,7 +112,7 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 
 	memset(o, 0, sizeof(*o));
 	o->cmd = cmd;
-	o->ro = (struct render_opts){ OUT_TABLE, BY_REASON, SORT_COUNT, 0 };
+	o->ro = (struct render_opts){ .format = OUT_TABLE, .by = BY_REASON, .sort = SORT_COUNT };
 	o->vcpu = -1;
 	o->interval = cmd != LIVE_STATS ? 1 : 0;
 	optind = 1;
@@ -156,7 +157,8 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 			bad = render_option('s', optarg, &o->ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'D':
-			bad = render_option('D', optarg, &o->ro, why, sizeof(why)) ? why : NULL;
+		case 'H':
+			bad = render_option(c, optarg, &o->ro, why, sizeof(why)) ? why : NULL;
 			break;
 		case 'U':
 			bad = parse_sources(optarg, &o->sources);

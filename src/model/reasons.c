@@ -555,3 +555,8 @@ int reason_lookup(const char *text, size_t len, enum isa *isa, uint64_t *code)
 	*code = basic;
 	return 0;
 }
+
+bool reason_is_halt(enum isa isa, uint64_t code)
+{
+	return (isa == ISA_VMX && (code & 0xffff) == 12) || (isa == ISA_SVM && code == 0x78);
+}

@@ -63,6 +63,9 @@ char *reason_format(enum isa isa, uint64_t code, char *buf, size_t len);
  * and the resolved ISA on return; a number with no hint keeps ISA_UNKNOWN.
  * Returns 0, or -ENOENT for an unknown name, -ERANGE for a number out of range. */
 int reason_lookup(const char *text, size_t len, enum isa *isa, uint64_t *code);
+/* Whether the exit reason is HLT (VMX 12, SVM hlt): with an in-kernel
+ * irqchip, its handling time is mostly the guest idle. */
+bool reason_is_halt(enum isa isa, uint64_t code);
 
 /* Build the name index (idempotent). Lookups call it themselves. */
 void reasons_init(void);

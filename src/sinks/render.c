@@ -82,6 +82,10 @@ int render_option(int letter, const char *arg, struct render_opts *o, char *msg,
 			o->detail_top = DETAIL_TOP_DEFAULT;
 		break;
 	}
+	case 'H':
+		o->hlt_time = true;
+		bad = NULL;
+		break;
 	case 'D': {
 		char *end;
 		unsigned long n = arg ? strtoul(arg, &end, 10) : DETAIL_TOP_DEFAULT;
@@ -172,6 +176,7 @@ struct row {
 	bool group_start;
 	bool is_detail;           /* a detail under the reason row before it */
 	bool has_details;         /* a reason row with detail rows after it */
+	bool time_apart;          /* HLT: its time is left out of the totals' (render_opts.hlt_time) */
 	char reason[REASON_NAME_MAX];
 	char label[80];           /* "  " and the detail (detail rows) */
 	double pct, time_pct;
@@ -191,6 +196,7 @@ struct rows {
 	struct exit_key *other_keys;
 	struct exit_stat *other_stats;
 	bool details;             /* detail rows asked for (and some key has one) */
+	bool hlt_apart;           /* an HLT row's time is left out of the totals */
 	int label_width;          /* the table's REASON column */
 };
 
@@ -204,6 +210,7 @@ static const char *row_label(const struct row *r)
 static void row_fill(struct row *r, const struct snapshot *s, const struct exit_key *key, const struct exit_stat *st,
 		     const struct exit_stat *group)
 {
+	memset(r, 0, sizeof(*r));
 	r->key = key;
 	r->st = st;
 	snapshot_reason_name(s, key, r->reason, sizeof(r->reason));
@@ -223,8 +230,36 @@ static bool same_group(const struct exit_key *a, const struct exit_key *b)
 	return a->pid == b->pid && a->vcpu == b->vcpu && a->tid == b->tid;
 }
 
+/* Whether a key's handling time stays out of the totals: HLT's, unless
+ * asked for (--hlt-time). With an in-kernel irqchip a vCPU waits in HLT
+ * for its next interrupt, so HLT's "handling time" is the guest idle. */
+static bool time_apart(const struct exit_key *k, bool hlt_time)
+{
+	return !hlt_time && reason_is_halt((enum isa)k->isa, k->reason);
+}
+
+/* A key's stat into a total: its count; its times too unless apart. */
+static void total_add(struct exit_stat *total, const struct exit_key *k, const struct exit_stat *st, bool hlt_time)
+{
+	if (time_apart(k, hlt_time))
+		stat_add_count(total, st->count);
+	else
+		stat_merge(total, st);
+}
+
+/* The total over s of the keys in a total of exits (snapshot_total, HLT's
+ * time apart). */
+static void render_total(const struct snapshot *s, struct exit_stat *total, bool hlt_time)
+{
+	const struct snap_entry *e;
+	memset(total, 0, sizeof(*total));
+	for (size_t i = 0; (e = snapshot_next(s, &i));)
+		if (snapshot_in_total(s, &e->key))
+			total_add(total, &e->key, &e->st, hlt_time);
+}
+
 /* Rows of sorted entries of s (grouped by VM, vCPU: see cmp_entries). */
-static int rows_build(struct rows *rs, const struct snapshot *s, const struct snap_entry **v, size_t n)
+static int rows_build(struct rows *rs, const struct snapshot *s, const struct snap_entry **v, size_t n, bool hlt_time)
 {
 	memset(rs, 0, sizeof(*rs));
 	if (!n)
@@ -237,7 +272,7 @@ static int rows_build(struct rows *rs, const struct snapshot *s, const struct sn
 		if (!i || !same_group(&v[i]->key, &v[i - 1]->key))
 			rs->ngroups++;
 		if (snapshot_in_total(s, &v[i]->key))
-			stat_merge(&rs->groups[rs->ngroups - 1], &v[i]->st);
+			total_add(&rs->groups[rs->ngroups - 1], &v[i]->key, &v[i]->st, hlt_time);
 	}
 	size_t g = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -246,6 +281,11 @@ static int rows_build(struct rows *rs, const struct snapshot *s, const struct sn
 		row_fill(&rs->r[i], s, &v[i]->key, &v[i]->st, &rs->groups[g]);
 		rs->r[i].group = g;
 		rs->r[i].group_start = !i || start;
+		if (time_apart(&v[i]->key, hlt_time) && v[i]->st.timed) {
+			rs->r[i].time_apart = true;
+			rs->r[i].time_pct = 0;
+			rs->hlt_apart = true;
+		}
 	}
 	rs->n = n;
 	return 0;
@@ -430,7 +470,7 @@ static void table_row(FILE *out, const char *label, const char *isa, const struc
 		fputc('\n', out);
 		return;
 	}
-	if (r->st->timed)
+	if (r->st->timed && !r->time_apart)
 		fprintf(out, " %7.2f%%", r->time_pct);
 	else
 		fprintf(out, " %8s", "-");
@@ -469,6 +509,10 @@ static void table_exits(FILE *out, const struct snapshot *s, const struct rows *
 	if (rs->n && !timing)
 		fputs("No exit here has a handling time (KVM's own counters and --count-only keep none; a trace "
 		      "needs kvm_entry lines): TIME%, MIN, AVG, P99 and MAX are left out\n",
+		      out);
+	if (rs->hlt_apart)
+		fputs("HLT's handling time (with an in-kernel irqchip, mostly the guest idle) is left out of TIME% and "
+		      "the TOTAL row's times; --hlt-time counts it in\n",
 		      out);
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct row *r = &rs->r[i];
@@ -660,9 +704,11 @@ static void csv_row(FILE *out, const struct csv_when *w, const struct snapshot *
 	if (w->seconds > 0)
 		fprintf(out, "%.6g", (double)st->count / w->seconds);
 	fprintf(out, ",%.4f,%" PRIu64 ",%" PRIu64 ",", r->pct, st->timed, st->sum_ns);
+	if (st->timed && !r->time_apart)
+		fprintf(out, "%.4f", r->time_pct);
 	if (st->timed)
-		fprintf(out, "%.4f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64,
-			r->time_pct, st->min_ns, r->avg, r->p50, r->p90, r->p99, st->max_ns);
+		fprintf(out, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, st->min_ns, r->avg,
+			r->p50, r->p90, r->p99, st->max_ns);
 	else
 		fputs(",,,,,,", out);
 	fprintf(out, ",%s", growth ? growth : "");
@@ -787,11 +833,14 @@ numbers:
 		fprintf(out, "\"rate\":%.6g,", (double)st->count / seconds);
 	fprintf(out, "\"percent\":%.4f,\"timed\":%" PRIu64 ",\"time_ns\":%" PRIu64,
 		r->pct, st->timed, st->sum_ns);
+	if (st->timed && r->time_apart)
+		fputs(",\"time_apart\":true", out); /* (out of the totals' times: no time_percent) */
+	else if (st->timed)
+		fprintf(out, ",\"time_percent\":%.4f", r->time_pct);
 	if (st->timed)
-		fprintf(out, ",\"time_percent\":%.4f,\"min_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64
-			",\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
-			",\"max_ns\":%" PRIu64, r->time_pct, st->min_ns, r->avg, r->p50, r->p90, r->p99,
-			st->max_ns);
+		fprintf(out, ",\"min_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64
+			",\"p90_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64, st->min_ns, r->avg,
+			r->p50, r->p90, r->p99, st->max_ns);
 	if (st->saturated)
 		fputs(",\"saturated\":true", out);
 	if (total || !r->has_details) {
@@ -901,7 +950,7 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 	json_meta(out, m, o);
 	fputs(",\"rows\":[", out);
 	json_rows(out, agg, rows, span);
-	snapshot_total(agg, &total);
+	render_total(agg, &total, o->hlt_time);
 	total_row(&tr, agg, &total);
 	fputs("],\"total\":", out);
 	json_row(out, agg, &tr, true, span);
@@ -939,7 +988,7 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 		return -ENOMEM;
 	if (!o->detail_top || !snapshot_has_details(agg)) {
 		*v = sorted_entries(agg, o->sort, &n);
-		if ((agg->len && !*v) || rows_build(rows, agg, *v, n))
+		if ((agg->len && !*v) || rows_build(rows, agg, *v, n, o->hlt_time))
 			return -ENOMEM;
 		rows->label_width = 28;
 		rows->details = o->detail_top > 0; /* (the CSV columns stay) */
@@ -953,7 +1002,7 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 		return -ENOMEM;
 	}
 	const struct snap_entry **fv = sorted_entries(&folded, o->sort, &n);
-	if ((folded.len && !fv) || rows_build(rows, &folded, fv, n)) {
+	if ((folded.len && !fv) || rows_build(rows, &folded, fv, n, o->hlt_time)) {
 		free(fv);
 		snapshot_free(&folded);
 		return -ENOMEM;
@@ -984,7 +1033,7 @@ int render_report(FILE *out, const struct snapshot *exits, const struct klog_ser
 		size_t n = 0;
 		kv[nk].k = k;
 		kv[nk].v = sorted_entries(&k->last, o->sort == SORT_REASON ? SORT_REASON : SORT_COUNT, &n);
-		if ((k->last.len && !kv[nk].v) || rows_build(&kv[nk].rows, &k->last, kv[nk].v, n)) {
+		if ((k->last.len && !kv[nk].v) || rows_build(&kv[nk].rows, &k->last, kv[nk].v, n, true)) {
 			nk++;
 			goto out;
 		}
@@ -1111,7 +1160,7 @@ int render_interval(FILE *out, const struct snapshot *snap, const struct render_
 	snapshot_init(&agg);
 	if (prepare_rows(snap, o, &agg, &v, &rows))
 		goto out;
-	snapshot_total(&agg, &total);
+	render_total(&agg, &total, o->hlt_time);
 	if (o->format == OUT_TABLE)
 		interval_table(out, &agg, &rows, o, m, &total);
 	else if (o->format == OUT_CSV)

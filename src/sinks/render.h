@@ -21,6 +21,7 @@ struct render_opts {
 	enum aggregate_by by;
 	enum sort_key sort;
 	unsigned detail_top; /* > 0: under each reason its top N details and "(other)" */
+	bool hlt_time;       /* HLT's handling time in the totals' (default: apart) */
 };
 
 /* What the report is about, printed with it. */
@@ -42,8 +43,8 @@ int out_format_parse(const char *s, enum out_format *f);
 int aggregate_by_parse(const char *s, enum aggregate_by *by);
 int sort_key_parse(const char *s, enum sort_key *k);
 const char *aggregate_by_name(enum aggregate_by by);
-/* -o/--output, -b/--by, -s/--sort, --detail[=N], as getopt letters 'o',
- * 'b', 's', 'D' (arg NULL: --detail alone): apply arg to o. 0, or -EINVAL
+/* -o/--output, -b/--by, -s/--sort, --detail[=N], --hlt-time, as getopt
+ * letters 'o', 'b', 's', 'D' (arg NULL: --detail alone), 'H': apply arg to o. 0, or -EINVAL
  * and in msg what was expected. */
 int render_option(int letter, const char *arg, struct render_opts *o, char *msg, size_t len);
 

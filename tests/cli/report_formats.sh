@@ -91,3 +91,25 @@ if [ "$order" = "CR_ACCESS LDTR_TR EXTERNAL_INTERRUPT " ]; then ok "--sort time:
 run "--sort reason" 0 "$KVMEXITSTAT" report -o csv --sort reason $T/trace_mkrause_nested_esxi_cr0wp.txt
 order=$(tail -n +2 "$TMP/out" | cut -d, -f10 | tr '\n' ' ')
 if [ "$order" = "1 2 10 28 31 32 47 " ]; then ok "--sort reason: by code"; else not_ok "--sort reason order: $order"; fi
+
+# HLT's handling time stays out of the totals' by default (the guest idle
+# with an in-kernel irqchip); --hlt-time counts it in
+H=$T/trace_manali_amd_idlehlt_svm.txt
+run "report of a trace with an HLT exit" 0 "$KVMEXITSTAT" report "$H"
+expect_in "says HLT's time is left out, and how to count it" "$TMP/out" "HLT's handling time (with an in-kernel irqchip, mostly the guest idle) is left out of TIME% and the TOTAL row's times; --hlt-time counts it in"
+if grep -qE '^hlt +svm +1 +20\.00% +- +0ns' "$TMP/out" && grep -qE '^TOTAL +5 +100\.00% +100\.00% +0ns +500ns' "$TMP/out"; then
+	ok "HLT's row keeps its times, without a TIME%; the TOTAL's average leaves it out"
+else not_ok "HLT apart" "$(cat "$TMP/out")"; fi
+run "report --hlt-time" 0 "$KVMEXITSTAT" report --hlt-time "$H"
+expect_not_in "--hlt-time: no such line" "$TMP/out" "is left out of TIME%"
+if grep -qE '^hlt +svm +1 +20\.00% +0\.00% +0ns' "$TMP/out" && grep -qE '^TOTAL +5 +100\.00% +100\.00% +0ns +333ns' "$TMP/out"; then
+	ok "--hlt-time: HLT in TIME% and in the TOTAL's average"
+else not_ok "--hlt-time" "$(cat "$TMP/out")"; fi
+run "report -o json" 0 "$KVMEXITSTAT" report -o json "$H"
+if python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+h = [r for r in j["rows"] if r["reason"] == "hlt"][0]
+assert h.get("time_apart") is True and "time_percent" not in h and h["timed"] == 1, h
+assert j["total"]["timed"] == 2 and j["total"]["count"] == 5, j["total"]
+' "$TMP/out" 2>"$TMP/cmp"; then ok "JSON: HLT's row time_apart, the total timed without it"; else not_ok "JSON time_apart" "$(cat "$TMP/cmp")"; fi

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(line);
 	importer_klog_close(&im);
-	struct render_opts o = { OUT_JSON, BY_REASON, SORT_REASON, 0 };
+	struct render_opts o = { .format = OUT_JSON, .by = BY_REASON, .sort = SORT_REASON };
 	struct report_meta m = { .source = "trace" };
 	render_report(null, &im.exits, im.klogs, im.nklogs, &o, &m);
 	importer_free(&im);

@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char msg[160];
 	store_window_option('F', s, &w, msg, sizeof(msg));
 	store_window_option('T', s, &w, msg, sizeof(msg));
-	struct render_opts o = { OUT_TABLE, BY_REASON, SORT_COUNT, 0 };
+	struct render_opts o = { .format = OUT_TABLE, .by = BY_REASON, .sort = SORT_COUNT };
 	render_option('o', s, &o, msg, sizeof(msg));
 	render_option('b', s, &o, msg, sizeof(msg));
 	render_option('s', s, &o, msg, sizeof(msg));

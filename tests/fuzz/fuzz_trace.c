@@ -32,7 +32,8 @@ static char *report_of(int fd, size_t size, unsigned threads, uint64_t split_min
 	fprintf(out, "read %d\n", importer_read_fd(&im, fd, "fuzz"));
 	fprintf(out, "finish %d\n", importer_finish(&im));
 	for (int f = OUT_TABLE; f <= OUT_CSV; f++) {
-		struct render_opts o = { (enum out_format)f, (enum aggregate_by)(size % 3), SORT_COUNT, details ? 3 : 0 };
+		struct render_opts o = { .format = (enum out_format)f, .by = (enum aggregate_by)(size % 3), .sort = SORT_COUNT,
+					 .detail_top = details ? 3 : 0, .hlt_time = size % 2 };
 		struct report_meta m = { .source = "trace", .unparsed = im.unparsed,
 					 .unpaired_boundary = im.unpaired_boundary };
 		render_report(out, &im.exits, im.klogs, im.nklogs, &o, &m);

@@ -70,7 +70,7 @@ static char *render(struct importer *im, enum out_format fmt, enum aggregate_by 
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct render_opts o = { fmt, by, SORT_COUNT, 0 };
+	struct render_opts o = { .format = fmt, .by = by, .sort = SORT_COUNT };
 	const char *in[] = { "x" };
 	struct report_meta m = { .source = "trace", .inputs = in, .ninputs = 1, .lines = 3, .exits = 3, .paired = 2 };
 	assert_int_equal(render_report(f, &im->exits, im->klogs, im->nklogs, &o, &m), 0);
@@ -116,7 +116,7 @@ static void formats_agree(void **state)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct render_opts o = { OUT_CSV, BY_VM, SORT_COUNT, 0 };
+	struct render_opts o = { .format = OUT_CSV, .by = BY_VM, .sort = SORT_COUNT };
 	struct interval_meta lm = { .when = "10:00:00", .when_iso = "2026-12-07T10:00:00+00:00", .seconds = 2,
 				    .source = "test", .first = true };
 	assert_int_equal(render_interval(f, &im.exits, &o, &lm), 0);
