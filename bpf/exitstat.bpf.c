@@ -386,8 +386,10 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p,
 	p->exit_ts = bpf_ktime_get_ns();
 	p->state = PAIR_EXITED;
 	if (with_detail) {
-		p->detail = first_detail; /* (the record's: a tracepoint may say it better) */
-		p->firm = 0;
+		/* (what the programs read from the exit is exact: the
+		 * hardware's decoding, the guest's RCX) */
+		p->detail = first_detail;
+		p->firm = first_detail != 0;
 	}
 }
 
@@ -617,11 +619,9 @@ int BPF_PROG(kvm_pio_btf, unsigned int rw, unsigned int port, unsigned int size,
 	return say(detail_io((__u16)port, !rw, size, count > 1));
 }
 
-SEC("tp_btf/kvm_msr")
-int BPF_PROG(kvm_msr_btf, unsigned int write, __u32 ecx)
-{
-	return say(detail_msr(ecx, write));
-}
+/* (No kvm_msr program: the exit programs read the MSR from the guest's
+ * RCX, which also names the MSRs that user space handles, for which KVM
+ * traces no kvm_msr.) */
 
 SEC("tp_btf/kvm_cr")
 int BPF_PROG(kvm_cr_btf, unsigned int rw, unsigned int cr)
@@ -658,6 +658,14 @@ SEC("tp_btf/kvm_hypercall")
 int BPF_PROG(kvm_hypercall_btf, unsigned long nr)
 {
 	return say(detail_hcall(nr));
+}
+
+/* A halted vCPU runs again: it slept (waited) or halt polling saw its
+ * wakeup first */
+SEC("tp_btf/kvm_vcpu_wakeup")
+int BPF_PROG(kvm_vcpu_wakeup_btf, __u64 ns, bool waited)
+{
+	return say(detail_halt(waited));
 }
 
 /* KVM_RUN returns: errno < 0 is a signal (-EINTR: KVM_EXIT_INTR) or an

@@ -200,17 +200,20 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bool timed = o->with_time || o->with_detail;
 	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && timed);
 	bpf_program__set_autoload(skel->progs.sched_switch_btf, btf && timed);
-	/* --detail: KVM's tracepoints that say what it does with an exit */
-	bool detail = btf && o->with_detail;
-	int pf_args = detail ? tracepoint_args("kvm", "kvm_page_fault") : 0;
-	bpf_program__set_autoload(skel->progs.kvm_pio_btf, detail);
-	bpf_program__set_autoload(skel->progs.kvm_msr_btf, detail);
-	bpf_program__set_autoload(skel->progs.kvm_cr_btf, detail);
-	bpf_program__set_autoload(skel->progs.kvm_page_fault_btf, detail && pf_args >= 2 && pf_args != 2);
-	bpf_program__set_autoload(skel->progs.kvm_page_fault_old_btf, detail && pf_args == 2);
-	bpf_program__set_autoload(skel->progs.kvm_mmio_btf, detail);
-	bpf_program__set_autoload(skel->progs.kvm_fast_mmio_btf, detail);
+	/* --detail: KVM's tracepoints that say what it does with an exit,
+	 * where the exit programs cannot read it: on SVM the VMCB has the
+	 * port, the address and (in the exit code) the CR, and on both the
+	 * guest's RCX is the MSR; VMX's exit qualification is in the VMCS */
+	bool detail = btf && o->with_detail, vmx = detail && s->isa == ISA_VMX;
+	int pf_args = vmx ? tracepoint_args("kvm", "kvm_page_fault") : 0;
+	bpf_program__set_autoload(skel->progs.kvm_pio_btf, vmx);
+	bpf_program__set_autoload(skel->progs.kvm_cr_btf, vmx);
+	bpf_program__set_autoload(skel->progs.kvm_page_fault_btf, vmx && pf_args >= 2 && pf_args != 2);
+	bpf_program__set_autoload(skel->progs.kvm_page_fault_old_btf, vmx && pf_args == 2);
+	bpf_program__set_autoload(skel->progs.kvm_mmio_btf, vmx);
+	bpf_program__set_autoload(skel->progs.kvm_fast_mmio_btf, vmx);
 	bpf_program__set_autoload(skel->progs.kvm_hypercall_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_vcpu_wakeup_btf, detail);
 	bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, detail);
 	if (!detail) {
 		bpf_map__set_autocreate(skel->maps.details, false);

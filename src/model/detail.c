@@ -244,6 +244,9 @@ static char *format_fields(uint64_t d, char *buf, size_t len)
 	case DETAIL_VEC:
 		n = snprintf(buf, len, "vector %u", (unsigned)(f & 0xff));
 		return with_name(buf, len, n, vector_name((unsigned)(f & 0xff)));
+	case DETAIL_HALT:
+		snprintf(buf, len, "%s", f & 1 ? "halt: blocked (guest idle)" : "halt: polled");
+		return buf;
 	case DETAIL_OTHER:
 		snprintf(buf, len, "(other)");
 		return buf;
@@ -255,7 +258,8 @@ static char *format_fields(uint64_t d, char *buf, size_t len)
 
 const char *detail_kind_name(uint64_t d)
 {
-	static const char *const n[DETAIL_KINDS] = { "none", "io", "msr", "cr", "gpa", "hypercall", "vmm", "vector" };
+	static const char *const n[DETAIL_KINDS] = { "none", "io", "msr", "cr", "gpa", "hypercall", "vmm", "vector",
+						     "halt" };
 	enum detail_kind k = detail_kind(d);
 	if (k == DETAIL_OTHER)
 		return "other";

@@ -14,7 +14,7 @@
 
 /* "out 0x3f8/1 COM1", "wrmsr 0x6e0 IA32_TSC_DEADLINE", "write cr0",
  * "gpa 0xfee00000 LAPIC", "hypercall 5 KICK_CPU", "vmm KVM_EXIT_HLT",
- * "vector 14 #PF", "(no detail)", "(other)". Always NUL-terminates;
+ * "vector 14 #PF", "halt: blocked (guest idle)", "(no detail)", "(other)". Always NUL-terminates;
  * returns buf. */
 char *detail_format(uint64_t d, char *buf, size_t len);
 /* The well-known names alone ("" when none): of a PC I/O port, an MSR, a
@@ -24,7 +24,7 @@ const char *detail_msr_name(uint32_t index);
 const char *detail_gpa_name(uint64_t gpa);
 /* KVM_EXIT_HLT for 5; NULL when unknown. */
 const char *detail_kvm_exit_name(uint32_t reason);
-/* "io", "msr", "cr", "gpa", "hypercall", "vmm", "vector", "none", "other" */
+/* "io", "msr", "cr", "gpa", "hypercall", "vmm", "vector", "halt", "none", "other" */
 const char *detail_kind_name(uint64_t d);
 
 #endif

@@ -17,6 +17,7 @@ enum detail_kind {
 	DETAIL_HCALL = 5, /* hypercall number bits 0-31 */
 	DETAIL_VMM = 6,   /* KVM_EXIT_* bits 0-31: the exit went on to the VMM, nothing else said */
 	DETAIL_VEC = 7,   /* exception vector bits 0-7 */
+	DETAIL_HALT = 8,  /* HLT inside KVM: blocked (bit 0: the vCPU slept) or halt-polled */
 	DETAIL_KINDS,
 	DETAIL_OTHER = 0xff, /* the details of a reason after its top N, folded */
 };
@@ -70,6 +71,11 @@ static inline __u64 detail_vmm(__u32 kvm_exit_reason)
 static inline __u64 detail_vec(unsigned vector)
 {
 	return detail_make(DETAIL_VEC, vector & 0xff);
+}
+
+static inline __u64 detail_halt(int blocked)
+{
+	return detail_make(DETAIL_HALT, !!blocked);
 }
 
 /* The exit's detail once `add` is said of it, with cur said before: a

@@ -790,6 +790,9 @@ static void json_detail_fields(FILE *out, uint64_t d)
 	case DETAIL_VEC:
 		fprintf(out, ",\"vector\":%" PRIu64, f & 0xff);
 		break;
+	case DETAIL_HALT:
+		fprintf(out, ",\"blocked\":%s", f & 1 ? "true" : "false");
+		break;
 	default:
 		break;
 	}

@@ -551,6 +551,12 @@ static void parse_detail(const char *ev, const char *s, size_t i, size_t len, st
 		/* nr 0x5 a0 0x0 a1 0x1 a2 0x0 a3 0x0 */
 		if (hex_after(s, i, len, "nr", &a))
 			t->detail = detail_hcall(a);
+	} else if (!strcmp(ev, "vcpu_wakeup")) {
+		/* wait time 1234 ns, polling valid; poll time 56 ns, polling valid */
+		if (starts_with(f, n, "wait time "))
+			t->detail = detail_halt(1);
+		else if (starts_with(f, n, "poll time "))
+			t->detail = detail_halt(0);
 	} else if (!strcmp(ev, "userspace_exit")) {
 		/* reason KVM_EXIT_IO (2); reason restart (4): a signal, KVM_EXIT_INTR */
 		const char *open = memchr(f, '(', n), *close = open ? memchr(open, ')', (size_t)(s + len - open)) : NULL;
@@ -566,7 +572,7 @@ static void parse_detail(const char *ev, const char *s, size_t i, size_t len, st
 
 /* The detail events, by what follows "kvm" in their name. */
 static const char *const detail_events[] = { "pio", "msr", "cr", "page_fault", "mmio", "fast_mmio", "hypercall",
-					     "userspace_exit" };
+					     "userspace_exit", "vcpu_wakeup" };
 
 void trace_line_parse(const char *s, size_t len, struct trace_line *t)
 {

@@ -45,6 +45,9 @@ static void names(void **state)
 	assert_string_equal(fmt(detail_vmm(5)), "vmm KVM_EXIT_HLT");
 	assert_string_equal(fmt(detail_vmm(4000)), "vmm KVM_EXIT 4000");
 	assert_string_equal(fmt(detail_vec(14)), "vector 14 #PF");
+	assert_string_equal(fmt(detail_halt(1)), "halt: blocked (guest idle)");
+	assert_string_equal(fmt(detail_halt(0)), "halt: polled");
+	assert_string_equal(detail_kind_name(detail_halt(1)), "halt");
 	assert_string_equal(fmt(0), "(no detail)");
 	assert_string_equal(fmt((uint64_t)DETAIL_OTHER << DETAIL_KIND_SHIFT), "(other)");
 	assert_string_equal(fmt(detail_io(0x5658, 1, 4, 0) | DETAIL_VIA_VMM), "in 0x5658/4, to VMM");
@@ -104,6 +107,15 @@ static void from_exit_record(void **state)
 	assert_true(detail_from_exit(ISA_SVM, 0x7b, 0x03f80010, 0, false, 0) == detail_io(0x3f8, 0, 1, 0));
 	assert_true(detail_from_exit(ISA_SVM, 0x7b, 0x0cfc0041, 0, false, 0) == detail_io(0xcfc, 1, 4, 0));
 	assert_true(detail_from_exit(ISA_SVM, 0x7b, 0x0cfc0001, 0, false, 0) == 0); /* no size: no detail */
+	/* SVM CR exits: the exit code is the CR and its direction */
+	assert_true(detail_from_exit(ISA_SVM, 0x18, 0, 0, false, 0) == detail_cr(8, 1));
+	assert_true(detail_from_exit(ISA_SVM, 0x04, 0, 0, false, 0) == detail_cr(4, 0));
+	/* the MSR of an MSR exit from RCX: VMX by reason, SVM by EXITINFO1 */
+	assert_true(detail_msr_exit(ISA_VMX, 31, 0, 0x10) == detail_msr(0x10, 0));
+	assert_true(detail_msr_exit(ISA_VMX, 32, 0, 0x6e0) == detail_msr(0x6e0, 1));
+	assert_true(detail_msr_exit(ISA_SVM, 0x7c, 1, 0x6e0) == detail_msr(0x6e0, 1));
+	assert_true(detail_msr_exit(ISA_SVM, 0x7c, 0, 0x1b) == detail_msr(0x1b, 0));
+	assert_true(detail_msr_exit(ISA_SVM, 0x72, 0, 0x1b) == 0);
 	/* SVM npf: EXITINFO2 */
 	assert_true(detail_from_exit(ISA_SVM, 0x400, 0x10000000f, 0xfee000b0, false, 0) == detail_gpa(0xfee000b0));
 	assert_true(detail_from_exit(ISA_SVM, 0x7c, 1, 0, false, 0) == 0);
@@ -140,6 +152,9 @@ static void detail_lines(void **state)
 	assert_true(line_detail("q-1 [007] 398.691403: kvm_userspace_exit:   reason KVM_EXIT_IO (2)") == detail_vmm(2));
 	assert_true(line_detail("q-1 [007] 1.0: kvm_userspace_exit: reason restart (4)") ==
 		    detail_vmm(KVM_EXIT_INTR_REASON));
+	assert_true(line_detail("q-1 [000] 1.0: kvm_vcpu_wakeup: wait time 1202933 ns, polling valid") ==
+		    detail_halt(1));
+	assert_true(line_detail("q-1 [000] 1.0: kvm_vcpu_wakeup: poll time 1034 ns, polling valid") == detail_halt(0));
 	/* perf script's "kvm:" prefix */
 	assert_true(line_detail("qemu 123 [001] 1.0: kvm:kvm_msr: msr_read 1b = 0xfee00900") == detail_msr(0x1b, 0));
 	/* not ours, or not decodable: no detail */
