@@ -59,10 +59,9 @@ struct {
 	__type(value, struct exitstat_val);
 } exits SEC(".maps");
 
-/* --detail: counts and handling times per (key, detail), of the exits
- * that have one (the rest of a key's count is its "(no detail)"). Added
- * once the exit is done, at its kvm_entry: by then KVM said all it says of
- * it. As the counts: each CPU owns EXITSTAT_DETAIL_SLOTS slots of a plain
+/* --detail: the counts and handling times per (key, detail), instead of
+ * the slots above (detail 0: nothing was said). An exit is added once it is
+ * done, at its kvm_entry: by then KVM said all it says of it. As the counts: each CPU owns EXITSTAT_DETAIL_SLOTS slots of a plain
  * array (sized by the user side), and a (key, detail) whose slot another
  * holds goes to the hash below, allocated as keys come (a guest touches
  * many pages). */
@@ -338,17 +337,15 @@ static __always_inline struct exitstat_val *get_dval(const struct exitstat_dkey 
 	return v;
 }
 
-/* --detail: a done exit into the details, with its handling time d when
- * timed. */
+/* --detail: a done exit into the details (detail 0: none said), with its
+ * handling time d when timed. */
 static __always_inline void add_detail(const struct pending *p, bool timed, __u64 d)
 {
-	if (!p->detail)
-		return;
 	struct exitstat_dkey dk = { .key = p->key, .detail = p->detail };
 	bool shared;
 	struct exitstat_val *v = get_dval(&dk, &shared);
 	if (!v) {
-		health_inc(HEALTH_DETAILS_FULL);
+		health_inc(HEALTH_KEYS_FULL); /* the exit is not counted */
 		return;
 	}
 	add(&v->count, 1, shared);
@@ -360,6 +357,22 @@ static __always_inline void add_detail(const struct pending *p, bool timed, __u6
  * (first_detail: what the exit itself says of it, or 0). */
 static __always_inline void on_exit(struct exitstat_key *key, struct pending *p, __u64 first_detail)
 {
+	/* --detail: the exit is counted once it is done (at its entry, with
+	 * its detail and handling time, in one place); here it is only armed */
+	if (with_detail && p) {
+		if (p->state == PAIR_EXITED) {
+			health_inc(HEALTH_UNPAIRED);
+			add_detail(p, false, 0); /* never entered: done all the same */
+		}
+		p->key = *key;
+		p->exit_ts = bpf_ktime_get_ns();
+		p->state = PAIR_EXITED;
+		/* (what the programs read from the exit is exact: the
+		 * hardware's decoding, the guest's RCX) */
+		p->detail = first_detail;
+		p->firm = first_detail != 0;
+		return;
+	}
 	bool shared = false;
 	struct exitstat_val *v = get_val(key, &shared);
 
@@ -369,7 +382,7 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p,
 		health_inc(HEALTH_KEYS_FULL);
 	if (!p)
 		return;
-	if (p->state == PAIR_ENTERED && !with_detail) { /* (--detail: timed at the entry) */
+	if (p->state == PAIR_ENTERED) {
 		__u64 d = p->entry_ts - p->exit_ts;
 		bool pshared = shared;
 		struct exitstat_val *pv = same_key(key, &p->key) ? v : get_val(&p->key, &pshared);
@@ -379,18 +392,10 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p,
 			health_inc(HEALTH_PAIRS_LOST); /* its key had no room */
 	} else if (p->state == PAIR_EXITED) {
 		health_inc(HEALTH_UNPAIRED);
-		if (with_detail)
-			add_detail(p, false, 0); /* never entered: done all the same */
 	}
 	p->key = *key;
 	p->exit_ts = bpf_ktime_get_ns();
 	p->state = PAIR_EXITED;
-	if (with_detail) {
-		/* (what the programs read from the exit is exact: the
-		 * hardware's decoding, the guest's RCX) */
-		p->detail = first_detail;
-		p->firm = first_detail != 0;
-	}
 }
 
 static __always_inline void on_entry(struct pending *p)
@@ -398,19 +403,8 @@ static __always_inline void on_entry(struct pending *p)
 	if (p && p->state == PAIR_EXITED) {
 		p->entry_ts = bpf_ktime_get_ns();
 		p->state = PAIR_ENTERED;
-		if (with_detail) {
-			/* the key's time now too, before its detail's: the user
-			 * side reads the details first, so that a key's details
-			 * never add up to more than the key */
-			__u64 d = p->entry_ts - p->exit_ts;
-			bool shared = false;
-			struct exitstat_val *v = get_val(&p->key, &shared);
-			if (v)
-				add_time(v, d, shared);
-			else
-				health_inc(HEALTH_PAIRS_LOST);
-			add_detail(p, true, d);
-		}
+		if (with_detail)
+			add_detail(p, true, p->entry_ts - p->exit_ts);
 	}
 }
 

@@ -83,7 +83,6 @@ enum exitstat_health {
 	HEALTH_UNPAIRED,     /* an exit followed by another exit, not an entry */
 	HEALTH_PAIRS_LOST,   /* an exit->entry pair dropped: the pairing hash was full */
 	HEALTH_FILTER_FULL,  /* a VM's filter verdict not kept: allowed_tgids was full */
-	HEALTH_DETAILS_FULL, /* an exit's detail not kept: the details hash was full */
 	HEALTH_COUNT,
 };
 

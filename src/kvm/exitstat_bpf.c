@@ -463,13 +463,13 @@ static int read_details(struct exitstat *s, struct snapshot *details)
 	return 0;
 }
 
-/* --detail: the last exit of each vCPU thread of an ended VM. Its detail
- * waits for an entry that never comes (the exit that went to the VMM for
- * good); such a thread will not run again, so its exit is counted here,
- * in every reading until its VM is forgotten. */
+/* --detail: the last exit of each vCPU thread of an ended VM. The
+ * programs count an exit at its entry, and this one's never comes (it went
+ * to the VMM for good); such a thread will not run again, so its exit is
+ * counted here, in every reading until its VM is forgotten. */
 static int add_final(struct snapshot *details, const struct exitstat_pending *p)
 {
-	if (p->state != PAIR_EXITED || !p->detail || vm_alive(p->key.tgid, vm_ticks(p->key.start)))
+	if (p->state != PAIR_EXITED || vm_alive(p->key.tgid, vm_ticks(p->key.start)))
 		return 0;
 	struct exit_stat *st = stat_of(details, &p->key, p->detail);
 	if (!st)
@@ -500,26 +500,6 @@ static int read_finals(struct exitstat *s, struct snapshot *details)
 	return err;
 }
 
-/* The counts of snap's keys less what their details in `details` hold
- * (the rest is "(no detail)"), and the details beside them. */
-static int split_details(struct snapshot *snap, const struct snapshot *details)
-{
-	const struct snap_entry *e;
-	for (size_t i = 0; (e = snapshot_next(details, &i));) {
-		struct exit_key k = e->key;
-		k.detail = 0;
-		struct exit_stat *all = snapshot_get(snap, &k);
-		if (!all)
-			return -ENOMEM;
-		stat_remove(all, &e->st);
-		struct exit_stat *st = snapshot_get(snap, &e->key);
-		if (!st)
-			return -ENOMEM;
-		stat_merge(st, &e->st);
-	}
-	return 0;
-}
-
 int exitstat_read(struct exitstat *s, struct snapshot *snap)
 {
 	int fd = bpf_map__fd(s->skel->maps.exits);
@@ -531,8 +511,6 @@ int exitstat_read(struct exitstat *s, struct snapshot *snap)
 	int err;
 
 	snapshot_clear(snap);
-	/* the details first: each was added after its key's own counts, so
-	 * the keys read after them hold at least as much */
 	snapshot_init(&details);
 	if (s->with_detail && ((err = read_details(s, &details)) || (err = read_finals(s, &details)))) {
 		snapshot_free(&details);
@@ -572,7 +550,9 @@ int exitstat_read(struct exitstat *s, struct snapshot *snap)
 		to_stat(&one, &val);
 		stat_merge(st, &one);
 	}
-	err = s->with_detail ? split_details(snap, &details) : 0;
+	/* (with --detail the slots above hold only exits that found no
+	 * pairing state, counted as without it) */
+	err = s->with_detail ? snapshot_merge(snap, &details) : 0;
 	snapshot_free(&details);
 	return err;
 }
@@ -643,7 +623,6 @@ void exitstat_health(struct exitstat *s, struct health *h)
 	h->n[H_PAIRS_LOST] += sums[HEALTH_PAIRS_LOST];
 	h->n[H_FILTER_FULL] += sums[HEALTH_FILTER_FULL];
 	h->n[H_UNPAIRED] += sums[HEALTH_UNPAIRED];
-	h->n[H_DETAILS_LOST] += sums[HEALTH_DETAILS_FULL];
 }
 
 const char *exitstat_describe(const struct exitstat *s)

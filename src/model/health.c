@@ -12,7 +12,6 @@ static const struct {
 	[H_FILTER_FULL] = { "filter_full", "VM processes whose -p/-n verdict could not be kept (the filter map was full)" },
 	[H_UNNAMED] = { "unnamed_vms", "VMs that ended before they could be named (shown as '(ended)')" },
 	[H_UNPAIRED] = { "unpaired_exits", "exits followed by another exit rather than an entry" },
-	[H_DETAILS_LOST] = { "details_lost", "exits counted as '(no detail)' (the BPF details map was full)" },
 };
 
 const char *health_key(enum health_item i)

@@ -14,7 +14,6 @@ enum health_item {
 	H_FILTER_FULL, /* VM processes whose -p/-n verdict could not be kept */
 	H_UNNAMED,     /* VMs that ended before they could be named */
 	H_UNPAIRED,    /* exits followed by another exit, not an entry (no loss) */
-	H_DETAILS_LOST, /* --detail: exits counted without their detail (the details map was full) */
 	H_COUNT,
 };
 

@@ -215,7 +215,6 @@ static void health(FILE *out, const struct prom_health *h)
 		[H_FILTER_FULL] = "lost_filter_verdicts_total VM processes whose -p/-n verdict could not be kept.",
 		[H_UNNAMED] = "unnamed_vms_total VMs that ended before they could be named.",
 		[H_UNPAIRED] = "unpaired_exits_total Exits without a handling time (no entry followed).",
-		[H_DETAILS_LOST] = "lost_details_total Exits counted without their detail (the details map was full).",
 	};
 	for (int i = 0; i < H_COUNT; i++) {
 		int n = (int)strcspn(help[i], " ");

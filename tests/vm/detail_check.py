@@ -75,7 +75,7 @@ def json_case(case, text):
     g, total = gen[0], out[-1]
     h = hist(sec["hist"])
     if "health" in total:
-        check(f"{case}: no detail lost", total["health"].get("details_lost", 0) == 0, total["health"])
+        check(f"{case}: no exit lost", total["health"].get("exits_lost", 0) == 0, total["health"])
     for v in g["vcpu"]:
         rows = [r for r in total["rows"] if r.get("pid") == g["pid"] and r.get("vcpu") == v["id"]]
         label = f"{case}: vCPU {v['id']}"
