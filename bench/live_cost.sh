@@ -51,7 +51,9 @@ mode_start() {
 	tracefs) echo 1 >\$T/events/kvm/kvm_exit/enable; echo 1 >\$T/events/kvm/kvm_entry/enable
 		cat \$T/trace_pipe >/dev/null & P=\$! ;;
 	esac
-	sleep 2 # attached
+	# attached; and half-way between two of its once-a-second readings, which
+	# would otherwise come as the workload starts and count in its time
+	sleep 2.5
 }
 mode_stop() {
 	# TERM: background commands of a script ignore SIGINT

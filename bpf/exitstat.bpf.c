@@ -298,39 +298,56 @@ static __always_inline void add_time(struct exitstat_val *v, __u64 d, bool share
 }
 
 _Static_assert(sizeof(struct exitstat_dkey) == 32, "a detail key is four words");
-_Static_assert(EXITSTAT_DETAIL_SLOTS == 64, "dslot_of takes the hash's top 6 bits");
+_Static_assert(EXITSTAT_DETAIL_SLOTS == 128, "dslot_of takes the hash's top 7 bits");
 
-/* --detail: the value of (key, detail): this CPU's slot for it, or the
- * hash (shared). NULL: neither has room. */
+/* --detail: slot i of this CPU for (key, detail) when it holds it or is
+ * free (then taken), else NULL. */
+static __always_inline struct exitstat_val *dslot_take(__u32 i, const struct exitstat_dkey *dk)
+{
+	const key_word *w = (const void *)dk;
+	__u32 idx = bpf_get_smp_processor_id() * EXITSTAT_DETAIL_SLOTS + (i & (EXITSTAT_DETAIL_SLOTS - 1));
+	struct exitstat_dslot *sl = bpf_map_lookup_elem(&dslots, &idx);
+
+	if (!sl)
+		return NULL;
+	const key_word *x = (const void *)&sl->key;
+	if (x[0] == w[0] && x[1] == w[1] && x[2] == w[2] && x[3] == w[3])
+		return &sl->val;
+	if (sl->key.key.isa)
+		return NULL; /* another's */
+	/* take it as get_val takes a slot: isa last */
+	__builtin_memset(&sl->val, 0, sizeof(sl->val));
+	sl->key.detail = dk->detail;
+	sl->key.key.tgid = dk->key.tgid;
+	sl->key.key.vcpu_id = dk->key.vcpu_id;
+	sl->key.key.reason = dk->key.reason;
+	sl->key.key.start = dk->key.start;
+	asm volatile("" ::: "memory");
+	sl->key.key.isa = dk->key.isa;
+	note_comm(&dk->key);
+	return &sl->val;
+}
+
+/* --detail: the value of (key, detail): one of two slots of this CPU (a
+ * VM's details differ from each other by the same amounts whatever its
+ * pid, so one slot each would make the same keys meet in every run), or
+ * the hash (shared). NULL: neither has room. */
 static __always_inline struct exitstat_val *get_dval(const struct exitstat_dkey *dk, bool *shared)
 {
 	const key_word *w = (const void *)dk;
-	__u32 idx = bpf_get_smp_processor_id() * EXITSTAT_DETAIL_SLOTS +
-		    (__u32)(((w[0] + w[1] * 0xc2b2ae3d27d4eb4full + w[3] * 0x165667b19e3779f9ull) *
-			     0x9e3779b97f4a7c15ull) >> 58);
-	struct exitstat_dslot *sl = bpf_map_lookup_elem(&dslots, &idx);
+	__u32 h = (__u32)(((w[0] + w[1] * 0xc2b2ae3d27d4eb4full + w[3] * 0x165667b19e3779f9ull) *
+			   0x9e3779b97f4a7c15ull) >> 57);
+	struct exitstat_val *v = dslot_take(h, dk);
 
 	*shared = false;
-	if (sl) {
-		const key_word *x = (const void *)&sl->key;
-		if (x[0] == w[0] && x[1] == w[1] && x[2] == w[2] && x[3] == w[3])
-			return &sl->val;
-		if (!sl->key.key.isa) {
-			/* take it as get_val takes a slot: isa last */
-			__builtin_memset(&sl->val, 0, sizeof(sl->val));
-			sl->key.detail = dk->detail;
-			sl->key.key.tgid = dk->key.tgid;
-			sl->key.key.vcpu_id = dk->key.vcpu_id;
-			sl->key.key.reason = dk->key.reason;
-			sl->key.key.start = dk->key.start;
-			asm volatile("" ::: "memory");
-			sl->key.key.isa = dk->key.isa;
-			return &sl->val;
-		}
-	}
-	struct exitstat_val *v = bpf_map_lookup_elem(&details, dk);
+	if (!v)
+		v = dslot_take(h ^ 1, dk);
+	if (v)
+		return v;
+	v = bpf_map_lookup_elem(&details, dk);
 	if (!v) {
 		bpf_map_update_elem(&details, dk, &zero_val, BPF_NOEXIST);
+		note_comm(&dk->key);
 		v = bpf_map_lookup_elem(&details, dk);
 	}
 	*shared = true;

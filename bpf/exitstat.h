@@ -10,7 +10,7 @@
 #define EXITSTAT_MAX_NAMES 8     /* -n names the kernel compares with process names */
 #define EXITSTAT_COMM_LEN 16
 #define EXITSTAT_MAX_DETAILS 16384 /* (key, detail) pairs of --detail beyond the slots */
-#define EXITSTAT_DETAIL_SLOTS 64    /* --detail: (key, detail) slots of each CPU's array */
+#define EXITSTAT_DETAIL_SLOTS 128   /* --detail: (key, detail) slots of each CPU's array */
 
 /* 24 bytes: hashed on every exit, so kept small. The reason is 32 bits,
  * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). A

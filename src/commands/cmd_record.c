@@ -87,6 +87,8 @@ void cmd_record_usage(FILE *out)
 	      "  -o, --output FILE.db   the store (created, or a new run appended to it)\n"
 	      "      --from-trace FILE  a kvm_exit/kvm_entry trace ('-': stdin) instead of live exits\n"
 	      "      --isa ISA          with --from-trace: vmx or svm for reasons given as numbers\n"
+	      "      --detail[=N]       also each reason's N (default 5) commonest details of each\n"
+	      "                         interval and (other): report --detail shows them\n"
 	      "  -p, --pid PID, -n, --name NAME, --vcpu N, --source WHAT, --count-only, --bpf KIND\n"
 	      "                         as for live statistics (kvmexitstat --help)\n"
 	      "  -h, --help\n",

@@ -234,8 +234,8 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		return EXIT_USAGE;
 	}
 	o->detail = o->ro.detail_top > 0;
-	if (o->detail && o->cmd != LIVE_STATS) {
-		fprintf(stderr, "%s: --detail is for live statistics and report; the store, serve and top keep "
+	if (o->detail && o->cmd != LIVE_STATS && o->cmd != LIVE_RECORD) {
+		fprintf(stderr, "%s: --detail is for live statistics, record and report; serve and top keep "
 				"no details\n", live_cmd_name(o->cmd));
 		return EXIT_USAGE;
 	}

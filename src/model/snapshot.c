@@ -1,4 +1,5 @@
 #include "snapshot.h"
+#include "detail_codes.h"
 #include "text.h"
 
 #include <errno.h>
@@ -366,6 +367,66 @@ int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum ag
 int snapshot_fold_details(struct snapshot *out, const struct snapshot *src)
 {
 	return regroup(out, src, BY_VCPU, true);
+}
+
+/* Keys in an order of their fields but the detail (-1, 0, 1). */
+static int cmp_but_detail(const struct exit_key *a, const struct exit_key *b)
+{
+#define CMP(f) \
+	if (a->f != b->f) \
+		return a->f < b->f ? -1 : 1
+	CMP(pid);
+	CMP(start);
+	CMP(vcpu);
+	CMP(tid);
+	CMP(isa);
+	CMP(reason);
+#undef CMP
+	return 0;
+}
+
+/* Entries grouped by their key but the detail, each group's most frequent
+ * first. */
+static int cmp_by_detail_count(const void *pa, const void *pb)
+{
+	const struct snap_entry *a = *(const struct snap_entry *const *)pa;
+	const struct snap_entry *b = *(const struct snap_entry *const *)pb;
+	int c = cmp_but_detail(&a->key, &b->key);
+	if (c)
+		return c;
+	if (a->st.count != b->st.count)
+		return a->st.count > b->st.count ? -1 : 1;
+	return a->key.detail < b->key.detail ? -1 : a->key.detail > b->key.detail;
+}
+
+int snapshot_top_details(struct snapshot *out, const struct snapshot *src, unsigned top)
+{
+	size_t n = 0;
+	const struct snap_entry **v = snapshot_entries(src, &n);
+	if (n && !v)
+		return -ENOMEM;
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_by_detail_count);
+	carry_kvm(out, src);
+	unsigned rank = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && cmp_but_detail(&v[i - 1]->key, &v[i]->key))
+			rank = 0; /* the next key's details */
+		struct exit_key k = v[i]->key;
+		if (rank++ >= top)
+			k.detail = (uint64_t)DETAIL_OTHER << DETAIL_KIND_SHIFT;
+		struct exit_stat *st = snapshot_get(out, &k);
+		if (!st) {
+			free(v);
+			return -ENOMEM;
+		}
+		stat_merge(st, &v[i]->st);
+	}
+	free(v);
+	for (size_t i = 0; i < src->nnames; i++)
+		if (snapshot_set_name(out, src->names[i].pid, src->names[i].start, src->names[i].name))
+			return -ENOMEM;
+	return 0;
 }
 
 bool snapshot_has_details(const struct snapshot *s)

@@ -105,6 +105,10 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 int snapshot_aggregate(struct snapshot *out, const struct snapshot *src, enum aggregate_by by);
 /* out = src with every key's detail 0: the counts per reason. 0 or -ENOMEM. */
 int snapshot_fold_details(struct snapshot *out, const struct snapshot *src);
+/* out = src with, of each key's details, the top `top` by count kept and
+ * the rest summed under detail DETAIL_OTHER: bounded whatever the number
+ * of details (a store's rows, Prometheus' series). 0 or -ENOMEM. */
+int snapshot_top_details(struct snapshot *out, const struct snapshot *src, unsigned top);
 /* Whether any key has a detail. */
 bool snapshot_has_details(const struct snapshot *s);
 /* Total over all keys. */

@@ -989,6 +989,17 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 	snapshot_init(&rows->folded);
 	if (snapshot_aggregate(agg, src, o->by))
 		return -ENOMEM;
+	if (!o->detail_top && snapshot_has_details(agg)) {
+		/* a store recorded with --detail, read without: its reasons */
+		struct snapshot folded;
+		snapshot_init(&folded);
+		if (snapshot_fold_details(&folded, agg)) {
+			snapshot_free(&folded);
+			return -ENOMEM;
+		}
+		snapshot_free(agg);
+		*agg = folded;
+	}
 	if (!o->detail_top || !snapshot_has_details(agg)) {
 		*v = sorted_entries(agg, o->sort, &n);
 		if ((agg->len && !*v) || rows_build(rows, agg, *v, n, o->hlt_time))

@@ -48,7 +48,17 @@ static int store_interval(struct recorder *r, struct engine *e, const struct sna
 		return 0;
 	struct health lost;
 	engine_interval_losses(e, &lost);
-	int err = store_append(r->store, r->last_ns, now_ns, delta, &lost, msg, len);
+	/* --detail=N: each reason's top N details of the interval, the rest
+	 * as (other), so that the store grows by a bounded number of rows */
+	struct snapshot top;
+	snapshot_init(&top);
+	if (r->o->detail && snapshot_top_details(&top, delta, r->o->ro.detail_top)) {
+		snapshot_free(&top);
+		snprintf(msg, len, "out of memory");
+		return -ENOMEM;
+	}
+	int err = store_append(r->store, r->last_ns, now_ns, r->o->detail ? &top : delta, &lost, msg, len);
+	snapshot_free(&top);
 	if (!err)
 		r->last_ns = now_ns;
 	return err;

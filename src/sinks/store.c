@@ -21,7 +21,10 @@
  *   meta(key, value)              schema version
  *
  * SQLite's integers are signed: codes are stored as int64 (SVM's
- * SVM_EXIT_ERR is -1). Version 1 (no start) is read as start 0. */
+ * SVM_EXIT_ERR is -1), and so are details (detail_codes.h: record
+ * --detail keeps each reason's top N per interval and "(other)"; 0: none).
+ * Version 1 (no start) is read as start 0, versions 1 and 2 (no detail) as
+ * detail 0; record appends to a version 2 store after adding the column. */
 #define _GNU_SOURCE
 #include "store.h"
 
@@ -35,7 +38,7 @@
 #include <unistd.h>
 
 
-#define SCHEMA_VERSION "2"
+#define SCHEMA_VERSION "3"
 
 /* One transaction: a recorder killed while it writes the schema leaves an
  * empty database or the whole schema, never some of its tables. */
@@ -51,7 +54,7 @@ static const char *schema =
 	"CREATE TABLE IF NOT EXISTS exits(interval INTEGER NOT NULL REFERENCES intervals(id), pid INTEGER NOT NULL,"
 	" vcpu INTEGER NOT NULL, tid INTEGER NOT NULL, isa TEXT NOT NULL, code INTEGER NOT NULL,"
 	" count INTEGER NOT NULL, timed INTEGER NOT NULL, time_ns INTEGER NOT NULL, min_ns INTEGER,"
-	" max_ns INTEGER, hist TEXT, start INTEGER NOT NULL DEFAULT 0);"
+	" max_ns INTEGER, hist TEXT, start INTEGER NOT NULL DEFAULT 0, detail INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX IF NOT EXISTS exits_by_interval ON exits(interval);"
 	"CREATE TABLE IF NOT EXISTS vms(run INTEGER NOT NULL, pid INTEGER NOT NULL, start INTEGER NOT NULL,"
 	" name TEXT NOT NULL, PRIMARY KEY(run, pid, start));"
@@ -60,7 +63,8 @@ static const char *schema =
 	"CREATE TABLE IF NOT EXISTS reasons(isa TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY(isa, code));"
 	"CREATE VIEW IF NOT EXISTS exits_named AS SELECT i.run, i.start_ns, i.end_ns, e.pid, v.name AS vm,"
-	" e.vcpu, e.tid, e.isa, e.code, r.name AS reason, e.count, e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist"
+	" e.vcpu, e.tid, e.isa, e.code, r.name AS reason, e.detail, e.count, e.timed, e.time_ns, e.min_ns, e.max_ns,"
+	" e.hist"
 	" FROM exits e JOIN intervals i ON i.id = e.interval"
 	" LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid AND v.start = e.start"
 	" LEFT JOIN reasons r ON r.isa = e.isa AND r.code = e.code;"
@@ -167,11 +171,11 @@ static int store_identity(sqlite3 *db, const char *path, int *version, char *err
 	}
 	rc = sqlite3_step(q);
 	const char *v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
-	*version = v && (!strcmp(v, "1") || !strcmp(v, SCHEMA_VERSION)) ? atoi(v) : 0;
+	*version = v && (!strcmp(v, "1") || !strcmp(v, "2") || !strcmp(v, SCHEMA_VERSION)) ? atoi(v) : 0;
 	if (!v)
 		say(err, errlen, "%s: not a kvmexitstat record store (its meta table has no schema row)", path);
 	else if (!*version)
-		say(err, errlen, "%s: a store of another schema version (%.16s; this kvmexitstat reads 1 and %s)", path,
+		say(err, errlen, "%s: a store of another schema version (%.16s; this kvmexitstat reads 1 to %s)", path,
 		    v, SCHEMA_VERSION);
 	sqlite3_finalize(q); /* v was the statement's */
 	return *version ? 0 : -EINVAL;
@@ -193,6 +197,22 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 		rc = sqlite3_busy_timeout(st->db, 2000);
 	if (rc == SQLITE_OK) {
 		int version = 0, id = store_identity(st->db, path, &version, err, errlen);
+		if (id == 0 && version == 2) {
+			/* schema 3 added the detail column: in one transaction,
+			 * with the view that shows it */
+			rc = sqlite3_exec(st->db,
+					  "BEGIN IMMEDIATE; ALTER TABLE exits ADD COLUMN detail INTEGER NOT NULL DEFAULT 0;"
+					  "DROP VIEW IF EXISTS exits_named; UPDATE meta SET value = '" SCHEMA_VERSION
+					  "' WHERE key = 'schema'; COMMIT;",
+					  NULL, NULL, NULL);
+			if (rc != SQLITE_OK) {
+				say(err, errlen, "%s: cannot add schema 3's detail column: %s", path, sqlite3_errmsg(st->db));
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+				store_close(st);
+				return -EIO;
+			}
+			version = atoi(SCHEMA_VERSION);
+		}
 		if (id == 0 && version != atoi(SCHEMA_VERSION)) {
 			say(err, errlen, "%s: a store of schema %d, from an earlier kvmexitstat: report reads it, record "
 					 "writes a new file", path, version);
@@ -239,7 +259,7 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 	st->run = sqlite3_last_insert_rowid(st->db);
 	if ((rc = sqlite3_prepare_v2(st->db, "INSERT INTO intervals(run, start_ns, end_ns) VALUES(?,?,?)", -1,
 				     &st->ins_interval, NULL)) ||
-	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO exits VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st->ins_exit,
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO exits VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1, &st->ins_exit,
 				     NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO vms VALUES(?,?,?,?)", -1, &st->ins_vm, NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO reasons VALUES(?,?,?)", -1, &st->ins_reason,
@@ -288,6 +308,7 @@ static int append_rows(struct store *st, int64_t interval, const struct snapshot
 			sqlite3_bind_text(q, 12, hist, -1, SQLITE_STATIC);
 		}
 		sqlite3_bind_int64(q, 13, (int64_t)k->start);
+		sqlite3_bind_int64(q, 14, (int64_t)k->detail);
 		if ((rc = step_reset(q)))
 			return rc;
 		q = st->ins_reason;
@@ -610,16 +631,22 @@ static int read_rows(sqlite3 *db, int version, int64_t from, int64_t to, struct 
 		     void *ctx, const char *path, char *err, size_t errlen)
 {
 	sqlite3_stmt *q;
-	/* schema 1 knew VMs by pid alone */
+	/* schema 1 knew VMs by pid alone; 1 and 2 had no details */
 	int rc = sqlite3_prepare_v2(db,
 				    version == 1
 				    ? "SELECT i.id, i.start_ns, i.end_ns, e.pid, e.vcpu, e.tid, e.isa, e.code, e.count,"
-				      " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name, 0"
+				      " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name, 0, 0"
 				      " FROM intervals i LEFT JOIN exits e ON e.interval = i.id"
 				      " LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid"
 				      " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY i.start_ns, i.id"
+				    : version == 2
+				    ? "SELECT i.id, i.start_ns, i.end_ns, e.pid, e.vcpu, e.tid, e.isa, e.code, e.count,"
+				      " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name, e.start, 0"
+				      " FROM intervals i LEFT JOIN exits e ON e.interval = i.id"
+				      " LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid AND v.start = e.start"
+				      " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY i.start_ns, i.id"
 				    : "SELECT i.id, i.start_ns, i.end_ns, e.pid, e.vcpu, e.tid, e.isa, e.code, e.count,"
-				      " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name, e.start"
+				      " e.timed, e.time_ns, e.min_ns, e.max_ns, e.hist, v.name, e.start, e.detail"
 				      " FROM intervals i LEFT JOIN exits e ON e.interval = i.id"
 				      " LEFT JOIN vms v ON v.run = i.run AND v.pid = e.pid AND v.start = e.start"
 				      " WHERE i.start_ns >= ?1 AND i.end_ns <= ?2 ORDER BY i.start_ns, i.id",
@@ -651,6 +678,7 @@ static int read_rows(sqlite3 *db, int version, int64_t from, int64_t to, struct 
 			.isa = isa_from_text((const char *)sqlite3_column_text(q, 6)),
 			.reason = (uint64_t)sqlite3_column_int64(q, 7),
 			.start = (uint64_t)sqlite3_column_int64(q, 15),
+			.detail = (uint64_t)sqlite3_column_int64(q, 16),
 		};
 		struct exit_stat row = { 0 };
 		row.count = (uint64_t)sqlite3_column_int64(q, 8);

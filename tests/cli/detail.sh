@@ -80,7 +80,34 @@ for bad in "--detail=0" "--detail=x" "--detail=1001" "--detail=-3" "--by vm,foo"
 	run "report $bad: refused" 2 "$KVMEXITSTAT" report $bad "$TMP/w.txt"
 	expect_in "report $bad: says what it expects" "$TMP/err" "kvmexitstat report: --"
 done
-run "record --detail: refused, with why" 2 "$KVMEXITSTAT" record --detail -o "$TMP/x.db" 1 1
-expect_in "record --detail: says what keeps details" "$TMP/err" "--detail is for live statistics and report"
+run "serve --detail: refused, with why" 2 "$KVMEXITSTAT" serve --detail 1 1
+expect_in "serve --detail: says what keeps details" "$TMP/err" "--detail is for live statistics, record and report"
 run "--detail with --count-only: refused" 2 "$KVMEXITSTAT" --detail --count-only 1 1
 expect_in "--detail with --count-only: why" "$TMP/err" "--count-only leaves them out"
+
+# the store: schema 3 has a detail column; a schema 2 store is read as it
+# is, and record adds the column before it appends a run
+run "record --from-trace into a new store" 0 "$KVMEXITSTAT" record -o "$TMP/s.db" --from-trace "$TMP/w.txt"
+if [ "$(sqlite3 "$TMP/s.db" "SELECT value FROM meta WHERE key = 'schema'")" = 3 ] &&
+	sqlite3 "$TMP/s.db" "SELECT detail FROM exits LIMIT 1" >/dev/null 2>&1; then
+	ok "a new store is of schema 3, with a detail column"
+else not_ok "schema 3" "$(sqlite3 "$TMP/s.db" .schema 2>&1 | head -20)"; fi
+# the same store as schema 2 wrote it: exits without detail, no view
+sqlite3 "$TMP/s.db" "BEGIN; DROP VIEW exits_named; CREATE TABLE e2 AS SELECT interval, pid, vcpu, tid, isa, code, count, timed, time_ns, min_ns, max_ns, hist, start FROM exits; DROP TABLE exits; ALTER TABLE e2 RENAME TO exits; UPDATE meta SET value = '2' WHERE key = 'schema'; COMMIT;"
+run "report reads a schema 2 store" 0 "$KVMEXITSTAT" report -o csv "$TMP/s.db"
+expect_in "its counts" "$TMP/out" ",IO_INSTRUCTION,30,2,"
+run "record appends to a schema 2 store" 0 "$KVMEXITSTAT" record -o "$TMP/s.db" --from-trace "$TMP/w.txt"
+if [ "$(sqlite3 "$TMP/s.db" "SELECT value FROM meta WHERE key = 'schema'")" = 3 ] &&
+	[ "$(sqlite3 "$TMP/s.db" "SELECT count(*) FROM exits_named WHERE detail = 0")" -gt 0 ]; then
+	ok "after adding the detail column (schema 3, the view shows it)"
+else not_ok "migration" "$(sqlite3 "$TMP/s.db" .schema 2>&1 | head -20)"; fi
+run "report of both runs" 0 "$KVMEXITSTAT" report -o csv "$TMP/s.db"
+expect_in "both runs' counts" "$TMP/out" ",IO_INSTRUCTION,30,4,"
+# a store whose rows have details (as record --detail writes them), read
+# with and without --detail
+sqlite3 "$TMP/s.db" "UPDATE exits SET detail = $(( (2 << 56) | (1 << 32) | 0x6e0 )) WHERE code = 32"
+run "report --detail of a store with details" 0 "$KVMEXITSTAT" report --detail "$TMP/s.db"
+expect_row "its details under their reason" "$TMP/out" "  wrmsr 0x6e0 IA32_TSC_DEADLINE" 4 100.00
+run "report of it without --detail" 0 "$KVMEXITSTAT" report "$TMP/s.db"
+expect_row "one row per reason, the details folded" "$TMP/out" "MSR_WRITE +vmx" 4 40.00
+expect_not_in "no detail rows" "$TMP/out" "wrmsr"

@@ -2,9 +2,10 @@
 # Exit details in the testbed (real SVM exits, or VMX with TESTBED_ISA=vmx):
 # kvmexitgen's guest makes exits at chosen ports, MSRs, MMIO addresses and
 # CR8; kvmexitstat --detail must show each detail of each vCPU exactly as
-# often as the guest did it, live (tp_btf) and from a trace of KVM's own
-# events (report --detail), and each reason's count as the kernel's own
-# kvm_exit histogram has it (detail_check.py).
+# often as the guest did it, live (tp_btf), recorded (record --detail, read
+# back by report --detail) and from a trace of KVM's own events (report
+# --detail), and each reason's count as the kernel's own kvm_exit histogram
+# has it (detail_check.py).
 set -u
 cd "$(dirname "$0")/../.."
 . tests/vm/lib.bash
@@ -20,6 +21,14 @@ end
 begin table -o table --detail
 kvmexitgen --timeout 60 --json --vcpus 1 $DMIX >/tmp/gen1.json
 end
+# record --detail: the store keeps each interval's details, report reads them
+rm -f /tmp/rec.db*
+kvmexitstat record --detail=20 -o /tmp/rec.db 0.2 2>/tmp/live.err & LP=\$!
+attached
+kvmexitgen --timeout 60 --json --vcpus 2 $DMIX >/tmp/gen1.json
+kill -INT \$LP; wait \$LP; echo "# kvmexitstat record exit \$?"
+kvmexitstat report --detail=20 -o json --by vcpu /tmp/rec.db >/tmp/live.csv 2>>/tmp/live.err
+name=recorded; sections
 # a trace of the exits and of what KVM said of them, read by report
 E=/sys/kernel/tracing/events/kvm
 echo > /sys/kernel/tracing/trace
@@ -39,7 +48,7 @@ limit=240
 [ "${TESTBED_ISA:-svm}" = vmx ] && limit=900
 run_in_testbed "$script" $limit "$script.out"
 fail=0
-for c in live trace; do
+for c in live recorded trace; do
 	if ! python3 tests/vm/detail_check.py $c <"$script.out"; then
 		fail=1
 		sed -n "/== case $c ==/,/== end $c ==/p" "$script.out" | sed 's/^/#   /' | head -80
