@@ -83,6 +83,8 @@ def json_case(case, text):
         if not rows:
             continue
         isa = rows[0]["isa"]
+        if case != "trace": # (a trace's VM is named by its thread)
+            check(f"{label}: the VM by its name", {r["vm"] for r in rows} == {"kvmexitgen"}, {r["vm"] for r in rows})
         # each reason as the kernel counted it for the vCPU's thread
         want = {r: n for (tid, r), n in h.items() if tid == v["tid"]}
         got = {r["code"]: r["count"] for r in rows}
