@@ -45,6 +45,7 @@ mode_start() {
 	count) kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	time) kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	detail) kvmexitstat --detail -o csv >/dev/null 2>/tmp/err & P=\$! ;;
+	slow) kvmexitstat --slow 1s -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	count_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	time_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	perf) perf kvm stat record -a -o /tmp/perf.data >/dev/null 2>/tmp/err & P=\$! ;;
@@ -78,7 +79,7 @@ GUEST
 summarize() { # label unit: the RESULT lines on stdin
 	EXIT=$(echo "${WORKLOAD#--}" | tr a-z A-Z) python3 bench/cost_summary.py "$N" "$1" "$2" none perf "none=nothing attached" \
 		"count=kvmexitstat --count-only" "time=kvmexitstat (with handling time)" \
-		"detail=kvmexitstat --detail" \
+		"detail=kvmexitstat --detail" "slow=kvmexitstat --slow 1s (none that slow)" \
 		"count_probe=--count-only, probe reads" "time_probe=handling time, probe reads" \
 		"perf=perf kvm stat record" "tracefs=tracefs text (kvm_exit+kvm_entry)"
 }

@@ -26,6 +26,7 @@ const volatile __u32 n_names = 0;          /* -n names, compared with the proces
 const volatile char names[EXITSTAT_MAX_NAMES][EXITSTAT_COMM_LEN] = {};
 const volatile bool with_time = true;     /* pair exits with entries */
 const volatile bool with_detail = false;  /* --detail: key exits by what KVM says of them too */
+const volatile __u64 slow_ns = 0;         /* --slow: exits this long or longer go to slow_events */
 const volatile __u32 isa_running = 0;     /* tp_btf: 1 VMX, 2 SVM */
 /* classic tracepoint: where the fields are in the kvm_exit record */
 const volatile __u32 off_exit_reason = 8;
@@ -80,6 +81,13 @@ struct {
 	__type(key, struct exitstat_dkey);
 	__type(value, struct exitstat_val);
 } details SEC(".maps");
+
+/* --slow: each exit over the threshold, the only per-exit stream (the
+ * counting stays in the maps); the user side sizes it. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 1 << 20);
+} slow_events SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -370,6 +378,36 @@ static __always_inline void add_detail(const struct pending *p, bool timed, __u6
 		add_time(v, d, shared);
 }
 
+/* --slow: where the exit happened; its thread has not been switched out */
+static __always_inline void arm_slow(struct pending *p)
+{
+	if (!slow_ns)
+		return;
+	p->exit_cpu = bpf_get_smp_processor_id();
+	p->out_ts = 0;
+	p->sched_ns = 0;
+}
+
+/* --slow: the exit p just entered after into the ring buffer */
+static __always_inline void emit_slow(const struct pending *p)
+{
+	struct exitstat_slow *ev = bpf_ringbuf_reserve(&slow_events, sizeof(*ev), 0);
+	if (!ev) {
+		health_inc(HEALTH_SLOW_LOST);
+		return;
+	}
+	ev->key = p->key;
+	ev->exit_ts = p->exit_ts;
+	ev->ns = p->entry_ts - p->exit_ts;
+	ev->sched_ns = p->sched_ns;
+	ev->detail = with_detail ? p->detail : 0;
+	ev->tid = p->tid;
+	ev->exit_cpu = p->exit_cpu;
+	ev->entry_cpu = bpf_get_smp_processor_id();
+	ev->pad = 0;
+	bpf_ringbuf_submit(ev, 0);
+}
+
 /* Count this exit; account the thread's previous exit->entry pair; arm p
  * (first_detail: what the exit itself says of it, or 0). */
 static __always_inline void on_exit(struct exitstat_key *key, struct pending *p, __u64 first_detail)
@@ -384,6 +422,7 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p,
 		p->key = *key;
 		p->exit_ts = bpf_ktime_get_ns();
 		p->state = PAIR_EXITED;
+		arm_slow(p);
 		/* (what the programs read from the exit is exact: the
 		 * hardware's decoding, the guest's RCX) */
 		p->detail = first_detail;
@@ -413,6 +452,7 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p,
 	p->key = *key;
 	p->exit_ts = bpf_ktime_get_ns();
 	p->state = PAIR_EXITED;
+	arm_slow(p);
 }
 
 static __always_inline void on_entry(struct pending *p)
@@ -422,6 +462,8 @@ static __always_inline void on_entry(struct pending *p)
 		p->state = PAIR_ENTERED;
 		if (with_detail)
 			add_detail(p, true, p->entry_ts - p->exit_ts);
+		if (slow_ns && p->entry_ts - p->exit_ts >= slow_ns)
+			emit_slow(p);
 	}
 }
 
@@ -594,13 +636,25 @@ int BPF_PROG(kvm_entry_btf)
  * next exit or entry, on whatever CPU, finds it. Preemption is off in
  * tracepoint programs, so this never interleaves with the two above. */
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev)
+int BPF_PROG(sched_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct pending *p = bpf_map_lookup_elem(&pending_cpu, &cpu);
 
+	if (slow_ns && next) {
+		/* a vCPU thread back on a CPU between an exit and its entry:
+		 * the time it was out counts to that exit */
+		__u32 ntid = (__u32)next->pid;
+		struct pending *np = bpf_map_lookup_elem(&pending_tid, &ntid);
+		if (np && np->state == PAIR_EXITED && np->out_ts) {
+			np->sched_ns += bpf_ktime_get_ns() - np->out_ts;
+			np->out_ts = 0;
+		}
+	}
 	if (!prev || !p || !p->tid || p->tid != (__u32)prev->pid)
 		return 0;
+	if (slow_ns && p->state == PAIR_EXITED)
+		p->out_ts = bpf_ktime_get_ns();
 	if (p->state != PAIR_NONE && bpf_map_update_elem(&pending_tid, &p->tid, p, BPF_ANY))
 		health_inc(HEALTH_PAIRS_LOST);
 	p->tid = 0;

@@ -61,6 +61,20 @@ struct exitstat_pending {
 	__u32 tid;
 	__u64 detail; /* --detail: what KVM said of the exit so far (detail_codes.h) */
 	__u32 firm;   /* detail_merge's */
+	__u32 exit_cpu; /* --slow: where it exited */
+	__u64 out_ts;   /* --slow: when the thread was switched out, 0: it runs */
+	__u64 sched_ns; /* --slow: how long it was switched out since the exit */
+};
+
+/* --slow: an exit that took at least the threshold, from the ring buffer. */
+struct exitstat_slow {
+	struct exitstat_key key;
+	__u64 exit_ts;  /* bpf_ktime_get_ns at the exit */
+	__u64 ns;       /* its handling time */
+	__u64 sched_ns; /* of which its thread was switched out */
+	__u64 detail;   /* with --detail */
+	__u32 tid;
+	__u32 exit_cpu, entry_cpu;
 	__u32 pad;
 };
 
@@ -83,6 +97,7 @@ enum exitstat_health {
 	HEALTH_UNPAIRED,     /* an exit followed by another exit, not an entry */
 	HEALTH_PAIRS_LOST,   /* an exit->entry pair dropped: the pairing hash was full */
 	HEALTH_FILTER_FULL,  /* a VM's filter verdict not kept: allowed_tgids was full */
+	HEALTH_SLOW_LOST,    /* --slow: a slow exit not listed: the ring buffer was full */
 	HEALTH_COUNT,
 };
 

@@ -65,6 +65,8 @@ struct options {
 	int rounds;
 	unsigned timeout;
 	const char *symbols;        /* --symbols FILE */
+	int slow_port;              /* --slow-port PORT:US (-1: none) */
+	unsigned slow_us;
 };
 
 static void usage(FILE *out)
@@ -103,6 +105,8 @@ static void usage(FILE *out)
 	      "  --bench          cost per exit of each operation, ns and TSC cycles (median of rounds)\n"
 	      "  --bench-exits N  exits per round (default 20000)   --rounds R  rounds (default 5)\n"
 	      "  --timeout S      fail when the guest has not finished after S seconds (default 300, 0: never)\n"
+	      "  --slow-port PORT:US  answer each I/O exit at PORT after US microseconds: exits that\n"
+	      "                   are slow on purpose, for kvmexitstat --slow\n"
 	      "  --symbols FILE   write the guest code's symbols, System.map style (each operation's\n"
 	      "                   exiting instruction is guest_rip_OPERATION)\n"
 	      "  -name NAME       a name for the VM, in QEMU's spelling (kvmexitstat shows it)\n"
@@ -124,8 +128,8 @@ __attribute__((format(printf, 1, 2))) static int fail_usage(const char *fmt, ...
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	enum { OPT_BASE = 1000, OPT_VCPUS = OPT_BASE + OP_COUNT, OPT_MODE, OPT_JSON, OPT_HOLD, OPT_BENCH,
-	       OPT_BENCH_EXITS, OPT_ROUNDS, OPT_TIMEOUT, OPT_SYMBOLS };
-	struct option longopts[OP_COUNT + 13];
+	       OPT_BENCH_EXITS, OPT_ROUNDS, OPT_TIMEOUT, OPT_SYMBOLS, OPT_SLOW_PORT };
+	struct option longopts[OP_COUNT + 14];
 	int n = 0;
 
 	for (int op = 1; op < OP_COUNT; op++)
@@ -139,6 +143,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	longopts[n++] = (struct option){ "rounds", required_argument, NULL, OPT_ROUNDS };
 	longopts[n++] = (struct option){ "timeout", required_argument, NULL, OPT_TIMEOUT };
 	longopts[n++] = (struct option){ "symbols", required_argument, NULL, OPT_SYMBOLS };
+	longopts[n++] = (struct option){ "slow-port", required_argument, NULL, OPT_SLOW_PORT };
 	longopts[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	longopts[n++] = (struct option){ "version", no_argument, NULL, 'V' };
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
@@ -161,6 +166,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	o->bench_exits = 20000;
 	o->rounds = 5;
 	o->timeout = 300;
+	o->slow_port = -1;
 	int c;
 	uint64_t v;
 	while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
@@ -247,6 +253,17 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case OPT_SYMBOLS:
 			o->symbols = optarg;
 			break;
+		case OPT_SLOW_PORT: {
+			char buf[64], *colon;
+			uint64_t port, us;
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			if (!(colon = strchr(buf, ':')) || (*colon = '\0', parse_u64(buf, &port)) || port > 0xffff ||
+			    parse_u64(colon + 1, &us) || us > 10000000)
+				return fail_usage("--slow-port: '%s' is not PORT:MICROSECONDS (up to 10 s)", optarg);
+			o->slow_port = (int)port;
+			o->slow_us = (unsigned)us;
+			break;
+		}
 		case OPT_TIMEOUT:
 			if (parse_u64(optarg, &v) || v > 86400)
 				return fail_usage("--timeout: '%s' is not a number of seconds from 0 to 86400", optarg);
@@ -594,6 +611,8 @@ int main(int argc, char **argv)
 	}
 	if (o.symbols && write_symbols(o.symbols))
 		goto out;
+	vm.slow_port = o.slow_port;
+	vm.slow_us = o.slow_us;
 	if (o.bench) { /* every operation, as it has no @ARG */
 		uint32_t all[OP_COUNT], args[OP_COUNT];
 		for (int op = 0; op < OP_COUNT; op++)

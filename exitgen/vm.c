@@ -494,6 +494,8 @@ int vcpu__run(struct vcpu *v)
 			} else if (run->io.port == PORT_EXCEPTION) {
 				return guest_exception(v);
 			} else if (v->vm->io_ports[run->io.port >> 3] >> (run->io.port & 7) & 1) {
+				if (run->io.port == v->vm->slow_port)
+					usleep(v->vm->slow_us); /* a slow exit on purpose */
 				int op = run->io.direction == KVM_EXIT_IO_OUT ? OP_IO_OUT : OP_IO_IN;
 				if (op == OP_IO_IN)
 					memset((uint8_t *)run + run->io.data_offset, 0, (size_t)run->io.size * run->io.count);

@@ -39,6 +39,8 @@ struct vm {
 	int nmsrs;
 	uint64_t mmio[16];       /* addresses besides each vCPU's own */
 	int nmmio;
+	int slow_port;           /* --slow-port: I/O to this port is answered after slow_us (-1: none) */
+	unsigned slow_us;
 	int nvcpus;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 };

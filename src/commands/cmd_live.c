@@ -31,6 +31,8 @@ void cmd_live_usage(FILE *out)
 	      "      --detail[=N]       under each reason the N (default 5) details that come most,\n"
 	      "                         the rest as (other): port, MSR, CR, page, hypercall, vector,\n"
 	      "                         HLT blocked or polled, or KVM_EXIT_* of each exit (tp_btf only)\n"
+	      "      --slow THRESHOLD   after each report, each exit that took at least THRESHOLD\n"
+	      "                         (500us, 2ms, 1s): when, VM, vCPU, CPUs, reason, time (tp_btf)\n"
 	      "      --hlt-time         HLT's handling time (the guest idle, with an in-kernel irqchip)\n"
 	      "                         in the totals' times, where it is left out by default\n"
 	      "      --count-only       attach kvm_exit alone: counts, no handling time, lowest cost\n"

@@ -30,6 +30,10 @@ struct exitstat {
 	char describe[64];
 	char fallback[320]; /* why tp_btf was not used, when the default chose it */
 	bool with_detail;
+	struct ring_buffer *slow;      /* --slow: slow_events */
+	void (*slow_fn)(void *ctx, const struct slow_exit *e);
+	void *slow_ctx;
+	int64_t real_minus_mono;       /* wall clock less the BPF clock, ns */
 };
 
 static const char *tracefs_dirs[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
@@ -158,6 +162,37 @@ static bool kernel_can_cast(void)
 	return has;
 }
 
+/* A slow exit from the ring buffer, into the model's terms. */
+static int on_slow(void *ctx, void *data, size_t size)
+{
+	struct exitstat *s = ctx;
+	const struct exitstat_slow *ev = data;
+	if (size < sizeof(*ev) || !s->slow_fn)
+		return 0;
+	struct slow_exit e = {
+		.key = { .pid = ev->key.tgid, .vcpu = (int32_t)ev->key.vcpu_id, .isa = (uint8_t)ev->key.isa,
+			 .reason = ev->key.reason, .start = vm_ticks(ev->key.start), .detail = ev->detail },
+		.when_ns = (uint64_t)((int64_t)ev->exit_ts + s->real_minus_mono),
+		.ns = ev->ns, .sched_ns = ev->sched_ns, .tid = ev->tid, .exit_cpu = ev->exit_cpu,
+		.entry_cpu = ev->entry_cpu,
+	};
+	if (e.key.isa == ISA_SVM && ev->key.reason >= 0xfffffff0u)
+		e.key.reason = (uint64_t)(int64_t)(int32_t)ev->key.reason;
+	s->slow_fn(s->slow_ctx, &e);
+	return 0;
+}
+
+int exitstat_slow(struct exitstat *s, void (*fn)(void *ctx, const struct slow_exit *e), void *ctx)
+{
+	if (!s->slow)
+		return 0;
+	s->slow_fn = fn;
+	s->slow_ctx = ctx;
+	int n = ring_buffer__consume(s->slow);
+	s->slow_fn = NULL;
+	return n;
+}
+
 static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flavour flavour,
 		const char *format, char *msg, size_t len)
 {
@@ -170,6 +205,7 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	}
 	skel->rodata->with_time = o->with_time || o->with_detail;
 	skel->rodata->with_detail = o->with_detail;
+	skel->rodata->slow_ns = o->slow_ns;
 	skel->rodata->filter_tgids = o->ntgids > 0 || o->nnames > 0;
 	for (size_t k = 0; k < o->nnames && k < EXITSTAT_MAX_NAMES; k++)
 		strncpy((char *)skel->rodata->names[k], o->names[k], EXITSTAT_COMM_LEN - 1);
@@ -197,7 +233,7 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bpf_program__set_autoload(skel->progs.kvm_exit_vmx, btf && !cast && s->isa == ISA_VMX);
 	bpf_program__set_autoload(skel->progs.kvm_exit_svm_cast, cast && s->isa == ISA_SVM);
 	bpf_program__set_autoload(skel->progs.kvm_exit_vmx_cast, cast && s->isa == ISA_VMX);
-	bool timed = o->with_time || o->with_detail;
+	bool timed = o->with_time || o->with_detail || o->slow_ns;
 	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && timed);
 	bpf_program__set_autoload(skel->progs.sched_switch_btf, btf && timed);
 	/* --detail: KVM's tracepoints that say what it does with an exit,
@@ -215,6 +251,8 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bpf_program__set_autoload(skel->progs.kvm_hypercall_btf, detail);
 	bpf_program__set_autoload(skel->progs.kvm_vcpu_wakeup_btf, detail);
 	bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, detail);
+	if (!o->slow_ns || !btf)
+		bpf_map__set_autocreate(skel->maps.slow_events, false);
 	if (!detail) {
 		bpf_map__set_autocreate(skel->maps.details, false);
 		bpf_map__set_autocreate(skel->maps.dslots, false);
@@ -277,6 +315,18 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 		snprintf(msg, len, "cannot map kvmexitstat's BPF slot array: %s", strerror(-err));
 		goto fail;
 	}
+	if (o->slow_ns && btf) {
+		s->slow = ring_buffer__new(bpf_map__fd(skel->maps.slow_events), on_slow, s, NULL);
+		if (!s->slow) {
+			err = -errno;
+			snprintf(msg, len, "cannot read kvmexitstat's ring buffer of slow exits: %s", strerror(-err));
+			goto fail;
+		}
+		struct timespec r, m;
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m); /* (bpf_ktime_get_ns's clock) */
+		s->real_minus_mono = ((int64_t)r.tv_sec - (int64_t)m.tv_sec) * 1000000000 + (r.tv_nsec - m.tv_nsec);
+	}
 	if (detail) {
 		s->dslots_bytes = s->ndslots * sizeof(struct exitstat_dslot);
 		s->dslots = mmap(NULL, s->dslots_bytes, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -311,6 +361,8 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	s->with_detail = detail;
 	return 0;
 fail:
+	ring_buffer__free(s->slow);
+	s->slow = NULL;
 	if (s->slots)
 		munmap(s->slots, s->slots_bytes);
 	if (s->dslots)
@@ -368,6 +420,12 @@ int exitstat_open(struct exitstat **out, const struct exitstat_opts *o, char *ms
 		snprintf(msg, len, "tp_btf needs the BTF of %s, and this %s has none (no %s: a module built without "
 			 "BTF); --bpf classic, or the default, works", mod, mod, mod_btf);
 		err = -ENOENT;
+		goto fail;
+	}
+	if (o->slow_ns && flavour != FLAVOUR_BTF) {
+		snprintf(msg, len, "--slow needs the tp_btf programs%s", o->flavour == FLAVOUR_CLASSIC ? ", not --bpf classic"
+			 : ", and this KVM module has no BTF");
+		err = -ENOTSUP;
 		goto fail;
 	}
 	if (o->with_detail && flavour != FLAVOUR_BTF) {
@@ -623,6 +681,7 @@ void exitstat_health(struct exitstat *s, struct health *h)
 	h->n[H_PAIRS_LOST] += sums[HEALTH_PAIRS_LOST];
 	h->n[H_FILTER_FULL] += sums[HEALTH_FILTER_FULL];
 	h->n[H_UNPAIRED] += sums[HEALTH_UNPAIRED];
+	h->n[H_SLOW_LOST] += sums[HEALTH_SLOW_LOST];
 }
 
 const char *exitstat_describe(const struct exitstat *s)
@@ -656,6 +715,7 @@ void exitstat_close(struct exitstat *s)
 {
 	if (!s)
 		return;
+	ring_buffer__free(s->slow);
 	if (s->slots)
 		munmap(s->slots, s->slots_bytes);
 	if (s->dslots)

@@ -10,6 +10,7 @@
 
 #include "health.h"
 #include "vm_names.h"
+#include "slow.h"
 #include "snapshot.h"
 
 enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
@@ -17,6 +18,7 @@ enum bpf_flavour { FLAVOUR_AUTO, FLAVOUR_BTF, FLAVOUR_CLASSIC };
 struct exitstat_opts {
 	bool with_time;           /* attach kvm_entry too and time each exit */
 	bool with_detail;         /* key exits by their detail too (tp_btf only; times them) */
+	uint64_t slow_ns;         /* > 0: list each exit at least this long (tp_btf only; times them) */
 	enum bpf_flavour flavour; /* AUTO: tp_btf when KVM's module has BTF, else classic */
 	const struct vm_id *tgids; /* count only these VM processes (in the kernel) */
 	size_t ntgids;
@@ -35,6 +37,9 @@ int exitstat_read(struct exitstat *s, struct snapshot *snap);
 /* Add a VM process (pid, start) to the kernel-side filter (a -n name
  * matched it). 0, or -errno when the filter map has no room. */
 int exitstat_allow(struct exitstat *s, uint32_t tgid, uint64_t start);
+/* --slow: hand each slow exit the programs listed since the last call to
+ * fn, in the order they came. The number handed, or -errno. */
+int exitstat_slow(struct exitstat *s, void (*fn)(void *ctx, const struct slow_exit *e), void *ctx);
 /* Forget a VM process's counts (it ended and was reported). */
 void exitstat_forget(struct exitstat *s, uint32_t tgid, uint64_t start);
 /* The VM process's name as the kernel saw it at its first exit. */

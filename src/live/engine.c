@@ -29,7 +29,13 @@ struct engine {
 	struct health at_interval;    /* the losses at the last interval's end */
 	struct vm_id ended[256];      /* VMs found ended before the latest reading */
 	size_t nended;
+	struct slow_exit *slow;       /* --slow: listed since engine_take_slow */
+	size_t nslow, slow_cap, slow_given;
 };
+
+/* At most this many slow exits are kept between two reports; the rest are
+ * counted as lost (a threshold that low lists nearly every exit). */
+#define SLOW_KEEP 100000
 
 static volatile sig_atomic_t stop;
 
@@ -98,11 +104,12 @@ static int choose_sources(const struct live_opts *o, int *sources)
 	if (*sources == SRC_AUTO) {
 		/* kvm_exit fires only where kvm_intel or kvm_amd runs the guests */
 		*sources = vmx_svm ? SRC_TRACEPOINT : SRC_STATS;
-		if (!vmx_svm && (o->latency || o->count_only || o->detail || o->flavour != FLAVOUR_AUTO)) {
+		if (!vmx_svm && (o->latency || o->count_only || o->detail || o->slow_ns || o->flavour != FLAVOUR_AUTO)) {
 			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (neither kvm_intel nor "
 					"kvm_amd is loaded: its KVM runs guests without VMX or SVM, as PVM does), and %s needs it; "
 					"KVM's vCPU statistics (--source stats) have counts only\n",
-				o->latency ? "--latency" : o->count_only ? "--count-only" : o->detail ? "--detail" : "--bpf");
+				o->latency ? "--latency" : o->count_only ? "--count-only" : o->detail ? "--detail"
+				: o->slow_ns ? "--slow" : "--bpf");
 			return EXIT_USAGE;
 		}
 		if (!vmx_svm)
@@ -199,7 +206,36 @@ void engine_close(struct engine *e)
 	snapshot_free(&e->cur);
 	snapshot_free(&e->retired);
 	snapshot_free(&e->names);
+	free(e->slow);
 	free(e);
+}
+
+static void keep_slow(void *ctx, const struct slow_exit *s)
+{
+	struct engine *e = ctx;
+	if (e->nslow == e->slow_cap) {
+		size_t cap = e->slow_cap ? e->slow_cap * 2 : 64;
+		struct slow_exit *v = cap <= SLOW_KEEP ? realloc(e->slow, cap * sizeof(*v)) : NULL;
+		if (!v) {
+			e->lost_here.n[H_SLOW_LOST]++;
+			return;
+		}
+		e->slow = v;
+		e->slow_cap = cap;
+	}
+	e->slow[e->nslow++] = *s;
+}
+
+const struct slow_exit *engine_take_slow(struct engine *e, size_t *n)
+{
+	/* (the ones handed last time are gone now) */
+	if (e->slow_given) {
+		memmove(e->slow, e->slow + e->slow_given, (e->nslow - e->slow_given) * sizeof(*e->slow));
+		e->nslow -= e->slow_given;
+	}
+	e->slow_given = e->nslow;
+	*n = e->nslow;
+	return e->slow;
 }
 
 const char *engine_describe(const struct engine *e)
@@ -264,6 +300,10 @@ int engine_read(struct engine *e)
 	snapshot_clear(&e->cur);
 	for (size_t i = 0; i < e->nsrc && !err; i++)
 		err = e->src[i].ops->read(e->src[i].self, &e->cur);
+	/* (after the counts: a slow exit listed is counted in this reading) */
+	for (size_t i = 0; i < e->nsrc && !err; i++)
+		if (e->src[i].ops->slow && e->o->slow_ns)
+			e->src[i].ops->slow(e->src[i].self, keep_slow, e);
 	int32_t vcpu = e->o->vcpu;
 	if (!err && vcpu >= 0)
 		err = snapshot_keep(&e->cur, exit_key_of_vcpu, &vcpu); /* --vcpu */

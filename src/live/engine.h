@@ -17,6 +17,7 @@
 
 #include "health.h"
 #include "live_opts.h"
+#include "slow.h"
 #include "snapshot.h"
 
 /* A source of live counts. Each reading adds its cumulative counts to a
@@ -33,6 +34,9 @@ struct source_ops {
 	/* the name of a VM process that is gone, as the source saw it (NULL: none) */
 	bool (*comm)(void *self, uint32_t pid, uint64_t start, char *buf, size_t len);
 	const char *(*describe)(const void *self);
+	/* --slow: hand each slow exit listed since the last call to fn (NULL:
+	 * the source lists none); the number, or -errno */
+	int (*slow)(void *self, void (*fn)(void *ctx, const struct slow_exit *e), void *ctx);
 	void (*close)(void *self);
 };
 
@@ -61,6 +65,9 @@ int engine_delta(struct engine *e, struct snapshot *out);
  * retired (their totals kept as finely as by shows them), and it becomes
  * the base of the next delta. */
 int engine_advance(struct engine *e, enum aggregate_by by);
+/* --slow: the slow exits the readings since the last call listed, in the
+ * order they came (valid until the next call); then forgets them. */
+const struct slow_exit *engine_take_slow(struct engine *e, size_t *n);
 /* Retire ended VMs only (the totals-only run between its wake-ups). */
 int engine_retire(struct engine *e, enum aggregate_by by);
 /* The last reading and every retired VM: the run's totals, named. */

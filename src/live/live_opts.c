@@ -94,6 +94,20 @@ static const char *parse_pids(const char *arg, struct live_opts *o)
 	return p[-1] == ',' ? "-p: expected a process id, or ids separated by commas" : NULL;
 }
 
+/* "500us", "2ms", "1.5s", "800ns" or nanoseconds alone into ns. */
+static int parse_duration(const char *s, uint64_t *ns)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	double unit = !*end || !strcmp(end, "ns") ? 1 : !strcmp(end, "us") ? 1e3 : !strcmp(end, "ms") ? 1e6
+		      : !strcmp(end, "s") ? 1e9 : 0;
+	if (end == s || errno || !unit || !isfinite(v) || v < 0 || v * unit > 1e18)
+		return -EINVAL;
+	*ns = (uint64_t)(v * unit + 0.5);
+	return 0;
+}
+
 int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE *out), struct live_opts *o)
 {
 	static const struct option opts[] = {
@@ -102,6 +116,7 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		{ "sort", required_argument, NULL, 's' }, { "source", required_argument, NULL, 'U' },
 		{ "vcpu", required_argument, NULL, 'v' },
 		{ "latency", no_argument, NULL, 'l' }, { "detail", optional_argument, NULL, 'D' },
+		{ "slow", required_argument, NULL, 'W' },
 		{ "hlt-time", no_argument, NULL, 'H' },
 		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
 		{ "listen", required_argument, NULL, 'L' }, { "vcpu-label", no_argument, NULL, 'V' },
@@ -155,6 +170,11 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 			break;
 		case 's':
 			bad = render_option('s', optarg, &o->ro, why, sizeof(why)) ? why : NULL;
+			break;
+		case 'W':
+			bad = parse_duration(optarg, &o->slow_ns) || !o->slow_ns
+				      ? "--slow: expected a handling time such as 500us, 2ms or 1s (ns, us, ms, s)"
+				      : NULL;
 			break;
 		case 'D':
 		case 'H':
@@ -234,6 +254,11 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		return EXIT_USAGE;
 	}
 	o->detail = o->ro.detail_top > 0;
+	if (o->slow_ns && (o->count_only || o->sources == SRC_STATS || o->cmd != LIVE_STATS)) {
+		fprintf(stderr, "kvmexitstat: --slow is for live statistics from the tracepoint source, with "
+				"handling times%s\n", o->count_only ? " (--count-only leaves them out)" : "");
+		return EXIT_USAGE;
+	}
 	if (o->detail && o->cmd != LIVE_STATS && o->cmd != LIVE_RECORD) {
 		fprintf(stderr, "%s: --detail is for live statistics, record and report; serve and top keep "
 				"no details\n", live_cmd_name(o->cmd));

@@ -24,6 +24,7 @@ struct live_opts {
 	bool latency;                 /* live statistics: -l */
 	bool count_only;
 	bool detail;                  /* --detail[=N] (N in ro.detail_top), or --by X,detail */
+	uint64_t slow_ns;             /* --slow THRESHOLD: list each exit at least this long; 0: none */
 	enum bpf_flavour flavour;
 	int sources;                  /* SRC_* */
 	double interval;              /* seconds; 0: the totals only (live statistics) */

@@ -67,6 +67,11 @@ static const char *describe(const void *self)
 	return exitstat_describe(((const struct tracepoint *)self)->src);
 }
 
+static int slow(void *self, void (*fn)(void *ctx, const struct slow_exit *e), void *ctx)
+{
+	return exitstat_slow(((struct tracepoint *)self)->src, fn, ctx);
+}
+
 static void close_source(void *self)
 {
 	struct tracepoint *t = self;
@@ -76,7 +81,7 @@ static void close_source(void *self)
 
 static const struct source_ops tracepoint_ops = {
 	.name = "tracepoint", .read = read_counts, .tick = tick, .forget = forget, .health = health,
-	.comm = comm, .describe = describe, .close = close_source,
+	.comm = comm, .describe = describe, .slow = slow, .close = close_source,
 };
 
 int source_tracepoint_open(struct source *out, const struct live_opts *o, char *msg, size_t len)
@@ -86,7 +91,8 @@ int source_tracepoint_open(struct source *out, const struct live_opts *o, char *
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	struct exitstat_opts so = { .with_time = !o->count_only, .with_detail = o->detail, .flavour = o->flavour,
+	struct exitstat_opts so = { .with_time = !o->count_only, .with_detail = o->detail, .slow_ns = o->slow_ns,
+				      .flavour = o->flavour,
 				      .tgids = o->pids, .ntgids = o->npids, .names = o->names, .nnames = o->nnames };
 	int err = exitstat_open(&t->src, &so, msg, len);
 	if (err) {

@@ -12,6 +12,7 @@ static const struct {
 	[H_FILTER_FULL] = { "filter_full", "VM processes whose -p/-n verdict could not be kept (the filter map was full)" },
 	[H_UNNAMED] = { "unnamed_vms", "VMs that ended before they could be named (shown as '(ended)')" },
 	[H_UNPAIRED] = { "unpaired_exits", "exits followed by another exit rather than an entry" },
+	[H_SLOW_LOST] = { "slow_lost", "slow exits not listed (the BPF ring buffer was full)" },
 };
 
 const char *health_key(enum health_item i)

@@ -14,6 +14,7 @@ enum health_item {
 	H_FILTER_FULL, /* VM processes whose -p/-n verdict could not be kept */
 	H_UNNAMED,     /* VMs that ended before they could be named */
 	H_UNPAIRED,    /* exits followed by another exit, not an entry (no loss) */
+	H_SLOW_LOST,   /* --slow: slow exits not listed (the ring buffer was full) */
 	H_COUNT,
 };
 

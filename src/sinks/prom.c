@@ -215,6 +215,7 @@ static void health(FILE *out, const struct prom_health *h)
 		[H_FILTER_FULL] = "lost_filter_verdicts_total VM processes whose -p/-n verdict could not be kept.",
 		[H_UNNAMED] = "unnamed_vms_total VMs that ended before they could be named.",
 		[H_UNPAIRED] = "unpaired_exits_total Exits without a handling time (no entry followed).",
+		[H_SLOW_LOST] = "lost_slow_exits_total Slow exits not listed (the ring buffer was full).",
 	};
 	for (int i = 0; i < H_COUNT; i++) {
 		int n = (int)strcspn(help[i], " ");

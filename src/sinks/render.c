@@ -1082,6 +1082,8 @@ static const char *vm_or_all(const struct snapshot *s, const struct exit_key *k,
 	return buf;
 }
 
+static void table_slow(FILE *out, const struct snapshot *agg, const struct interval_meta *m);
+
 static void interval_table(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct render_opts *o,
 			   const struct interval_meta *m, const struct exit_stat *total)
 {
@@ -1128,6 +1130,75 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 		fprintf(out, " %5s", "all");
 	fprintf(out, " %-*s %-4s %12" PRIu64 " %12.1f\n", width, "TOTAL", "", total->count,
 		m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
+	table_slow(out, agg, m);
+}
+
+/* --slow: an exit's wall-clock time, local, to the microsecond. */
+static void slow_when(const struct slow_exit *e, bool iso, char *buf, size_t len)
+{
+	time_t t = (time_t)(e->when_ns / 1000000000u);
+	struct tm tm;
+	localtime_r(&t, &tm);
+	size_t n = strftime(buf, len, iso ? "%Y-%m-%dT%H:%M:%S" : "%H:%M:%S", &tm);
+	snprintf(buf + n, len - n, ".%06u", (unsigned)(e->when_ns % 1000000000u / 1000));
+	if (iso) {
+		char zone[8];
+		strftime(zone, sizeof(zone), "%z", &tm);
+		n = strlen(buf);
+		if (strlen(zone) == 5)
+			snprintf(buf + n, len - n, "%.3s:%s", zone, zone + 3);
+	}
+}
+
+/* --slow: a slow exit's reason, and its detail when it has one. */
+static void slow_what(const struct snapshot *s, const struct slow_exit *e, char *buf, size_t len)
+{
+	snapshot_reason_name(s, &e->key, buf, len);
+	size_t n = strlen(buf);
+	if (e->key.detail && n + 2 < len) {
+		buf[n] = ' ';
+		detail_format(e->key.detail, buf + n + 1, len - n - 1);
+	}
+}
+
+/* --slow, table: a line each, after the interval's rows */
+static void table_slow(FILE *out, const struct snapshot *agg, const struct interval_meta *m)
+{
+	char when[32], what[REASON_NAME_MAX + 96], vm[96], b1[16], b2[16];
+	for (size_t i = 0; i < m->nslow; i++) {
+		const struct slow_exit *e = &m->slow[i];
+		slow_when(e, false, when, sizeof(when));
+		slow_what(agg, e, what, sizeof(what));
+		fprintf(out, "SLOW %s %s vCPU %" PRId32 " (thread %" PRIu32 ") CPU %" PRIu32 "->%" PRIu32 " %s: %s, %s of it "
+			"switched out\n", when, vm_or_all(agg, &e->key, vm, sizeof(vm)), e->key.vcpu, e->tid, e->exit_cpu,
+			e->entry_cpu, what, format_ns(e->ns, b1, sizeof(b1)), format_ns(e->sched_ns, b2, sizeof(b2)));
+	}
+}
+
+static void json_slow(FILE *out, const struct snapshot *agg, const struct interval_meta *m)
+{
+	char when[48], name[REASON_NAME_MAX];
+	fputs(",\"slow\":[", out);
+	for (size_t i = 0; i < m->nslow; i++) {
+		const struct slow_exit *e = &m->slow[i];
+		slow_when(e, true, when, sizeof(when));
+		fputs(i ? ",{\"time\":" : "{\"time\":", out);
+		json_string(out, when);
+		fputs(",\"vm\":", out);
+		json_string(out, vm_label(agg, &e->key));
+		fprintf(out, ",\"pid\":%" PRIu32 ",\"vcpu\":%" PRId32 ",\"tid\":%" PRIu32 ",\"exit_cpu\":%" PRIu32
+			",\"entry_cpu\":%" PRIu32 ",\"isa\":\"%s\",\"reason\":", e->key.pid, e->key.vcpu, e->tid,
+			e->exit_cpu, e->entry_cpu, isa_name((enum isa)e->key.isa));
+		json_string(out, snapshot_reason_name(agg, &e->key, name, sizeof(name)));
+		fprintf(out, ",\"code\":%" PRIu64, e->key.reason);
+		if (e->key.detail) {
+			char d[96];
+			fputs(",\"detail\":", out);
+			json_string(out, detail_format(e->key.detail, d, sizeof(d)));
+		}
+		fprintf(out, ",\"ns\":%" PRIu64 ",\"switched_out_ns\":%" PRIu64 "}", e->ns, e->sched_ns);
+	}
+	fputc(']', out);
 }
 
 static void interval_csv(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m)
@@ -1149,12 +1220,15 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 	json_string(out, m->source);
 	fputs(",\"rows\":[", out);
 	json_rows(out, agg, rs, m->seconds);
+	fputc(']', out);
+	if (m->slow_asked)
+		json_slow(out, agg, m);
 	if (m->health) {
-		fputs("],\"health\":", out);
+		fputs(",\"health\":", out);
 		health_json(out, m->health);
 		fputs(",\"total\":", out);
 	} else {
-		fputs("],\"total\":", out);
+		fputs(",\"total\":", out);
 	}
 	struct row tr;
 	total_row(&tr, agg, total);

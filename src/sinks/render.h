@@ -9,6 +9,7 @@
 #include "health.h"
 #include "klog.h"
 #include "recording.h"
+#include "slow.h"
 #include "snapshot.h"
 
 enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
@@ -66,6 +67,9 @@ struct interval_meta {
 	bool latency;         /* show handling-time columns */
 	bool first;           /* first interval printed: CSV header, table title */
 	const struct health *health; /* JSON: what the collector lost in it, or NULL */
+	bool slow_asked;             /* --slow was given: list (JSON: "slow") what follows */
+	const struct slow_exit *slow; /* the slow exits listed in it, in order */
+	size_t nslow;
 };
 
 /* snap: the interval's deltas (aggregated here by opts->by). Table: rows

@@ -10,6 +10,7 @@
 struct printer {
 	struct render_opts ro;
 	bool latency;
+	bool slow;              /* --slow: list the slow exits with each report */
 	double interval;
 	bool printed;           /* an interval: the header is out */
 	struct snapshot totals;
@@ -41,7 +42,11 @@ static int print(struct printer *p, struct engine *e, const struct snapshot *s, 
 		engine_losses(e, &lost);
 	else
 		engine_interval_losses(e, &lost);
-	struct interval_meta m = { when, iso, seconds, engine_describe(e), total, p->latency, first, &lost };
+	struct interval_meta m = { .when = when, .when_iso = iso, .seconds = seconds, .source = engine_describe(e),
+				   .total = total, .latency = p->latency, .first = first, .health = &lost,
+				   .slow_asked = p->slow };
+	if (p->slow)
+		m.slow = engine_take_slow(e, &m.nslow);
 	return render_interval(stdout, s, &p->ro, &m);
 }
 
@@ -108,6 +113,7 @@ int sink_print_open(struct sink *out, const struct live_opts *o, int argc, char 
 		return -ENOMEM;
 	p->ro = o->ro;
 	p->latency = o->latency;
+	p->slow = o->slow_ns > 0;
 	p->interval = o->interval;
 	snapshot_init(&p->totals);
 	*out = (struct sink){ &print_ops, p };

@@ -29,16 +29,10 @@ GUEST
 TESTBED_SMP=1 TESTBED_EXTRA_CPIO=$O/vm/l2guest.cpio TESTBED_QEMU_ARGS="-m 2G" run_in_testbed "$script" 300 "$script.out"
 python3 - "$script.out" <<'PY'
 import json, re, sys
+sys.path.insert(0, "tests/cli")
+from tapcheck import check, done  # noqa: E402
 text = open(sys.argv[1]).read()
 sec = dict(re.findall(r"^-- (\w+)\n(.*?)(?=^-- |\Z)", text, re.S | re.M))
-fails = 0
-def check(name, ok, detail=""):
-    global fails
-    print(("ok" if ok else "not ok") + " - " + name)
-    if not ok:
-        fails += 1
-        for line in str(detail).splitlines()[:15]:
-            print("#   " + line)
 check("the guest booted and idled", "# the guest: 1 idle done" in text, text[-1500:])
 rows = json.loads([l for l in sec["live"].splitlines() if l.startswith("{")][-1])["rows"]
 exits = {(int(p), int(r)): int(n) for p, r, n in
@@ -64,5 +58,5 @@ if halt:
     check("blocked, polled and the rest add up to HLT's count",
           d.get(True, 0) + d.get(False, 0) + none == h["count"], h.get("details"))
     check("HLT's time is apart from the totals'", h.get("time_apart") is True and "time_percent" not in h, h)
-sys.exit(1 if fails else 0)
+done()
 PY
