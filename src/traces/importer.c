@@ -631,7 +631,15 @@ int importer_event(struct importer *im, const struct trace_line *t, enum isa isa
 		if (im->hint == ISA_UNKNOWN)
 			im->hint = isa;
 	}
-	return count_exit(im, t, isa, code, 0);
+	uint64_t detail = 0;
+	if (im->details && t->has_info)
+		detail = detail_from_exit(isa, code, t->info1, t->info2, t->has_intr_info, t->intr_info);
+	return count_exit(im, t, isa, code, detail);
+}
+
+int importer_detail(struct importer *im, const struct trace_line *t)
+{
+	return on_detail_line(im, t);
 }
 
 /* Room in b for n more bytes. */

@@ -113,6 +113,9 @@ int importer_end_input(struct importer *im);
  * record has no isa field: --isa, or the names of other inputs, decide)
  * and code. what names the record in a message. Each event counts as one
  * of im->lines. Returns 0, -ENOMEM, or -EINVAL in strict mode. */
+/* A trace.dat record of a detail event (t->kind LINE_DETAIL): said of its
+ * thread's open exit, as a text line's (with --detail). 0 or -ENOMEM. */
+int importer_detail(struct importer *im, const struct trace_line *t);
 int importer_event(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code,
 		   const char *what);
 

@@ -17,6 +17,8 @@
 
 #include "trace_dat.h"
 
+#include "detail.h"
+
 int trace_dat_layout(struct tep_handle *tep, struct kvm_layout *l)
 {
 	memset(l, 0, sizeof(*l));
@@ -31,6 +33,26 @@ int trace_dat_layout(struct tep_handle *tep, struct kvm_layout *l)
 	}
 	if (l->entry)
 		l->entry_vcpu = tep_find_field(l->entry, "vcpu_id");
+	if (l->exit) {
+		l->info1 = tep_find_field(l->exit, "info1");
+		l->info2 = tep_find_field(l->exit, "info2");
+		l->intr_info = tep_find_field(l->exit, "intr_info");
+	}
+	/* the detail events by their TP_STRUCT__entry fields (arch/x86/kvm/trace.h,
+	 * include/trace/events/kvm.h) */
+	static const struct { const char *name, *f[4]; } d[9] = {
+		{ "kvm_pio", { "rw", "port", "size", "count" } }, { "kvm_msr", { "write", "ecx" } },
+		{ "kvm_cr", { "rw", "cr" } }, { "kvm_page_fault", { "fault_address" } }, { "kvm_mmio", { "gpa" } },
+		{ "kvm_fast_mmio", { "gpa" } }, { "kvm_hypercall", { "nr" } }, { "kvm_userspace_exit", { "reason", "errno" } },
+		{ "kvm_vcpu_wakeup", { "waited" } },
+	};
+	for (int i = 0; i < 9; i++) {
+		struct kvm_detail_event *e = &l->detail[i];
+		e->ev = tep_find_event_by_name(tep, "kvm", d[i].name);
+		for (int k = 0; e->ev && k < 4 && d[i].f[k]; k++)
+			if (!(e->f[k] = tep_find_field(e->ev, d[i].f[k])))
+				e->ev = NULL; /* (a layout we do not know: no details from it) */
+	}
 	return l->exit || l->entry ? 0 : -ENOENT;
 }
 
@@ -47,14 +69,45 @@ static int read_field(const struct tep_format_field *f, const struct tep_record 
 	return 0;
 }
 
+/* A detail event's record: its detail (0: it says nothing we decode). */
+static uint64_t detail_of(int i, const struct kvm_detail_event *e, const struct tep_record *r)
+{
+	uint64_t x[4] = { 0 }, a, b;
+	for (int k = 0; k < 4 && e->f[k]; k++)
+		if (read_field(e->f[k], r, &x[k]))
+			return 0;
+	a = x[0];
+	b = x[1];
+	switch (i) {
+	case 0: /* kvm_pio: rw (1 write), port, size, count */
+		return detail_io((uint16_t)b, !a, (unsigned)x[2], x[3] > 1);
+	case 1:
+		return detail_msr((uint32_t)b, a != 0);
+	case 2:
+		return detail_cr((unsigned)b, a != 0);
+	case 3: case 4: case 5:
+		return detail_gpa(a);
+	case 6:
+		return detail_hcall(a);
+	case 7: /* reason, errno: -EINTR a signal, another error says nothing */
+		return (int32_t)b == -4 ? detail_vmm(KVM_EXIT_INTR_REASON) : (int32_t)b < 0 ? 0 : detail_vmm((uint32_t)a);
+	default:
+		return detail_halt(a != 0);
+	}
+}
+
 int trace_dat_decode(struct tep_handle *tep, const struct kvm_layout *l, struct tep_record *r,
 		     struct trace_line *t, enum isa *isa, uint64_t *code)
 {
 	int type = tep_data_type(tep, r);
 	bool is_exit = l->exit && type == l->exit->id, is_entry = l->entry && type == l->entry->id;
+	int di = -1;
 	uint64_t v;
 
-	if (!is_exit && !is_entry)
+	for (int i = 0; i < 9 && !is_exit && !is_entry && di < 0; i++)
+		if (l->detail[i].ev && type == l->detail[i].ev->id)
+			di = i;
+	if (!is_exit && !is_entry && di < 0)
 		return 0;
 	memset(t, 0, sizeof(*t));
 	t->kind = is_exit ? LINE_EXIT : LINE_ENTRY;
@@ -72,6 +125,11 @@ int trace_dat_decode(struct tep_handle *tep, const struct kvm_layout *l, struct 
 			t->comm_len = strlen(comm);
 		}
 	}
+	if (di >= 0) {
+		t->kind = LINE_DETAIL;
+		t->detail = detail_of(di, &l->detail[di], r);
+		return t->detail ? 1 : 0;
+	}
 	const struct tep_format_field *vf = is_exit ? l->exit_vcpu : l->entry_vcpu;
 	if (vf) {
 		if (read_field(vf, r, &v))
@@ -87,6 +145,13 @@ int trace_dat_decode(struct tep_handle *tep, const struct kvm_layout *l, struct 
 		if (read_field(l->isa, r, &v))
 			return -EINVAL;
 		*isa = v == ISA_VMX ? ISA_VMX : v == ISA_SVM ? ISA_SVM : ISA_UNKNOWN;
+	}
+	if (l->info1 && l->info2 && !read_field(l->info1, r, &t->info1) && !read_field(l->info2, r, &t->info2)) {
+		t->has_info = true;
+		if (l->intr_info && !read_field(l->intr_info, r, &v)) {
+			t->has_intr_info = true;
+			t->intr_info = (uint32_t)v;
+		}
 	}
 	/* SVM's VMRUN failures are negative exit codes, recorded in 32 bits */
 	if (*isa == ISA_SVM && l->exit_reason->size == 4 && *code >= 0xfffffff0u)
@@ -138,6 +203,8 @@ static int on_record(struct tracecmd_input *h, struct tep_record *r, int cpu, vo
 	if (k < 0) {
 		/* a record shorter than its format: counted as undecodable */
 		rd->err = importer_event_bad(rd->im, "record shorter than its event's format", what);
+	} else if (t.kind == LINE_DETAIL) {
+		rd->err = importer_detail(rd->im, &t);
 	} else {
 		rd->err = rd->before ? rd->before(rd->ctx, &t) : 0;
 		if (!rd->err)

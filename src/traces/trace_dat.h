@@ -33,9 +33,20 @@ int trace_dat_read_each(struct importer *im, const char *path,
  * looked up by name, since their layouts changed over the kernel's
  * versions (kvm_exit gained isa, then vcpu_id and more; kvm_entry has
  * always had vcpu_id). NULL: the file has no such event or field. */
+/* One of the events that say what KVM did with an exit (report
+ * --detail), and up to four of its fields. */
+struct kvm_detail_event {
+	struct tep_event *ev;
+	struct tep_format_field *f[4];
+};
+
 struct kvm_layout {
 	struct tep_event *exit, *entry;
 	struct tep_format_field *exit_reason, *isa, *exit_vcpu, *entry_vcpu;
+	struct tep_format_field *info1, *info2, *intr_info; /* kvm_exit's, where it has them */
+	/* kvm_pio, kvm_msr, kvm_cr, kvm_page_fault, kvm_mmio, kvm_fast_mmio,
+	 * kvm_hypercall, kvm_userspace_exit, kvm_vcpu_wakeup */
+	struct kvm_detail_event detail[9];
 };
 
 /* The layout of tep's kvm events. 0, or -ENOENT when the file has neither
@@ -43,8 +54,10 @@ struct kvm_layout {
 int trace_dat_layout(struct tep_handle *tep, struct kvm_layout *l);
 
 /* Decode record r: 1 and t, *isa, *code filled for a kvm_exit or kvm_entry
- * (ISA_UNKNOWN where the layout has no isa), 0 for a record of another
- * event, -EINVAL for a kvm event whose fields could not be read. */
+ * (ISA_UNKNOWN where the layout has no isa; a kvm_exit's info fields in
+ * t->info), or a detail event (t->kind LINE_DETAIL, t->detail; a record
+ * that says nothing decodable is of another event), 0 for a record of
+ * another event, -EINVAL for a kvm event whose fields could not be read. */
 int trace_dat_decode(struct tep_handle *tep, const struct kvm_layout *l, struct tep_record *r,
 		     struct trace_line *t, enum isa *isa, uint64_t *code);
 

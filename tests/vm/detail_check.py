@@ -77,13 +77,15 @@ def json_case(case, text):
     if "health" in total:
         check(f"{case}: no exit lost", total["health"].get("exits_lost", 0) == 0, total["health"])
     for v in g["vcpu"]:
-        rows = [r for r in total["rows"] if r.get("pid") == g["pid"] and r.get("vcpu") == v["id"]]
+        # (a trace-cmd file knows threads, not their processes: its pid is the thread's)
+        pid = v["tid"] if case == "dat" else g["pid"]
+        rows = [r for r in total["rows"] if r.get("pid") == pid and r.get("vcpu") == v["id"]]
         label = f"{case}: vCPU {v['id']}"
         check(f"{label}: has rows", bool(rows), total["rows"][:3])
         if not rows:
             continue
         isa = rows[0]["isa"]
-        if case != "trace": # (a trace's VM is named by its thread)
+        if case not in ("trace", "dat"): # (a trace's VM is named by its thread)
             check(f"{label}: the VM by its name", {r["vm"] for r in rows} == {"kvmexitgen"}, {r["vm"] for r in rows})
         # each reason as the kernel counted it for the vCPU's thread
         want = {r: n for (tid, r), n in h.items() if tid == v["tid"]}
@@ -102,7 +104,7 @@ def json_case(case, text):
                 n, vmm = details.get(key, (0, set()))
                 details[key] = (n + d["count"], vmm | {bool(d.get("to_vmm"))})
         for key, n, to_vmm in EXPECTED:
-            if case == "trace" and key[0] == "msr":
+            if case in ("trace", "dat") and key[0] == "msr":
                 key = ("vmm", 30 if key[2] else 29)
                 to_vmm = None
             got_n, vmm = details.get(key, (0, set()))
@@ -120,7 +122,7 @@ def json_case(case, text):
         # MSR, CR8 and hypercall details on the reasons of their ISA
         for kind, reasons in {"svm": {"msr": {0x7C}, "cr": {0x18}, "hypercall": {0x81}},
                               "vmx": {"msr": {31, 32}, "cr": {28}, "hypercall": {18}}}[isa].items():
-            if case == "trace" and kind == "msr":
+            if case in ("trace", "dat") and kind == "msr":
                 continue
             where = {r["code"] for r in rows for d in r.get("details", []) if d["kind"] == kind}
             check(f"{label}: {kind} details under {sorted(reasons)}", where == reasons, where)

@@ -18,6 +18,7 @@ command -v trace-cmd >/dev/null || { echo "ok - # SKIP no trace-cmd on this host
 # do not depend on the kernel: test_trace_dat_6.12.sh leaves them to 6.1)
 FULL=${FULL:-1}
 MIX="--cpuid 300 --io-out 40 --io-in 30 --mmio-read 20 --hlt 7 --msr-read 12 --vmcall 11"
+. tests/vm/detail_mix.bash # DMIX
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 tests/vm/tool_cpio.sh "$work/trace-cmd.cpio" trace-cmd || { echo "not ok - trace-cmd for the testbed"; exit 1; }
@@ -46,6 +47,19 @@ run_case() { # name, trace-cmd record options, kvmexitgen options
 	echo "== end \$name =="
 }
 run_case v7_two_vcpus "" --vcpus 2 $MIX
+# report --detail of a file with KVM's detail events (test_detail.sh's
+# program): the sections of live_guest.sh, for detail_check.py
+echo "== case details =="
+H3='hist:keys=common_pid,exit_reason:vals=hitcount'
+echo "\$H3" >>\$T/kvm_exit/trigger
+trace-cmd record -q -b 16384 -e kvm:kvm_exit -e kvm:kvm_entry -e kvm:kvm_pio -e kvm:kvm_msr -e kvm:kvm_cr \
+	-e kvm:kvm_page_fault -e kvm:kvm_mmio -e kvm:kvm_hypercall -e kvm:kvm_userspace_exit -o /tmp/details.dat \
+	kvmexitgen --timeout 60 --json --vcpus 2 $DMIX >/tmp/gen.json 2>/tmp/rec.out || { echo "trace-cmd failed: \$?"; cat /tmp/rec.out; }
+echo "-- gen"; grep '^{' /tmp/gen.json
+echo "-- hist"; cat \$T/kvm_exit/hist
+echo "!\$H3" >>\$T/kvm_exit/trigger
+dat /tmp/details.dat
+echo "== end details =="
 [ $FULL = 1 ] || exit 0
 run_case v6_one_vcpu "--file-version 6" --vcpus 1 $MIX
 # a ring buffer of one page per CPU, read once at the end: it overwrites
@@ -65,4 +79,17 @@ dat /tmp/no_kvm.dat
 echo "== end no_kvm =="
 GUEST
 TESTBED_EXTRA_CPIO=$work/trace-cmd.cpio run_in_testbed "$work/guest.sh" 300 "$work/out"
-python3 tests/vm/trace_dat_check.py "$O/kvmexitstat" "$work" "$FULL" <"$work/out"
+python3 tests/vm/trace_dat_check.py "$O/kvmexitstat" "$work" "$FULL" <"$work/out" || fail=1
+# the details case: the file read by report --detail, checked as the
+# live details are
+sec() { sed -n "/^== case details ==/,/^== end details ==/p" "$work/out" | sed -n "/^-- $1\$/,/^\(-- \|== end\)/p" | sed '1d;$d'; }
+sec dat | base64 -d | gunzip >"$work/details.dat" 2>/dev/null
+{
+	echo "== case dat =="
+	echo "-- gen"; sec gen
+	echo "-- live"; "$O/kvmexitstat" report --detail=20 -o json --by vcpu "$work/details.dat" 2>&1
+	echo "-- hist"; sec hist
+	echo "== end dat =="
+} >"$work/details.txt"
+python3 tests/vm/detail_check.py dat <"$work/details.txt" || { fail=1; sed 's/^/#   /' "$work/details.txt" | head -40; }
+exit ${fail:-0}
