@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# test_slow.sh with Debian 12's 6.12 kernel in the testbed
+TESTBED_KERNEL=6.12 exec bash "$(dirname "$0")/test_slow.sh"
