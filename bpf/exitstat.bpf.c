@@ -614,8 +614,24 @@ int BPF_PROG(kvm_exit_vmx_cast, struct kvm_vcpu *vcpu, __u32 isa)
 	return on_exit_btf(vcpu, reason, 1, first);
 }
 
+/* --detail, VMX: an external interrupt's vector, from the interruption
+ * info that KVM read for it after the exit (handle_external_interrupt_
+ * irqoff), where nothing else said anything */
+static __always_inline void vmx_irq_vector(struct kvm_vcpu *vcpu, struct pending *p)
+{
+	if (!with_detail || isa_running != 1 || !p || p->state != PAIR_EXITED || p->detail ||
+	    (p->key.reason & 0xffff) != 1 || !vcpu)
+		return;
+	struct vcpu_vmx___x *vmx = (void *)vcpu;
+	__u32 info = BPF_CORE_READ(vmx, exit_intr_info);
+	if (info >> 31) {
+		p->detail = detail_vec(info & 0xff);
+		p->firm = 1;
+	}
+}
+
 SEC("tp_btf/kvm_entry")
-int BPF_PROG(kvm_entry_btf)
+int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 {
 	__u32 cpu = bpf_get_smp_processor_id();
 	struct pending *p = bpf_map_lookup_elem(&pending_cpu, &cpu);
@@ -624,11 +640,10 @@ int BPF_PROG(kvm_entry_btf)
 	 * sched_switch (attached before these programs) clears the slot when
 	 * it leaves. So the common entry, on the CPU of its exit, needs no
 	 * helper call to know whose it is. */
-	if (p && p->tid) {
-		on_entry(p);
-		return 0;
-	}
-	on_entry(cpu_pending((__u32)bpf_get_current_task_btf()->pid));
+	if (!p || !p->tid)
+		p = cpu_pending((__u32)bpf_get_current_task_btf()->pid);
+	vmx_irq_vector(vcpu, p);
+	on_entry(p);
 	return 0;
 }
 

@@ -179,6 +179,23 @@ static const char *hcall_name(uint64_t nr)
 	return nr < sizeof(n) / sizeof(n[0]) && n[nr] ? n[nr] : "";
 }
 
+/* Linux's own vectors (arch/x86/include/asm/irq_vectors.h): the host's, for
+ * an external interrupt exit; its devices' are from 0x21 on. */
+static const char *host_vector_name(unsigned v)
+{
+	switch (v) {
+	case 0xec: return "host local timer";
+	case 0xfd: return "host reschedule IPI";
+	case 0xfc: return "host call-function IPI";
+	case 0xfb: return "host call-function-single IPI";
+	case 0xf6: return "host irq_work";
+	case 0xf2: return "posted interrupt";
+	case 0xf1: return "posted-interrupt wakeup";
+	case 0xff: return "spurious";
+	default: return v >= 0x21 && v < 0xec ? "host device" : "";
+	}
+}
+
 static const char *vector_name(unsigned v)
 {
 	static const char *const n[] = { "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "",
@@ -241,9 +258,10 @@ static char *format_fields(uint64_t d, char *buf, size_t len)
 			snprintf(buf, len, "vmm KVM_EXIT %" PRIu64, f & 0xffffffffu);
 		return buf;
 	}
-	case DETAIL_VEC:
+	case DETAIL_VEC: /* (below 32: an exception; above: an interrupt) */
 		n = snprintf(buf, len, "vector %u", (unsigned)(f & 0xff));
-		return with_name(buf, len, n, vector_name((unsigned)(f & 0xff)));
+		return with_name(buf, len, n, (f & 0xff) < 32 ? vector_name((unsigned)(f & 0xff))
+								 : host_vector_name((unsigned)(f & 0xff)));
 	case DETAIL_HALT:
 		snprintf(buf, len, "%s", f & 1 ? "halt: blocked (guest idle)" : "halt: polled");
 		return buf;

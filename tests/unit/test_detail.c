@@ -45,6 +45,8 @@ static void names(void **state)
 	assert_string_equal(fmt(detail_vmm(5)), "vmm KVM_EXIT_HLT");
 	assert_string_equal(fmt(detail_vmm(4000)), "vmm KVM_EXIT 4000");
 	assert_string_equal(fmt(detail_vec(14)), "vector 14 #PF");
+	assert_string_equal(fmt(detail_vec(0xec)), "vector 236 host local timer");
+	assert_string_equal(fmt(detail_vec(0x41)), "vector 65 host device");
 	assert_string_equal(fmt(detail_halt(1)), "halt: blocked (guest idle)");
 	assert_string_equal(fmt(detail_halt(0)), "halt: polled");
 	assert_string_equal(detail_kind_name(detail_halt(1)), "halt");

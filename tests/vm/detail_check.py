@@ -119,6 +119,13 @@ def json_case(case, text):
         io = [r for r in rows if r["code"] == IO_REASON[isa]]
         none = sum(d["count"] for r in io for d in r.get("details", []) if d["kind"] == "none")
         check(f"{label}: every I/O exit has its port", io and none == 0 and io[0].get("details"), io)
+        # VMX: each external interrupt with its vector (live: the BPF
+        # programs read it; a trace's record has it in intr_info too)
+        if isa == "vmx" and case in ("live", "recorded"):
+            irq = [r for r in rows if r["code"] == 1]
+            vec = sum(d["count"] for r in irq for d in r.get("details", []) if d["kind"] == "vector"
+                      and d["vector"] >= 32)
+            check(f"{label}: each external interrupt has its vector", vec == sum(r["count"] for r in irq), irq)
         # MSR, CR8 and hypercall details on the reasons of their ISA
         for kind, reasons in {"svm": {"msr": {0x7C}, "cr": {0x18}, "hypercall": {0x81}},
                               "vmx": {"msr": {31, 32}, "cr": {28}, "hypercall": {18}}}[isa].items():
