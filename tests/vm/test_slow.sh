@@ -2,7 +2,7 @@
 # --slow in the testbed: kvmexitgen answers its OUTs to port 0x3f8 after
 # 5 ms (--slow-port), its other exits are quick (but under TCG some take
 # milliseconds too); kvmexitstat --slow 3ms must list none under 3 ms, and
-# of those over 4 ms exactly the ones an ftrace trace of the same run shows
+# each exit an ftrace trace of the same run shows over 4 ms, and only exits the trace has
 # (its kvm_exit to the thread's next kvm_entry), each with its vCPU,
 # reason, detail and a handling time within 1 ms of the trace's, the 7
 # slow OUTs of each vCPU among them, and lose none, on 2 vCPUs.
@@ -57,11 +57,15 @@ for m in re.finditer(r"-(\d+)\s+\(\s*(\d+)\)\s+\[\d+\].*?\s(\d+\.\d+): kvm_(exit
 for v in gen["vcpu"]:
     tid = v["tid"]
     mine = [s for s in slow if s["tid"] == tid]
-    want = [d for d in ref.get(tid, []) if d >= THRESHOLD + BAND]
-    sure = [s for s in mine if s["ns"] >= THRESHOLD + BAND]
-    near = [d for d in ref.get(tid, []) if abs(d - THRESHOLD) < BAND]
-    check(f"vCPU {v['id']}: {len(sure)} exits listed over {THRESHOLD / 1e6 + BAND / 1e6:g} ms, as the trace has "
-          f"({len(near)} within {BAND / 1e6:g} ms of the threshold)", len(sure) == len(want), (sorted(s["ns"] for s in mine), sorted(want)))
+    trace = sorted(ref.get(tid, []))
+    listed = sorted(s["ns"] for s in mine)
+    # two clocks, within BAND of each other: every exit the trace has over
+    # THRESHOLD + BAND is listed, and every one listed over it is in the trace
+    # over THRESHOLD
+    over = lambda v, t: sum(1 for x in v if x >= t)
+    check(f"vCPU {v['id']}: each exit the trace has over {(THRESHOLD + BAND) / 1e6:g} ms is listed, and each listed "
+          f"over it is the trace's", over(listed, THRESHOLD) >= over(trace, THRESHOLD + BAND) and
+          over(trace, THRESHOLD) >= over(listed, THRESHOLD + BAND), (listed, trace))
     check(f"vCPU {v['id']}: and none listed under the threshold", all(s["ns"] >= THRESHOLD for s in mine), mine)
     com = [s for s in mine if s.get("detail") == "out 0x3f8/1 COM1 data, to VMM"]
     check(f"vCPU {v['id']}: the 7 OUTs to 0x3f8 that kvmexitgen answered after 5 ms, with their detail",
@@ -69,9 +73,8 @@ for v in gen["vcpu"]:
     check(f"vCPU {v['id']}: each with its VM, vCPU, reason and CPUs",
           all(s["pid"] == gen["pid"] and s["vcpu"] == v["id"] and s["vm"] == "kvmexitgen" and s["reason"]
               and s["exit_cpu"] >= 0 and s["switched_out_ns"] <= s["ns"] for s in mine), mine[:3])
-    # the times agree with the trace's, each to within BAND
-    a, b = sorted(s["ns"] for s in sure), sorted(want)
-    check(f"vCPU {v['id']}: their handling times are the trace's", len(a) == len(b) and
-          all(abs(x - y) < BAND for x, y in zip(a, b)), (a, b))
+    # each listed over THRESHOLD + BAND has the trace's time, within BAND
+    check(f"vCPU {v['id']}: their handling times are the trace's",
+          all(any(abs(x - y) < BAND for y in trace) for x in listed if x >= THRESHOLD + BAND), (listed, trace))
 done()
 PY
