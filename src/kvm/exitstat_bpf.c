@@ -162,6 +162,17 @@ static bool kernel_can_cast(void)
 	return has;
 }
 
+/* A key of the programs as the model has it. */
+static struct exit_key model_key(const struct exitstat_key *key, uint64_t detail)
+{
+	struct exit_key k = { .pid = key->tgid, .vcpu = (int32_t)key->vcpu_id, .tid = 0,
+			      .isa = (uint8_t)key->isa, .reason = key->reason, .start = vm_ticks(key->start),
+			      .detail = detail };
+	if (k.isa == ISA_SVM && key->reason >= 0xfffffff0u)
+		k.reason = (uint64_t)(int64_t)(int32_t)key->reason; /* VMRUN failures: -1 .. */
+	return k;
+}
+
 /* A slow exit from the ring buffer, into the model's terms. */
 static int on_slow(void *ctx, void *data, size_t size)
 {
@@ -170,14 +181,11 @@ static int on_slow(void *ctx, void *data, size_t size)
 	if (size < sizeof(*ev) || !s->slow_fn)
 		return 0;
 	struct slow_exit e = {
-		.key = { .pid = ev->key.tgid, .vcpu = (int32_t)ev->key.vcpu_id, .isa = (uint8_t)ev->key.isa,
-			 .reason = ev->key.reason, .start = vm_ticks(ev->key.start), .detail = ev->detail },
+		.key = model_key(&ev->key, ev->detail),
 		.when_ns = (uint64_t)((int64_t)ev->exit_ts + s->real_minus_mono),
 		.ns = ev->ns, .sched_ns = ev->sched_ns, .tid = ev->tid, .exit_cpu = ev->exit_cpu,
 		.entry_cpu = ev->entry_cpu,
 	};
-	if (e.key.isa == ISA_SVM && ev->key.reason >= 0xfffffff0u)
-		e.key.reason = (uint64_t)(int64_t)(int32_t)ev->key.reason;
 	s->slow_fn(s->slow_ctx, &e);
 	return 0;
 }
@@ -244,7 +252,7 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	int pf_args = vmx ? tracepoint_args("kvm", "kvm_page_fault") : 0;
 	bpf_program__set_autoload(skel->progs.kvm_pio_btf, vmx);
 	bpf_program__set_autoload(skel->progs.kvm_cr_btf, vmx);
-	bpf_program__set_autoload(skel->progs.kvm_page_fault_btf, vmx && pf_args >= 2 && pf_args != 2);
+	bpf_program__set_autoload(skel->progs.kvm_page_fault_btf, vmx && pf_args >= 3);
 	bpf_program__set_autoload(skel->progs.kvm_page_fault_old_btf, vmx && pf_args == 2);
 	bpf_program__set_autoload(skel->progs.kvm_mmio_btf, vmx);
 	bpf_program__set_autoload(skel->progs.kvm_fast_mmio_btf, vmx);
@@ -472,11 +480,7 @@ static void to_stat(struct exit_stat *one, const struct exitstat_val *v)
 
 static struct exit_stat *stat_of(struct snapshot *snap, const struct exitstat_key *key, uint64_t detail)
 {
-	struct exit_key k = { .pid = key->tgid, .vcpu = (int32_t)key->vcpu_id, .tid = 0,
-			      .isa = (uint8_t)key->isa, .reason = key->reason, .start = vm_ticks(key->start),
-			      .detail = detail };
-	if (k.isa == ISA_SVM && key->reason >= 0xfffffff0u)
-		k.reason = (uint64_t)(int64_t)(int32_t)key->reason; /* VMRUN failures: -1 .. */
+	struct exit_key k = model_key(key, detail);
 	return snapshot_get(snap, &k);
 }
 

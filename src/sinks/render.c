@@ -989,7 +989,8 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 	snapshot_init(&rows->folded);
 	if (snapshot_aggregate(agg, src, o->by))
 		return -ENOMEM;
-	if (!o->detail_top && snapshot_has_details(agg)) {
+	bool details = snapshot_has_details(agg);
+	if (!o->detail_top && details) {
 		/* a store recorded with --detail, read without: its reasons */
 		struct snapshot folded;
 		snapshot_init(&folded);
@@ -1000,7 +1001,7 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 		snapshot_free(agg);
 		*agg = folded;
 	}
-	if (!o->detail_top || !snapshot_has_details(agg)) {
+	if (!o->detail_top || !details) {
 		*v = sorted_entries(agg, o->sort, &n);
 		if ((agg->len && !*v) || rows_build(rows, agg, *v, n, o->hlt_time))
 			return -ENOMEM;

@@ -450,30 +450,29 @@ static void parse_klog(const char *s, size_t at, size_t len, struct trace_line *
 	t->kind = LINE_KLOG_EXIT;
 }
 
-/* The hex number after the word `word` in s[i, len) ("at 0x3f8",
- * "address fee000b0"). */
-static bool hex_after(const char *s, size_t i, size_t len, const char *word, uint64_t *v)
+/* The number after the word `word` in s[i, len) ("at 0x3f8", "address
+ * fee000b0", "size 4"), hex or decimal as parse says. */
+static bool number_after(const char *s, size_t i, size_t len, const char *word,
+			 int (*parse)(const char *, size_t, uint64_t *), uint64_t *v)
 {
 	size_t w = strlen(word);
 	for (; i + w < len; i++) {
 		if (memcmp(s + i, word, w) || (i && !is_space(s[i - 1])) || s[i + w] != ' ')
 			continue;
 		size_t at = skip_spaces(s, i + w, len);
-		return parse_hex_u64(s + at, token_len(s, at, len), v) == 0;
+		return parse(s + at, token_len(s, at, len), v) == 0;
 	}
 	return false;
 }
 
+static bool hex_after(const char *s, size_t i, size_t len, const char *word, uint64_t *v)
+{
+	return number_after(s, i, len, word, parse_hex_u64, v);
+}
+
 static bool dec_after(const char *s, size_t i, size_t len, const char *word, uint64_t *v)
 {
-	size_t w = strlen(word);
-	for (; i + w < len; i++) {
-		if (memcmp(s + i, word, w) || (i && !is_space(s[i - 1])) || s[i + w] != ' ')
-			continue;
-		size_t at = skip_spaces(s, i + w, len);
-		return parse_dec_u64(s + at, token_len(s, at, len), v) == 0;
-	}
-	return false;
+	return number_after(s, i, len, word, parse_dec_u64, v);
 }
 
 bool trace_line_exit_info(const char *s, size_t len, const struct trace_line *t, struct exit_info *out)
