@@ -5,7 +5,7 @@
 # build error) counts as one failure.
 set -u
 MAKE=${MAKE:-make}
-pass=0 fail=0 skip=0
+pass=0 fail=0 skip=0 failures=
 # The VMX testbed's tests take the longest (Bochs, one core): what they need
 # is built first, and they start now, beside the ASan stage and the rest;
 # make test counts them at its end.
@@ -25,6 +25,10 @@ for stage in check-asan test; do
 	$MAKE --no-print-directory O="${O:-build}" "$stage" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[a-z]+: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' "$log" | tail -1)
+	# each failure with the test file it came from, again at the end, where
+	# a reader of the output's tail sees it
+	failures+=$(awk -v stage="$stage" '/^# [a-z]+: [^ ]+$/ { file = $3 }
+		/^not ok/ && n++ < 40 { print stage ": " file ": " $0 }' "$log")$'\n'
 	rm -f "$log"
 	echo "# make $stage took $((SECONDS - t0)) s"
 	if [ -n "$line" ]; then
@@ -36,5 +40,9 @@ for stage in check-asan test; do
 		echo "not ok - make $stage exited $rc before its tests ran"
 	fi
 done
+if [ "$fail" -gt 0 ]; then
+	echo "# the failures:"
+	printf '%s' "$failures" | grep -v '^$' | cut -c1-300
+fi
 echo "all: $pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
