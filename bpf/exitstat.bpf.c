@@ -27,6 +27,7 @@ const volatile char names[EXITSTAT_MAX_NAMES][EXITSTAT_COMM_LEN] = {};
 const volatile bool with_time = true;     /* pair exits with entries */
 const volatile bool with_detail = false;  /* --detail: key exits by what KVM says of them too */
 const volatile __u64 slow_ns = 0;         /* --slow: exits this long or longer go to slow_events */
+const volatile bool with_rip = false;     /* --rip: count exits by guest RIP too (with_detail set) */
 const volatile __u32 isa_running = 0;     /* tp_btf: 1 VMX, 2 SVM */
 /* classic tracepoint: where the fields are in the kvm_exit record */
 const volatile __u32 off_exit_reason = 8;
@@ -34,6 +35,7 @@ const volatile __u32 off_isa = 24;
 const volatile __u32 off_vcpu_id = 56;
 const volatile bool has_vcpu_id = true;
 const volatile bool has_isa = true;
+const volatile __u32 off_guest_rip = 16;
 
 /* Where exits are counted: each CPU owns EXITSTAT_CPU_SLOTS slots of one
  * plain array (a plain array's lookup is inlined by the JIT, a hash's is a
@@ -81,6 +83,24 @@ struct {
 	__type(key, struct exitstat_dkey);
 	__type(value, struct exitstat_val);
 } details SEC(".maps");
+
+/* --rip: the exits of each (key, detail) by guest RIP, counts only. A
+ * bounded hash: a RIP that finds no room is not told (the user side shows
+ * the rest of its key's count as "(other)"), the exit counted all the same. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, EXITSTAT_MAX_RIPS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct exitstat_rkey);
+	__type(value, __u64);
+} rips SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct exitstat_exit_rip);
+} exit_rips SEC(".maps");
 
 /* --slow: each exit over the threshold, the only per-exit stream (the
  * counting stays in the maps); the user side sizes it. */
@@ -362,6 +382,21 @@ static __always_inline struct exitstat_val *get_dval(const struct exitstat_dkey 
 	return v;
 }
 
+/* --rip: a done exit by its guest RIP */
+static __always_inline void add_rip(const struct exitstat_dkey *dk, const struct pending *p)
+{
+	struct exitstat_rkey rk = { .dk = *dk, .rip = p->rip, .ring = p->ring };
+	__u64 zero = 0, *v = bpf_map_lookup_elem(&rips, &rk);
+	if (!v) {
+		bpf_map_update_elem(&rips, &rk, &zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&rips, &rk);
+	}
+	if (v)
+		__sync_fetch_and_add(v, 1);
+	else
+		health_inc(HEALTH_RIPS_FULL);
+}
+
 /* --detail: a done exit into the details (detail 0: none said), with its
  * handling time d when timed. */
 static __always_inline void add_detail(const struct pending *p, bool timed, __u64 d)
@@ -376,6 +411,8 @@ static __always_inline void add_detail(const struct pending *p, bool timed, __u6
 	add(&v->count, 1, shared);
 	if (timed)
 		add_time(v, d, shared);
+	if (with_rip)
+		add_rip(&dk, p);
 }
 
 /* --slow: where the exit happened; its thread has not been switched out */
@@ -491,6 +528,28 @@ static __always_inline struct pending *cpu_pending(__u32 tid)
 	return p;
 }
 
+/* --rip: where the guest was at the exit p was just armed with. SVM: KVM
+ * copied the RIP from the VMCB into the vCPU, the CPL is in the VMCB's
+ * save area. VMX: the classic kvm_exit program, attached first, read the
+ * RIP for this CPU's exit (KVM's own VMREAD); the CPL stays unknown. */
+static __always_inline void note_rip(struct kvm_vcpu *vcpu, struct pending *p)
+{
+	p->rip = 0;
+	p->ring = 0;
+	if (isa_running == 2) {
+		struct vcpu_svm___x *svm = (void *)vcpu;
+		p->rip = vcpu->arch.regs[VCPU_REGS_RIP];
+		p->ring = BPF_CORE_READ(svm, vmcb, save.cpl) ? 2 : 1;
+		return;
+	}
+	__u32 zero = 0;
+	struct exitstat_exit_rip *r = bpf_map_lookup_elem(&exit_rips, &zero);
+	if (r && r->tid == p->tid) {
+		p->rip = r->rip;
+		r->tid = 0; /* one exit's */
+	}
+}
+
 static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u32 isa, __u64 first_detail)
 {
 	/* one helper call; the rest are direct reads of BTF pointers */
@@ -502,7 +561,10 @@ static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u3
 		return 0;
 	struct exitstat_key key = { .tgid = tgid, .vcpu_id = vcpu->vcpu_id, .isa = isa, .reason = reason,
 				    .start = start };
-	on_exit(&key, with_time ? cpu_pending((__u32)task->pid) : NULL, first_detail);
+	struct pending *p = with_time ? cpu_pending((__u32)task->pid) : NULL;
+	on_exit(&key, p, first_detail);
+	if (with_rip && p)
+		note_rip(vcpu, p);
 	return 0;
 }
 
@@ -761,6 +823,22 @@ int BPF_PROG(kvm_userspace_exit_btf, __u32 reason, int err)
 }
 
 /* ---- classic tracepoint ------------------------------------------------ */
+
+/* VMX --rip: the exit's guest RIP from KVM's own record of it, for the
+ * tp_btf exit program that runs after this one (note_rip) */
+SEC("tracepoint/kvm/kvm_exit")
+int kvm_exit_rip_tp(void *ctx)
+{
+	__u32 zero = 0;
+	struct exitstat_exit_rip *r = bpf_map_lookup_elem(&exit_rips, &zero);
+	if (!r)
+		return 0;
+	__u64 rip = 0;
+	bpf_probe_read_kernel(&rip, sizeof(rip), (char *)ctx + (off_guest_rip & 63));
+	r->rip = rip;
+	r->tid = (__u32)bpf_get_current_pid_tgid();
+	return 0;
+}
 
 SEC("tracepoint/kvm/kvm_exit")
 int kvm_exit_tp(void *ctx)

@@ -11,6 +11,7 @@
 #define EXITSTAT_COMM_LEN 16
 #define EXITSTAT_MAX_DETAILS 16384 /* (key, detail) pairs of --detail beyond the slots */
 #define EXITSTAT_DETAIL_SLOTS 128   /* --detail: (key, detail) slots of each CPU's array */
+#define EXITSTAT_MAX_RIPS 16384     /* --rip: (key, detail, guest RIP) counts; a RIP beyond is not told */
 
 /* 24 bytes: hashed on every exit, so kept small. The reason is 32 bits,
  * as in the kvm_exit tracepoint (SVM's negative codes read 0xffffffff). A
@@ -64,6 +65,9 @@ struct exitstat_pending {
 	__u32 exit_cpu; /* --slow: where it exited */
 	__u64 out_ts;   /* --slow: when the thread was switched out, 0: it runs */
 	__u64 sched_ns; /* --slow: how long it was switched out since the exit */
+	__u64 rip;      /* --rip: the guest's RIP at the exit */
+	__u32 ring;     /* --rip: 1 guest kernel, 2 guest user, 0 not known */
+	__u32 pad;
 };
 
 /* --slow: an exit that took at least the threshold, from the ring buffer. */
@@ -84,6 +88,22 @@ struct exitstat_dkey {
 	__u64 detail;
 };
 
+/* --rip: a (key, detail) and a guest RIP; its value is a count. */
+struct exitstat_rkey {
+	struct exitstat_dkey dk;
+	__u64 rip;
+	__u32 ring; /* as exitstat_pending's */
+	__u32 pad;
+};
+
+/* VMX --rip: the guest RIP of the exit this CPU is tracing, as the classic
+ * kvm_exit tracepoint read it (the VMCS is out of the programs' reach) */
+struct exitstat_exit_rip {
+	__u32 tid;
+	__u32 pad;
+	__u64 rip;
+};
+
 /* One slot of the per-CPU detail slot array, as exitstat_slot: free while
  * key.key.isa is 0, written last. */
 struct exitstat_dslot {
@@ -98,6 +118,7 @@ enum exitstat_health {
 	HEALTH_PAIRS_LOST,   /* an exit->entry pair dropped: the pairing hash was full */
 	HEALTH_FILTER_FULL,  /* a VM's filter verdict not kept: allowed_tgids was full */
 	HEALTH_SLOW_LOST,    /* --slow: a slow exit not listed: the ring buffer was full */
+	HEALTH_RIPS_FULL,    /* --rip: an exit's RIP not told (counted all the same): the RIP hash was full */
 	HEALTH_COUNT,
 };
 

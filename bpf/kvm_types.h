@@ -11,8 +11,14 @@ struct vmcb_control_area___x {
 	__u64 exit_info_2;
 } __attribute__((preserve_access_index));
 
+/* --rip: the guest's privilege at the exit (its RIP is in the vCPU) */
+struct vmcb_save_area___x {
+	__u8 cpl;
+} __attribute__((preserve_access_index));
+
 struct vmcb___x {
 	struct vmcb_control_area___x control;
+	struct vmcb_save_area___x save;
 } __attribute__((preserve_access_index));
 
 struct vcpu_svm___x {

@@ -27,9 +27,10 @@ struct exitstat {
 	size_t nslots, slots_bytes;
 	struct exitstat_dslot *dslots; /* --detail: the detail slot array, mapped */
 	size_t ndslots, dslots_bytes;
-	char describe[64];
+	char describe[96];
 	char fallback[320]; /* why tp_btf was not used, when the default chose it */
 	bool with_detail;
+	bool with_rip;
 	struct ring_buffer *slow;      /* --slow: slow_events */
 	void (*slow_fn)(void *ctx, const struct slow_exit *e);
 	void *slow_ctx;
@@ -76,14 +77,14 @@ static const char *kvm_exit_format(char *buf, size_t len, bool *tracefs_found)
 
 /* Field offsets of the classic kvm_exit record, from its format file:
  *   field:unsigned int exit_reason;	offset:8;	size:4;	signed:0; */
-static int read_format(const char *path, int *off_reason, int *off_isa, int *off_vcpu)
+static int read_format(const char *path, int *off_reason, int *off_isa, int *off_vcpu, int *off_rip)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
 
 	if (!f)
 		return -errno;
-	*off_reason = *off_isa = *off_vcpu = -1;
+	*off_reason = *off_isa = *off_vcpu = *off_rip = -1;
 	while (fgets(line, sizeof(line), f)) {
 		char *field = strstr(line, "field:");
 		char *off = strstr(line, "offset:");
@@ -102,6 +103,8 @@ static int read_format(const char *path, int *off_reason, int *off_isa, int *off
 			*off_isa = o;
 		else if (!strcmp(name, "vcpu_id"))
 			*off_vcpu = o;
+		else if (!strcmp(name, "guest_rip"))
+			*off_rip = o;
 	}
 	fclose(f);
 	return 0;
@@ -211,8 +214,11 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 		snprintf(msg, len, "cannot open the BPF object: %s", strerror(errno));
 		return -errno;
 	}
-	skel->rodata->with_time = o->with_time || o->with_detail;
-	skel->rodata->with_detail = o->with_detail;
+	/* (--rip counts as --detail does, at the entry) */
+	bool want_detail = o->with_detail || o->with_rip;
+	skel->rodata->with_time = o->with_time || want_detail;
+	skel->rodata->with_detail = want_detail;
+	skel->rodata->with_rip = o->with_rip;
 	skel->rodata->slow_ns = o->slow_ns;
 	skel->rodata->filter_tgids = o->ntgids > 0 || o->nnames > 0;
 	for (size_t k = 0; k < o->nnames && k < EXITSTAT_MAX_NAMES; k++)
@@ -241,14 +247,15 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bpf_program__set_autoload(skel->progs.kvm_exit_vmx, btf && !cast && s->isa == ISA_VMX);
 	bpf_program__set_autoload(skel->progs.kvm_exit_svm_cast, cast && s->isa == ISA_SVM);
 	bpf_program__set_autoload(skel->progs.kvm_exit_vmx_cast, cast && s->isa == ISA_VMX);
-	bool timed = o->with_time || o->with_detail || o->slow_ns;
+	bool timed = o->with_time || want_detail || o->slow_ns;
 	bpf_program__set_autoload(skel->progs.kvm_entry_btf, btf && timed);
 	bpf_program__set_autoload(skel->progs.sched_switch_btf, btf && timed);
 	/* --detail: KVM's tracepoints that say what it does with an exit,
 	 * where the exit programs cannot read it: on SVM the VMCB has the
 	 * port, the address and (in the exit code) the CR, and on both the
 	 * guest's RCX is the MSR; VMX's exit qualification is in the VMCS */
-	bool detail = btf && o->with_detail, vmx = detail && s->isa == ISA_VMX;
+	bool detail = btf && want_detail, vmx = detail && s->isa == ISA_VMX;
+	bool rip = btf && o->with_rip, rip_vmx = rip && s->isa == ISA_VMX;
 	int pf_args = vmx ? tracepoint_args("kvm", "kvm_page_fault") : 0;
 	bpf_program__set_autoload(skel->progs.kvm_pio_btf, vmx);
 	bpf_program__set_autoload(skel->progs.kvm_cr_btf, vmx);
@@ -259,6 +266,11 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bpf_program__set_autoload(skel->progs.kvm_hypercall_btf, detail);
 	bpf_program__set_autoload(skel->progs.kvm_vcpu_wakeup_btf, detail);
 	bpf_program__set_autoload(skel->progs.kvm_userspace_exit_btf, detail);
+	bpf_program__set_autoload(skel->progs.kvm_exit_rip_tp, rip_vmx);
+	if (!rip)
+		bpf_map__set_autocreate(skel->maps.rips, false);
+	if (!rip_vmx)
+		bpf_map__set_autocreate(skel->maps.exit_rips, false);
 	if (!o->slow_ns || !btf)
 		bpf_map__set_autocreate(skel->maps.slow_events, false);
 	if (!detail) {
@@ -273,9 +285,9 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	bpf_map__set_max_entries(skel->maps.pending_cpu, (__u32)s->ncpus);
 	bpf_program__set_autoload(skel->progs.kvm_exit_tp, !btf);
 	bpf_program__set_autoload(skel->progs.kvm_entry_tp, !btf && timed);
-	if (!btf) {
-		int r = -1, i = -1, v = -1;
-		if ((err = read_format(format, &r, &i, &v))) {
+	if (!btf || rip_vmx) {
+		int r = -1, i = -1, v = -1, g = -1;
+		if ((err = read_format(format, &r, &i, &v, &g))) {
 			snprintf(msg, len, "cannot read %s: %s", format, strerror(-err));
 			goto fail;
 		}
@@ -289,7 +301,14 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 		skel->rodata->off_isa = i >= 0 ? (__u32)i : 0;
 		skel->rodata->has_vcpu_id = v >= 0;
 		skel->rodata->off_vcpu_id = v >= 0 ? (__u32)v : 0;
-		bpf_map__set_autocreate(skel->maps.pending_cpu, false);
+		if (rip_vmx && (g < 0 || g > 56)) {
+			snprintf(msg, len, "%s: kvm_exit has no guest_rip field in its first 64 bytes", format);
+			err = -EINVAL;
+			goto fail;
+		}
+		skel->rodata->off_guest_rip = g >= 0 ? (__u32)g : 0;
+		if (!btf)
+			bpf_map__set_autocreate(skel->maps.pending_cpu, false);
 	}
 	bpf_util_log_clear();
 	if ((err = exitstat_bpf__load(skel))) {
@@ -357,6 +376,18 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 			goto fail;
 		}
 	}
+	/* VMX --rip: the classic kvm_exit program before the tp_btf one, so
+	 * that it has read the RIP when the tp_btf one runs (a tracepoint
+	 * calls its probes in the order they came) */
+	if (rip_vmx) {
+		bpf_program__set_autoattach(skel->progs.kvm_exit_rip_tp, false);
+		skel->links.kvm_exit_rip_tp = bpf_program__attach(skel->progs.kvm_exit_rip_tp);
+		if (!skel->links.kvm_exit_rip_tp) {
+			err = -errno;
+			snprintf(msg, len, "attaching to kvm:kvm_exit (for the guest RIP) failed: %s", strerror(-err));
+			goto fail;
+		}
+	}
 	if ((err = exitstat_bpf__attach(skel))) {
 		snprintf(msg, len, "attaching to kvm:kvm_exit failed: %s", strerror(-err));
 		goto fail;
@@ -366,7 +397,11 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	snprintf(s->describe, sizeof(s->describe), "%s (%s%s%s)", btf ? "tp_btf" : "tracepoint",
 		 s->isa == ISA_SVM ? "SVM" : s->isa == ISA_VMX ? "VMX" : "ISA from the record",
 		 timed ? ", exit->entry timing" : ", counting only", detail ? ", details" : "");
+	if (rip)
+		snprintf(s->describe + strlen(s->describe) - 1, sizeof(s->describe) - strlen(s->describe) + 1,
+			 ", guest RIPs)");
 	s->with_detail = detail;
+	s->with_rip = rip;
 	return 0;
 fail:
 	ring_buffer__free(s->slow);
@@ -436,11 +471,12 @@ int exitstat_open(struct exitstat **out, const struct exitstat_opts *o, char *ms
 		err = -ENOTSUP;
 		goto fail;
 	}
-	if (o->with_detail && flavour != FLAVOUR_BTF) {
+	if ((o->with_detail || o->with_rip) && flavour != FLAVOUR_BTF) {
+		const char *what = o->with_detail ? "--detail" : "--rip";
 		if (o->flavour == FLAVOUR_CLASSIC)
-			snprintf(msg, len, "--detail needs the tp_btf programs, not --bpf classic");
+			snprintf(msg, len, "%s needs the tp_btf programs, not --bpf classic", what);
 		else
-			snprintf(msg, len, "--detail needs the tp_btf programs, and this %s has no BTF (no %s)", mod,
+			snprintf(msg, len, "%s needs the tp_btf programs, and this %s has no BTF (no %s)", what, mod,
 				 mod_btf);
 		err = -ENOTSUP;
 		goto fail;
@@ -448,7 +484,7 @@ int exitstat_open(struct exitstat **out, const struct exitstat_opts *o, char *ms
 	if (o->flavour == FLAVOUR_AUTO && s->isa != ISA_UNKNOWN && !have_btf)
 		snprintf(s->fallback, sizeof(s->fallback), "%s has no BTF (no %s)", mod, mod_btf);
 	err = load(s, o, flavour, fmt, msg, len);
-	if (err && o->flavour == FLAVOUR_AUTO && flavour == FLAVOUR_BTF && !o->with_detail) {
+	if (err && o->flavour == FLAVOUR_AUTO && flavour == FLAVOUR_BTF && !o->with_detail && !o->with_rip) {
 		/* the classic programs may still load: say why tp_btf did not */
 		snprintf(s->fallback, sizeof(s->fallback), "%s", msg);
 		err = load(s, o, FLAVOUR_CLASSIC, fmt, msg, len);
@@ -529,7 +565,7 @@ static int read_details(struct exitstat *s, struct snapshot *details)
  * programs count an exit at its entry, and this one's never comes (it went
  * to the VMM for good); such a thread will not run again, so its exit is
  * counted here, in every reading until its VM is forgotten. */
-static int add_final(struct snapshot *details, const struct exitstat_pending *p)
+static int add_final(struct snapshot *details, const struct exitstat_pending *p, bool with_rip)
 {
 	if (p->state != PAIR_EXITED || vm_alive(p->key.tgid, vm_ticks(p->key.start)))
 		return 0;
@@ -537,6 +573,37 @@ static int add_final(struct snapshot *details, const struct exitstat_pending *p)
 	if (!st)
 		return -ENOMEM;
 	stat_add_count(st, 1);
+	if (!with_rip)
+		return 0;
+	struct exit_key k = model_key(&p->key, p->detail);
+	k.rip = p->rip;
+	k.ring = (uint8_t)p->ring;
+	if (!(st = snapshot_get_rip(details, &k)))
+		return -ENOMEM;
+	stat_add_count(st, 1);
+	return 0;
+}
+
+/* --rip: the RIP map, into details' rips */
+static int read_rips(struct exitstat *s, struct snapshot *details)
+{
+	int fd = bpf_map__fd(s->skel->maps.rips);
+	struct exitstat_rkey key, next, *prev = NULL;
+	__u64 n;
+
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &n))
+			continue; /* deleted meanwhile */
+		struct exit_key k = model_key(&key.dk.key, key.dk.detail);
+		k.rip = key.rip;
+		k.ring = (uint8_t)key.ring;
+		struct exit_stat *st = snapshot_get_rip(details, &k);
+		if (!st)
+			return -ENOMEM;
+		stat_add_count(st, n);
+	}
 	return 0;
 }
 
@@ -550,7 +617,7 @@ static int read_finals(struct exitstat *s, struct snapshot *details)
 		tid = next;
 		prev = &tid;
 		if (bpf_map_lookup_elem(fd, &tid, &p) == 0)
-			err = add_final(details, &p);
+			err = add_final(details, &p, s->with_rip);
 	}
 	/* a CPU's slot is a thread's state while it names the thread (once
 	 * the thread leaves the CPU, the state is in the hash, and the slot
@@ -558,7 +625,7 @@ static int read_finals(struct exitstat *s, struct snapshot *details)
 	fd = bpf_map__fd(s->skel->maps.pending_cpu);
 	for (__u32 cpu = 0; !err && cpu < (__u32)s->ncpus; cpu++)
 		if (bpf_map_lookup_elem(fd, &cpu, &p) == 0 && p.tid)
-			err = add_final(details, &p);
+			err = add_final(details, &p, s->with_rip);
 	return err;
 }
 
@@ -574,7 +641,8 @@ int exitstat_read(struct exitstat *s, struct snapshot *snap)
 
 	snapshot_clear(snap);
 	snapshot_init(&details);
-	if (s->with_detail && ((err = read_details(s, &details)) || (err = read_finals(s, &details)))) {
+	if (s->with_detail && ((err = read_details(s, &details)) || (err = read_finals(s, &details)) ||
+			       (s->with_rip && (err = read_rips(s, &details))))) {
 		snapshot_free(&details);
 		return err;
 	}
@@ -642,6 +710,8 @@ void exitstat_forget(struct exitstat *s, uint32_t tgid, uint64_t start)
 	if (s->with_detail)
 		bpf_util_delete_vm(bpf_map__fd(s->skel->maps.details), sizeof(struct exitstat_dkey), 0, vm,
 				   vm_of_key);
+	if (s->with_rip)
+		bpf_util_delete_vm(bpf_map__fd(s->skel->maps.rips), sizeof(struct exitstat_rkey), 0, vm, vm_of_key);
 	for (size_t i = 0; i < s->ndslots; i++) {
 		volatile struct exitstat_dslot *sl = &s->dslots[i];
 		if (sl->key.key.isa && sl->key.key.tgid == tgid && vm_ticks(sl->key.key.start) == start)
@@ -686,6 +756,7 @@ void exitstat_health(struct exitstat *s, struct health *h)
 	h->n[H_FILTER_FULL] += sums[HEALTH_FILTER_FULL];
 	h->n[H_UNPAIRED] += sums[HEALTH_UNPAIRED];
 	h->n[H_SLOW_LOST] += sums[HEALTH_SLOW_LOST];
+	h->n[H_RIPS_UNTOLD] += sums[HEALTH_RIPS_FULL];
 }
 
 const char *exitstat_describe(const struct exitstat *s)

@@ -19,6 +19,7 @@ struct exitstat_opts {
 	bool with_time;           /* attach kvm_entry too and time each exit */
 	bool with_detail;         /* key exits by their detail too (tp_btf only; times them) */
 	uint64_t slow_ns;         /* > 0: list each exit at least this long (tp_btf only; times them) */
+	bool with_rip;            /* count exits by guest RIP too, in the snapshot's rips (tp_btf only; with_detail's way) */
 	enum bpf_flavour flavour; /* AUTO: tp_btf when KVM's module has BTF, else classic */
 	const struct vm_id *tgids; /* count only these VM processes (in the kernel) */
 	size_t ntgids;

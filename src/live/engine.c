@@ -104,12 +104,13 @@ static int choose_sources(const struct live_opts *o, int *sources)
 	if (*sources == SRC_AUTO) {
 		/* kvm_exit fires only where kvm_intel or kvm_amd runs the guests */
 		*sources = vmx_svm ? SRC_TRACEPOINT : SRC_STATS;
-		if (!vmx_svm && (o->latency || o->count_only || o->detail || o->slow_ns || o->flavour != FLAVOUR_AUTO)) {
+		if (!vmx_svm && (o->latency || o->count_only || o->detail || o->rip || o->slow_ns ||
+				 o->flavour != FLAVOUR_AUTO)) {
 			fprintf(stderr, "kvmexitstat: kvm:kvm_exit never fires on this host (neither kvm_intel nor "
 					"kvm_amd is loaded: its KVM runs guests without VMX or SVM, as PVM does), and %s needs it; "
 					"KVM's vCPU statistics (--source stats) have counts only\n",
 				o->latency ? "--latency" : o->count_only ? "--count-only" : o->detail ? "--detail"
-				: o->slow_ns ? "--slow" : "--bpf");
+				: o->rip ? "--rip" : o->slow_ns ? "--slow" : "--bpf");
 			return EXIT_USAGE;
 		}
 		if (!vmx_svm)

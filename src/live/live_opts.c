@@ -16,6 +16,11 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:9541"
 
+void live_opts_free(struct live_opts *o)
+{
+	guest_symbols_free(&o->syms);
+}
+
 const char *live_cmd_name(enum live_cmd cmd)
 {
 	return cmd == LIVE_RECORD ? "kvmexitstat record"
@@ -116,7 +121,8 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		{ "sort", required_argument, NULL, 's' }, { "source", required_argument, NULL, 'U' },
 		{ "vcpu", required_argument, NULL, 'v' },
 		{ "latency", no_argument, NULL, 'l' }, { "detail", optional_argument, NULL, 'D' },
-		{ "slow", required_argument, NULL, 'W' },
+		{ "slow", required_argument, NULL, 'W' }, { "rip", optional_argument, NULL, 'R' },
+		{ "guest-symbols", required_argument, NULL, 'G' },
 		{ "hlt-time", no_argument, NULL, 'H' },
 		{ "count-only", no_argument, NULL, 'C' }, { "bpf", required_argument, NULL, 'B' },
 		{ "listen", required_argument, NULL, 'L' }, { "vcpu-label", no_argument, NULL, 'V' },
@@ -178,7 +184,15 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 			break;
 		case 'D':
 		case 'H':
+		case 'R':
 			bad = render_option(c, optarg, &o->ro, why, sizeof(why)) ? why : NULL;
+			break;
+		case 'G':
+			if (guest_symbols_add(&o->syms, optarg, why, sizeof(why))) {
+				fprintf(stderr, "kvmexitstat: %s\n", why);
+				live_opts_free(o);
+				return EXIT_USAGE;
+			}
 			break;
 		case 'U':
 			bad = parse_sources(optarg, &o->sources);
@@ -254,6 +268,20 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		return EXIT_USAGE;
 	}
 	o->detail = o->ro.detail_top > 0;
+	o->rip = o->ro.rip_top > 0;
+	if (o->syms.n && !o->rip) {
+		fprintf(stderr, "kvmexitstat: --guest-symbols names the guest RIPs that --rip shows; give --rip too\n");
+		live_opts_free(o);
+		return EXIT_USAGE;
+	}
+	o->ro.rip_name = o->syms.n ? guest_symbols_rip_name : NULL;
+	o->ro.rip_ctx = &o->syms;
+	if (o->rip && (o->cmd != LIVE_STATS || o->count_only || o->sources == SRC_STATS)) {
+		fprintf(stderr, "kvmexitstat: --rip is for live statistics (and report) from the tracepoint source, "
+				"with handling times%s\n", o->count_only ? " (--count-only leaves them out)" : "");
+		live_opts_free(o);
+		return EXIT_USAGE;
+	}
 	if (o->slow_ns && (o->count_only || o->sources == SRC_STATS || o->cmd != LIVE_STATS)) {
 		fprintf(stderr, "kvmexitstat: --slow is for live statistics from the tracepoint source, with "
 				"handling times%s\n", o->count_only ? " (--count-only leaves them out)" : "");

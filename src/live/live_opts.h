@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "exitstat_bpf.h"
+#include "guest_symbols.h"
 #include "render.h"
 #include "vm_names.h"
 
@@ -25,6 +26,8 @@ struct live_opts {
 	bool count_only;
 	bool detail;                  /* --detail[=N] (N in ro.detail_top), or --by X,detail */
 	uint64_t slow_ns;             /* --slow THRESHOLD: list each exit at least this long; 0: none */
+	bool rip;                     /* --rip[=N] (N in ro.rip_top) */
+	struct guest_symbols syms;    /* --guest-symbols (ro.rip_name names RIPs by them) */
 	enum bpf_flavour flavour;
 	int sources;                  /* SRC_* */
 	double interval;              /* seconds; 0: the totals only (live statistics) */
@@ -44,6 +47,8 @@ struct live_opts {
  * Returns 0, or the exit status to end with (the message said); --help
  * prints usage and exits. */
 int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE *out), struct live_opts *o);
+/* What parse took (the symbol files). */
+void live_opts_free(struct live_opts *o);
 
 /* The command's name in messages: "kvmexitstat record", "kvmexitstat". */
 const char *live_cmd_name(enum live_cmd cmd);

@@ -97,14 +97,20 @@ int live_command(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE *o
 	struct sink k;
 	int st = live_opts_parse(argc, argv, cmd, usage, &o);
 
-	if (st || (st = engine_check_root()) || (check && (st = check())) || (st = engine_open(&e, &o, baseline)))
+	if (st)
 		return st;
+	if ((st = engine_check_root()) || (check && (st = check())) || (st = engine_open(&e, &o, baseline))) {
+		live_opts_free(&o);
+		return st;
+	}
 	if (open_sink(&k, &o, argc, argv)) {
 		fprintf(stderr, "kvmexitstat: out of memory\n");
 		engine_close(e);
+		live_opts_free(&o);
 		return EXIT_FAIL;
 	}
 	st = live_run(e, &k, &o);
 	engine_close(e);
+	live_opts_free(&o);
 	return st;
 }

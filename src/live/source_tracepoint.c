@@ -92,6 +92,7 @@ int source_tracepoint_open(struct source *out, const struct live_opts *o, char *
 		return -ENOMEM;
 	}
 	struct exitstat_opts so = { .with_time = !o->count_only, .with_detail = o->detail, .slow_ns = o->slow_ns,
+				      .with_rip = o->rip,
 				      .flavour = o->flavour,
 				      .tgids = o->pids, .ntgids = o->npids, .names = o->names, .nnames = o->nnames };
 	int err = exitstat_open(&t->src, &so, msg, len);

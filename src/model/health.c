@@ -13,6 +13,7 @@ static const struct {
 	[H_UNNAMED] = { "unnamed_vms", "VMs that ended before they could be named (shown as '(ended)')" },
 	[H_UNPAIRED] = { "unpaired_exits", "exits followed by another exit rather than an entry" },
 	[H_SLOW_LOST] = { "slow_lost", "slow exits not listed (the BPF ring buffer was full)" },
+	[H_RIPS_UNTOLD] = { "rips_untold", "exits whose guest RIP is not told (the BPF RIP map was full; in '(other)')" },
 };
 
 const char *health_key(enum health_item i)

@@ -15,6 +15,7 @@ enum health_item {
 	H_UNNAMED,     /* VMs that ended before they could be named */
 	H_UNPAIRED,    /* exits followed by another exit, not an entry (no loss) */
 	H_SLOW_LOST,   /* --slow: slow exits not listed (the ring buffer was full) */
+	H_RIPS_UNTOLD, /* --rip: exits counted without their guest RIP (the RIP map was full) */
 	H_COUNT,
 };
 

@@ -27,6 +27,10 @@ void snapshot_init(struct snapshot *s)
 
 void snapshot_free(struct snapshot *s)
 {
+	if (s->rips) {
+		snapshot_free(s->rips);
+		free(s->rips);
+	}
 	free(s->slots);
 	free(s->names);
 	kvm_counters_unref(s->kvm);
@@ -38,6 +42,16 @@ void snapshot_clear(struct snapshot *s)
 	if (s->slots)
 		memset(s->slots, 0, s->cap * sizeof(*s->slots));
 	s->len = 0;
+	if (s->rips)
+		snapshot_clear(s->rips);
+}
+
+/* s's rips, made empty when it has none; NULL: out of memory */
+static struct snapshot *rips_of(struct snapshot *s)
+{
+	if (!s->rips && (s->rips = malloc(sizeof(*s->rips))) != NULL)
+		snapshot_init(s->rips);
+	return s->rips;
 }
 
 static uint64_t key_hash(const struct exit_key *k)
@@ -47,13 +61,15 @@ static uint64_t key_hash(const struct exit_key *k)
 	h ^= ((uint64_t)k->tid << 8 | k->isa) * 0x165667b19e3779f9ull;
 	h ^= k->start * 0x27d4eb2f165667c5ull;
 	h ^= k->detail * 0x9fb21c651e98df25ull;
+	h ^= (k->rip ^ (uint64_t)k->ring << 56) * 0xd6e8feb86659fd93ull;
 	return h ^ (h >> 29);
 }
 
 static bool key_eq(const struct exit_key *a, const struct exit_key *b)
 {
 	return a->reason == b->reason && a->pid == b->pid && a->vcpu == b->vcpu &&
-	       a->tid == b->tid && a->isa == b->isa && a->start == b->start && a->detail == b->detail;
+	       a->tid == b->tid && a->isa == b->isa && a->start == b->start && a->detail == b->detail &&
+	       a->rip == b->rip && a->ring == b->ring;
 }
 
 static struct snap_entry *probe(struct snap_entry *slots, size_t cap, const struct exit_key *k)
@@ -192,6 +208,8 @@ static void carry_kvm(struct snapshot *dst, const struct snapshot *src)
 int snapshot_merge(struct snapshot *dst, const struct snapshot *src)
 {
 	carry_kvm(dst, src);
+	if (src->rips && (!rips_of(dst) || snapshot_merge(dst->rips, src->rips)))
+		return -ENOMEM;
 	for (size_t i = 0; i < src->cap; i++) {
 		const struct snap_entry *e = &src->slots[i];
 		if (!e->used)
@@ -212,6 +230,8 @@ int snapshot_keep(struct snapshot *s, bool (*keep)(const struct exit_key *k, voi
 {
 	struct snapshot kept;
 	snapshot_init(&kept);
+	if (s->rips && snapshot_keep(s->rips, keep, ctx))
+		return -ENOMEM;
 	for (size_t i = 0; i < s->cap; i++) {
 		const struct snap_entry *e = &s->slots[i];
 		if (!e->used || !keep(&e->key, ctx))
@@ -228,11 +248,14 @@ int snapshot_keep(struct snapshot *s, bool (*keep)(const struct exit_key *k, voi
 	struct vm_name *names = s->names;
 	size_t nnames = s->nnames, names_cap = s->names_cap;
 	struct kvm_counters *kvm = s->kvm;
+	struct snapshot *rips = s->rips;
 	s->names = NULL;
 	s->nnames = s->names_cap = 0;
 	s->kvm = NULL;
+	s->rips = NULL;
 	snapshot_free(s);
 	*s = kept;
+	s->rips = rips;
 	s->names = names;
 	s->nnames = nnames;
 	s->names_cap = names_cap;
@@ -305,8 +328,11 @@ void stat_remove(struct exit_stat *dst, const struct exit_stat *part)
 int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct snapshot *prev)
 {
 	static const struct exit_stat zero;
+	static const struct snapshot none;
 
 	carry_kvm(out, cur);
+	if (cur->rips && (!rips_of(out) || snapshot_diff(out->rips, cur->rips, prev->rips ? prev->rips : &none)))
+		return -ENOMEM;
 	for (size_t i = 0; i < cur->cap; i++) {
 		const struct snap_entry *e = &cur->slots[i];
 		if (!e->used)
@@ -333,6 +359,8 @@ int snapshot_diff(struct snapshot *out, const struct snapshot *cur, const struct
 static int regroup(struct snapshot *out, const struct snapshot *src, enum aggregate_by by, bool fold)
 {
 	carry_kvm(out, src);
+	if (src->rips && (!rips_of(out) || regroup(out->rips, src->rips, by, fold)))
+		return -ENOMEM;
 	for (size_t i = 0; i < src->cap; i++) {
 		const struct snap_entry *e = &src->slots[i];
 		if (!e->used)
@@ -427,6 +455,45 @@ int snapshot_top_details(struct snapshot *out, const struct snapshot *src, unsig
 		if (snapshot_set_name(out, src->names[i].pid, src->names[i].start, src->names[i].name))
 			return -ENOMEM;
 	return 0;
+}
+
+struct exit_stat *snapshot_get_rip(struct snapshot *s, const struct exit_key *k)
+{
+	return rips_of(s) ? snapshot_get(s->rips, k) : NULL;
+}
+
+/* The same exits but for the RIP. */
+static bool same_but_rip(const struct exit_key *a, const struct exit_key *b)
+{
+	struct exit_key x = *a;
+	x.rip = b->rip;
+	x.ring = b->ring;
+	return key_eq(&x, b);
+}
+
+size_t snapshot_top_rips(const struct snapshot *s, const struct exit_key *key, const struct snap_entry **v,
+			 size_t top)
+{
+	const struct snap_entry *e;
+	size_t n = 0;
+
+	if (!s->rips || !top)
+		return 0;
+	/* (one pass, an insertion into the few kept: top is small) */
+	for (size_t i = 0; (e = snapshot_next(s->rips, &i));) {
+		if (!e->st.count || !same_but_rip(&e->key, key))
+			continue;
+		size_t j = n < top ? n++ : top;
+		while (j > 0 && (v[j - 1]->st.count < e->st.count ||
+				 (v[j - 1]->st.count == e->st.count && v[j - 1]->key.rip > e->key.rip))) {
+			if (j < top)
+				v[j] = v[j - 1];
+			j--;
+		}
+		if (j < top)
+			v[j] = e;
+	}
+	return n;
 }
 
 bool snapshot_has_details(const struct snapshot *s)

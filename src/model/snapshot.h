@@ -31,7 +31,12 @@ struct exit_key {
 			  * /proc/PID/stat (0: not known, as in traces) */
 	uint64_t detail; /* what KVM said of the exits (detail.h); 0: none, or
 			  * not asked for */
+	uint64_t rip;    /* guest RIP of the exits: only in a snapshot's rips */
+	uint8_t ring;    /* with rip: enum guest_ring */
 };
+
+/* The guest's privilege at an exit, where the ISA says it (SVM's CPL). */
+enum guest_ring { RING_UNKNOWN = 0, RING_KERNEL = 1, RING_USER = 2, RING_OTHER = 3 /* the RIPs after a top N */ };
 
 struct exit_stat {
 	uint64_t count;   /* exits */
@@ -62,6 +67,11 @@ struct snapshot {
 	struct vm_name *names;    /* VM names by pid and start */
 	size_t nnames, names_cap;
 	struct kvm_counters *kvm; /* what ISA_KVM codes mean (a reference), or NULL */
+	/* --rip: counts per key and guest RIP, apart from the keys' own
+	 * entries (a RIP's count is of its key's exits, never summed with
+	 * them), or NULL. Every function here that makes a snapshot from
+	 * another makes its rips the same way. */
+	struct snapshot *rips;
 };
 
 enum aggregate_by { BY_REASON, BY_VM, BY_VCPU };
@@ -109,6 +119,13 @@ int snapshot_fold_details(struct snapshot *out, const struct snapshot *src);
  * the rest summed under detail DETAIL_OTHER: bounded whatever the number
  * of details (a store's rows, Prometheus' series). 0 or -ENOMEM. */
 int snapshot_top_details(struct snapshot *out, const struct snapshot *src, unsigned top);
+/* The count of key's exits at a guest RIP (key.rip, key.ring), in s's
+ * rips (made when s has none). NULL only when out of memory. */
+struct exit_stat *snapshot_get_rip(struct snapshot *s, const struct exit_key *k);
+/* Of s's rips, those of key (all its fields but rip and ring equal), the
+ * `top` most frequent, most first, into v (room for top); how many. */
+size_t snapshot_top_rips(const struct snapshot *s, const struct exit_key *key, const struct snap_entry **v,
+			 size_t top);
 /* Whether any key has a detail. */
 bool snapshot_has_details(const struct snapshot *s);
 /* Total over all keys. */

@@ -216,6 +216,7 @@ static void health(FILE *out, const struct prom_health *h)
 		[H_UNNAMED] = "unnamed_vms_total VMs that ended before they could be named.",
 		[H_UNPAIRED] = "unpaired_exits_total Exits without a handling time (no entry followed).",
 		[H_SLOW_LOST] = "lost_slow_exits_total Slow exits not listed (the ring buffer was full).",
+		[H_RIPS_UNTOLD] = "untold_rips_total Exits counted without their guest RIP (the RIP map was full).",
 	};
 	for (int i = 0; i < H_COUNT; i++) {
 		int n = (int)strcspn(help[i], " ");

@@ -96,6 +96,16 @@ int render_option(int letter, const char *arg, struct render_opts *o, char *msg,
 			o->detail_top = (unsigned)n;
 		break;
 	}
+	case 'R': {
+		char *end;
+		unsigned long n = arg ? strtoul(arg, &end, 10) : RIP_TOP_DEFAULT;
+		bad = arg && (!*arg || *end || *arg == '-' || n < 1 || n > 1000)
+			      ? "--rip: expected how many guest RIPs to show of each reason, 1 to 1000"
+			      : NULL;
+		if (!bad)
+			o->rip_top = (unsigned)n;
+		break;
+	}
 	case 's':
 		bad = sort_key_parse(arg, &o->sort) ? "--sort: expected count, time, avg, max or reason" : NULL;
 		break;
@@ -166,6 +176,15 @@ void csv_field(FILE *out, const char *text)
 
 /* ---- rows -------------------------------------------------------------- */
 
+/* --rip: one of a row's guest RIPs, or its "(other)". */
+struct rip_row {
+	const struct exit_key *key; /* NULL: "(other)", the row's exits at no RIP above */
+	uint64_t count;
+	double pct;                 /* of the row's exits */
+	char label[160];            /* the table's: "    0x... kernel name+0x1c" */
+	char symbol[128];           /* "": not known */
+};
+
 /* Everything a row shows, computed once for every format. Rows come in
  * groups (all exits, a VM, or a vCPU: by --by); percentages are of the
  * row's group. */
@@ -181,6 +200,8 @@ struct row {
 	char label[80];           /* "  " and the detail (detail rows) */
 	double pct, time_pct;
 	uint64_t avg, p50, p90, p99;
+	struct rip_row *rips;     /* --rip: its top guest RIPs (rows without detail rows under them) */
+	size_t nrips;
 };
 
 struct rows {
@@ -197,6 +218,7 @@ struct rows {
 	struct exit_stat *other_stats;
 	bool details;             /* detail rows asked for (and some key has one) */
 	bool hlt_apart;           /* an HLT row's time is left out of the totals */
+	bool has_rips;            /* some row has RIP rows */
 	int label_width;          /* the table's REASON column */
 };
 
@@ -293,6 +315,8 @@ static int rows_build(struct rows *rs, const struct snapshot *s, const struct sn
 
 static void rows_free(struct rows *rs)
 {
+	for (size_t i = 0; rs->r && i < rs->n; i++)
+		free(rs->r[i].rips);
 	free(rs->r);
 	free(rs->groups);
 	free(rs->fv);
@@ -386,6 +410,68 @@ static int rows_add_details(struct rows *rs, const struct snapshot *agg, unsigne
 	rs->label_width = width;
 	free(all);
 	free(mine);
+	return 0;
+}
+
+static const char *ring_name(uint8_t ring)
+{
+	return ring == RING_KERNEL ? "kernel" : ring == RING_USER ? "user" : "";
+}
+
+#define RIP_LABEL_MAX 100 /* the table's REASON column at most, with RIP rows */
+
+/* --rip: under each row with no detail rows under it, its top guest RIPs
+ * and "(other RIPs)", the rest of its exits. 0 or -ENOMEM. */
+static int rows_add_rips(struct rows *rs, const struct snapshot *agg, const struct render_opts *o)
+{
+	if (!o->rip_top)
+		return 0;
+	const struct snap_entry **v = calloc(o->rip_top, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	int width = rs->label_width;
+	for (size_t i = 0; i < rs->n; i++) {
+		struct row *r = &rs->r[i];
+		if (r->has_details)
+			continue;
+		/* (reason rows with details asked for are of the folded copy) */
+		const struct snapshot *src = r->is_detail || !rs->details ? agg : &rs->folded;
+		size_t n = snapshot_top_rips(src, r->key, v, o->rip_top);
+		if (!n)
+			continue;
+		uint64_t shown = 0;
+		for (size_t j = 0; j < n; j++)
+			shown += v[j]->st.count;
+		size_t other = shown < r->st->count;
+		if (!(r->rips = calloc(n + other, sizeof(*r->rips)))) {
+			free(v);
+			return -ENOMEM;
+		}
+		const char *vm = snapshot_name(src, r->key->pid, r->key->start);
+		int indent = r->is_detail ? 4 : 2;
+		for (size_t j = 0; j < n + other; j++) {
+			struct rip_row *x = &r->rips[j];
+			x->key = j < n ? &v[j]->key : NULL;
+			x->count = j < n ? v[j]->st.count : r->st->count - shown;
+			x->pct = r->st->count ? 100.0 * (double)x->count / (double)r->st->count : 0;
+			if (!x->key) {
+				snprintf(x->label, sizeof(x->label), "%*s(other RIPs)", indent, "");
+			} else {
+				if (!o->rip_name || !o->rip_name(o->rip_ctx, x->key, vm, x->symbol, sizeof(x->symbol)))
+					x->symbol[0] = '\0';
+				const char *ring = ring_name(x->key->ring);
+				snprintf(x->label, sizeof(x->label), "%*s0x%" PRIx64 "%s%s%s%s", indent, "", x->key->rip,
+					 *ring ? " " : "", ring, *x->symbol ? " " : "", x->symbol);
+			}
+			int w = (int)strlen(x->label);
+			if (w > width)
+				width = w < RIP_LABEL_MAX ? w : RIP_LABEL_MAX;
+		}
+		r->nrips = n + other;
+		rs->has_rips = true;
+	}
+	rs->label_width = width;
+	free(v);
 	return 0;
 }
 
@@ -522,6 +608,11 @@ static void table_exits(FILE *out, const struct snapshot *s, const struct rows *
 		}
 		table_row(out, row_label(r), r->is_detail ? "" : isa_name((enum isa)r->key->isa), r, timing,
 			  rs->label_width);
+		for (size_t j = 0; j < r->nrips; j++) {
+			struct exit_stat st = { .count = r->rips[j].count };
+			struct row x = { .st = &st, .pct = r->rips[j].pct };
+			table_row(out, r->rips[j].label, "", &x, timing, rs->label_width);
+		}
 		if (i + 1 == rs->n || rs->r[i + 1].group_start) {
 			struct row total;
 			row_fill(&total, s, r->key, &rs->groups[r->group], &rs->groups[r->group]);
@@ -803,6 +894,29 @@ static void json_detail_fields(FILE *out, uint64_t d)
 
 /* A reason row, or with total set the group's total (no key fields); one
  * layout in live, report and record. seconds > 0: with its rate. */
+/* --rip: "rips":[{"rip":N,"ring":"kernel","symbol":"f+0x1c","count":N,
+ * "percent":P},...,{"other":true,"count":N,"percent":P}] */
+static void json_rips(FILE *out, const struct row *r)
+{
+	fputs(",\"rips\":[", out);
+	for (size_t j = 0; j < r->nrips; j++) {
+		const struct rip_row *x = &r->rips[j];
+		fputs(j ? ",{" : "{", out);
+		if (!x->key) {
+			fputs("\"other\":true", out);
+		} else {
+			fprintf(out, "\"rip\":%" PRIu64 ",\"ring\":", x->key->rip);
+			json_string(out, *ring_name(x->key->ring) ? ring_name(x->key->ring) : "unknown");
+			if (*x->symbol) {
+				fputs(",\"symbol\":", out);
+				json_string(out, x->symbol);
+			}
+		}
+		fprintf(out, ",\"count\":%" PRIu64 ",\"percent\":%.4f}", x->count, x->pct);
+	}
+	fputc(']', out);
+}
+
 static void json_row(FILE *out, const struct snapshot *s, const struct row *r, bool total, double seconds)
 {
 	const struct exit_key *k = r->key;
@@ -846,6 +960,8 @@ numbers:
 			r->p50, r->p90, r->p99, st->max_ns);
 	if (st->saturated)
 		fputs(",\"saturated\":true", out);
+	if (!total && r->nrips)
+		json_rips(out, r);
 	if (total || !r->has_details) {
 		fputs("}", out);
 		return;
@@ -1007,7 +1123,7 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 			return -ENOMEM;
 		rows->label_width = 28;
 		rows->details = o->detail_top > 0; /* (the CSV columns stay) */
-		return 0;
+		return rows_add_rips(rows, agg, o);
 	}
 	/* the reason rows from the counts per reason, each with its details */
 	struct snapshot folded;
@@ -1027,7 +1143,8 @@ static int prepare_rows(const struct snapshot *src, const struct render_opts *o,
 	rows->fv = fv;
 	rows->details = true;
 	*v = NULL;
-	return rows_add_details(rows, agg, o->detail_top);
+	int err = rows_add_details(rows, agg, o->detail_top);
+	return err ? err : rows_add_rips(rows, agg, o);
 }
 
 int render_report(FILE *out, const struct snapshot *exits, const struct klog_series *klogs, size_t nklogs,
@@ -1100,7 +1217,7 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 		fprintf(out, " %-24s", "VM");
 	if (show_vcpu)
 		fprintf(out, " %5s", "VCPU");
-	int width = rs->details ? rs->label_width : 24;
+	int width = rs->details || rs->has_rips ? rs->label_width : 24;
 	fprintf(out, " %-*s %-4s %12s %12s %7s", width, "REASON", "ISA", "COUNT", "RATE/s", "%");
 	if (m->latency)
 		fprintf(out, " %9s %9s %9s %9s", "AVG", "P50", "P99", "MAX");
@@ -1108,21 +1225,30 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 	for (size_t i = 0; i < rs->n; i++) {
 		const struct row *r = &rs->r[i];
 		const struct exit_key *k = r->key;
-		fprintf(out, "%-9s", title);
-		if (show_vm)
-			fprintf(out, " %s", text_fit(col, sizeof(col), vm_or_all(agg, k, vm, sizeof(vm)), 24, false));
-		if (show_vcpu) {
-			snprintf(vc, sizeof(vc), "%" PRId32, k->vcpu);
-			fprintf(out, " %5s", vc);
+		/* the row, then its RIPs' (counts only) */
+		for (size_t j = 0; j <= r->nrips; j++) {
+			const struct rip_row *x = j ? &r->rips[j - 1] : NULL;
+			uint64_t count = x ? x->count : r->st->count;
+			bool times = !x && m->latency;
+			fprintf(out, "%-9s", title);
+			if (show_vm)
+				fprintf(out, " %s", text_fit(col, sizeof(col), vm_or_all(agg, k, vm, sizeof(vm)), 24, false));
+			if (show_vcpu) {
+				snprintf(vc, sizeof(vc), "%" PRId32, k->vcpu);
+				fprintf(out, " %5s", vc);
+			}
+			fprintf(out, " %-*s %-4s %12" PRIu64 " %12.1f %6.2f%%", width, x ? x->label : row_label(r),
+				x || r->is_detail ? "" : isa_name((enum isa)k->isa), count,
+				m->seconds > 0 ? (double)count / m->seconds : 0.0, x ? x->pct : r->pct);
+			if (times)
+				fprintf(out, " %9s %9s %9s %9s", r->st->timed ? format_ns(r->avg, b1, sizeof(b1)) : "-",
+					r->st->timed ? format_ns(r->p50, b2, sizeof(b2)) : "-",
+					r->st->timed ? format_ns(r->p99, b3, sizeof(b3)) : "-",
+					r->st->timed ? format_ns(r->st->max_ns, b4, sizeof(b4)) : "-");
+			else if (m->latency)
+				fprintf(out, " %9s %9s %9s %9s", "-", "-", "-", "-");
+			fputc('\n', out);
 		}
-		fprintf(out, " %-*s %-4s %12" PRIu64 " %12.1f %6.2f%%", width, row_label(r),
-			r->is_detail ? "" : isa_name((enum isa)k->isa), r->st->count, m->seconds > 0 ? (double)r->st->count / m->seconds : 0.0, r->pct);
-		if (m->latency)
-			fprintf(out, " %9s %9s %9s %9s", r->st->timed ? format_ns(r->avg, b1, sizeof(b1)) : "-",
-				r->st->timed ? format_ns(r->p50, b2, sizeof(b2)) : "-",
-				r->st->timed ? format_ns(r->p99, b3, sizeof(b3)) : "-",
-				r->st->timed ? format_ns(r->st->max_ns, b4, sizeof(b4)) : "-");
-		fputc('\n', out);
 	}
 	fprintf(out, "%-9s", title);
 	if (show_vm)

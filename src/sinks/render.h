@@ -16,6 +16,7 @@ enum out_format { OUT_TABLE, OUT_JSON, OUT_CSV };
 enum sort_key { SORT_COUNT, SORT_TIME, SORT_AVG, SORT_MAX, SORT_REASON };
 
 #define DETAIL_TOP_DEFAULT 5 /* --detail without a number */
+#define RIP_TOP_DEFAULT 5    /* --rip without a number */
 
 struct render_opts {
 	enum out_format format;
@@ -23,6 +24,11 @@ struct render_opts {
 	enum sort_key sort;
 	unsigned detail_top; /* > 0: under each reason its top N details and "(other)" */
 	bool hlt_time;       /* HLT's handling time in the totals' (default: apart) */
+	unsigned rip_top;    /* > 0: under each reason (or detail) its top N guest RIPs and "(other)" */
+	/* --guest-symbols: a RIP's "function+0xoff" into buf (vm: the row's VM
+	 * name, or NULL), or NULL when not known; NULL: RIPs bare */
+	const char *(*rip_name)(void *ctx, const struct exit_key *k, const char *vm, char *buf, size_t len);
+	void *rip_ctx;
 };
 
 /* What the report is about, printed with it. */
@@ -44,8 +50,9 @@ int out_format_parse(const char *s, enum out_format *f);
 int aggregate_by_parse(const char *s, enum aggregate_by *by);
 int sort_key_parse(const char *s, enum sort_key *k);
 const char *aggregate_by_name(enum aggregate_by by);
-/* -o/--output, -b/--by, -s/--sort, --detail[=N], --hlt-time, as getopt
- * letters 'o', 'b', 's', 'D' (arg NULL: --detail alone), 'H': apply arg to o. 0, or -EINVAL
+/* -o/--output, -b/--by, -s/--sort, --detail[=N], --hlt-time, --rip[=N], as
+ * getopt letters 'o', 'b', 's', 'D' (arg NULL: --detail alone), 'H', 'R'
+ * (arg NULL: --rip alone): apply arg to o. 0, or -EINVAL
  * and in msg what was expected. */
 int render_option(int letter, const char *arg, struct render_opts *o, char *msg, size_t len);
 

@@ -14,7 +14,7 @@ import re
 import sys
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from live_check import hist, sections  # noqa: E402
+from live_check import check, hist, results, sections  # noqa: E402
 
 # What each vCPU of DMIX does: (kind, fields) -> count; to_vmm: whether
 # each of those exits goes on to kvmexitgen.
@@ -35,17 +35,6 @@ EXPECTED = [
 # MMIO: the page of each address, all accesses to the VMM
 MMIO = {0xFEE00000: 15, 0xF0000000: 7}  # --mmio-read 15@0xfee00030, --mmio-write 7 (0xf0000000 + 8 * vCPU)
 IO_REASON = {"svm": 0x7B, "vmx": 30}
-
-results = []
-
-
-def check(name, ok, detail=""):
-    results.append(ok)
-    print(f"{'ok' if ok else 'not ok'} - {name}")
-    if not ok and detail:
-        for line in str(detail).splitlines()[:20]:
-            print(f"#   {line}")
-
 
 def ident(d):
     k = d["kind"]

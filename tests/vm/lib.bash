@@ -24,3 +24,17 @@ live_check() {
 		return 1
 	fi
 }
+
+# check_cases CHECKER OUT CASE...: CHECKER CASE < OUT for each case, and the
+# failing cases' sections after their TAP lines; non-zero if any failed
+check_cases() {
+	local checker=$1 out=$2 c fail=0
+	shift 2
+	for c in "$@"; do
+		if ! python3 "$checker" "$c" <"$out"; then
+			fail=1
+			sed -n "/== case $c ==/,/== end $c ==/p" "$out" | sed 's/^/#   /' | head -80
+		fi
+	done
+	return $fail
+}

@@ -33,6 +33,18 @@ def guest_exits(isa, did):
              SVM["hypercall"]: did("vmcall")}, (SVM["npf"],))
 
 
+# TAP lines of the checkers that import it (detail_check.py, rip_check.py)
+results = []
+
+
+def check(name, ok, detail=""):
+    results.append(ok)
+    print(f"{'ok' if ok else 'not ok'} - {name}")
+    if not ok and detail:
+        for line in str(detail).splitlines()[:20]:
+            print(f"#   {line}")
+
+
 def sections(text, case):
     body = text.split(f"== case {case} ==", 1)[1].split(f"== end {case} ==", 1)[0]
     parts = re.split(r"^-- (\S+)$", body, flags=re.M)

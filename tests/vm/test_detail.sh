@@ -47,11 +47,6 @@ limit=240
 [ "${TESTBED_ISA:-svm}" = vmx ] && limit=900
 run_in_testbed "$script" $limit "$script.out"
 fail=0
-for c in live recorded trace; do
-	if ! python3 tests/vm/detail_check.py $c <"$script.out"; then
-		fail=1
-		sed -n "/== case $c ==/,/== end $c ==/p" "$script.out" | sed 's/^/#   /' | head -80
-	fi
-done
+check_cases tests/vm/detail_check.py "$script.out" live recorded trace || fail=1
 python3 tests/vm/detail_check.py --table table <"$script.out" || fail=1
 exit $fail
