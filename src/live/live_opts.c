@@ -277,7 +277,7 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 	o->ro.rip_name = o->syms.n ? guest_symbols_rip_name : NULL;
 	o->ro.rip_ctx = &o->syms;
 	if (o->rip && (o->cmd != LIVE_STATS || o->count_only || o->sources == SRC_STATS)) {
-		fprintf(stderr, "kvmexitstat: --rip is for live statistics (and report) from the tracepoint source, "
+		fprintf(stderr, "kvmexitstat: --rip is for live statistics from the tracepoint source, "
 				"with handling times%s\n", o->count_only ? " (--count-only leaves them out)" : "");
 		live_opts_free(o);
 		return EXIT_USAGE;
