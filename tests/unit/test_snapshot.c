@@ -12,7 +12,7 @@
 
 static struct exit_key key(uint32_t pid, int32_t vcpu, enum isa isa, uint64_t reason)
 {
-	struct exit_key k = { pid, vcpu, 0, (uint8_t)isa, reason, 0, 0 };
+	struct exit_key k = { pid, vcpu, 0, (uint8_t)isa, reason, 0, 0, 0, 0 };
 	return k;
 }
 
@@ -48,7 +48,7 @@ static void counts_and_times(void **state)
 	snapshot_init(&s);
 	uint64_t t[] = { 100, 200, 300, 1000 };
 	add(&s, key(10, 0, ISA_VMX, 10), 5, t, 4);
-	const struct exit_stat *st = snapshot_find(&s, &(struct exit_key){ 10, 0, 0, ISA_VMX, 10, 0, 0 });
+	const struct exit_stat *st = snapshot_find(&s, &(struct exit_key){ 10, 0, 0, ISA_VMX, 10, 0, 0, 0, 0 });
 	assert_non_null(st);
 	assert_int_equal(st->count, 5);
 	assert_int_equal(st->timed, 4);
@@ -59,7 +59,7 @@ static void counts_and_times(void **state)
 	assert_int_equal(st->hist[7], 1);  /* 200 in [128,256) */
 	assert_int_equal(st->hist[8], 1);  /* 300 in [256,512) */
 	assert_int_equal(st->hist[9], 1);  /* 1000 in [512,1024) */
-	assert_null(snapshot_find(&s, &(struct exit_key){ 10, 1, 0, ISA_VMX, 10, 0, 0 }));
+	assert_null(snapshot_find(&s, &(struct exit_key){ 10, 1, 0, ISA_VMX, 10, 0, 0, 0, 0 }));
 	snapshot_free(&s);
 }
 
@@ -73,7 +73,7 @@ static void percentiles(void **state)
 	snapshot_init(&s);
 	uint64_t a[] = { 100, 200, 300, 1000 };
 	add(&s, key(1, 0, ISA_VMX, 10), 4, a, 4);
-	const struct exit_stat *st = snapshot_find(&s, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0 });
+	const struct exit_stat *st = snapshot_find(&s, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0, 0, 0 });
 	/* p50: rank 2 -> slot 7 [128,256), 1 before, 1 in: 128 + 128*1/1 = 256 */
 	assert_int_equal(stat_percentile(st, 50), 256);
 	/* p25: rank 1 -> slot 6 [64,128): 64 + 64 = 128 */
@@ -84,7 +84,7 @@ static void percentiles(void **state)
 
 	uint64_t b[] = { 65, 70, 100, 120 }; /* all in slot 6 [64,128) */
 	add(&s, key(1, 0, ISA_VMX, 12), 4, b, 4);
-	st = snapshot_find(&s, &(struct exit_key){ 1, 0, 0, ISA_VMX, 12, 0, 0 });
+	st = snapshot_find(&s, &(struct exit_key){ 1, 0, 0, ISA_VMX, 12, 0, 0, 0, 0 });
 	assert_int_equal(stat_percentile(st, 50), 96);  /* 64 + 64*2/4 */
 	assert_int_equal(stat_percentile(st, 25), 80);  /* 64 + 64*1/4 */
 	assert_int_equal(stat_percentile(st, 75), 112); /* 64 + 64*3/4 */
@@ -116,7 +116,7 @@ static void merge(void **state)
 	snapshot_set_name(&b, 2, 0, "guest-b");
 	assert_int_equal(snapshot_merge(&a, &b), 0);
 	assert_int_equal(a.len, 2);
-	const struct exit_stat *st = snapshot_find(&a, &(struct exit_key){ 1, 0, 0, ISA_SVM, 0x72, 0, 0 });
+	const struct exit_stat *st = snapshot_find(&a, &(struct exit_key){ 1, 0, 0, ISA_SVM, 0x72, 0, 0, 0, 0 });
 	assert_int_equal(st->count, 7);
 	assert_int_equal(st->timed, 4);
 	assert_int_equal(st->sum_ns, 5120);
@@ -142,7 +142,7 @@ static void diff(void **state)
 	add(&cur, key(1, 0, ISA_VMX, 30), 2, NULL, 0);    /* new */
 	assert_int_equal(snapshot_diff(&d, &cur, &prev), 0);
 	assert_int_equal(d.len, 2);
-	const struct exit_stat *st = snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0 });
+	const struct exit_stat *st = snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0, 0, 0 });
 	assert_int_equal(st->count, 15);
 	assert_int_equal(st->timed, 1);
 	assert_int_equal(st->sum_ns, 3000);
@@ -150,13 +150,13 @@ static void diff(void **state)
 	assert_int_equal(st->min_ns, 2048); /* bounded by the interval's only slot */
 	assert_int_equal(st->max_ns, 3000);
 	assert_false(st->reset);
-	assert_null(snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 12, 0, 0 }));
-	assert_int_equal(snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 30, 0, 0 })->count, 2);
+	assert_null(snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 12, 0, 0, 0, 0 }));
+	assert_int_equal(snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 30, 0, 0, 0, 0 })->count, 2);
 
 	/* a counter that went backwards: the source restarted */
 	snapshot_clear(&d);
 	assert_int_equal(snapshot_diff(&d, &prev, &cur), 0);
-	st = snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0 });
+	st = snapshot_find(&d, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0, 0, 0 });
 	assert_int_equal(st->count, 10);
 	assert_true(st->reset);
 	snapshot_free(&prev);
@@ -177,12 +177,12 @@ static void aggregate(void **state)
 	add(&s, key(200, 0, ISA_VMX, 48), 6, NULL, 0);
 	assert_int_equal(snapshot_aggregate(&by_vm, &s, BY_VM), 0);
 	assert_int_equal(by_vm.len, 3);
-	assert_int_equal(snapshot_find(&by_vm, &(struct exit_key){ 100, VCPU_ALL, 0, ISA_VMX, 10, 0, 0 })->count, 7);
-	assert_int_equal(snapshot_find(&by_vm, &(struct exit_key){ 200, VCPU_ALL, 0, ISA_VMX, 10, 0, 0 })->count, 5);
+	assert_int_equal(snapshot_find(&by_vm, &(struct exit_key){ 100, VCPU_ALL, 0, ISA_VMX, 10, 0, 0, 0, 0 })->count, 7);
+	assert_int_equal(snapshot_find(&by_vm, &(struct exit_key){ 200, VCPU_ALL, 0, ISA_VMX, 10, 0, 0, 0, 0 })->count, 5);
 	assert_int_equal(snapshot_aggregate(&by_reason, &s, BY_REASON), 0);
 	assert_int_equal(by_reason.len, 2);
-	assert_int_equal(snapshot_find(&by_reason, &(struct exit_key){ PID_ALL, VCPU_ALL, 0, ISA_VMX, 10, 0, 0 })->count, 12);
-	assert_int_equal(snapshot_find(&by_reason, &(struct exit_key){ PID_ALL, VCPU_ALL, 0, ISA_VMX, 48, 0, 0 })->count, 6);
+	assert_int_equal(snapshot_find(&by_reason, &(struct exit_key){ PID_ALL, VCPU_ALL, 0, ISA_VMX, 10, 0, 0, 0, 0 })->count, 12);
+	assert_int_equal(snapshot_find(&by_reason, &(struct exit_key){ PID_ALL, VCPU_ALL, 0, ISA_VMX, 48, 0, 0, 0, 0 })->count, 6);
 	struct exit_stat total;
 	snapshot_total(&s, &total);
 	assert_int_equal(total.count, 18);
@@ -199,7 +199,7 @@ static void saturation(void **state)
 	add(&s, key(1, 0, ISA_VMX, 10), UINT64_MAX - 1, NULL, 0);
 	assert_false(snapshot_saturated(&s));
 	add(&s, key(1, 0, ISA_VMX, 10), 5, NULL, 0);
-	const struct exit_stat *st = snapshot_find(&s, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0 });
+	const struct exit_stat *st = snapshot_find(&s, &(struct exit_key){ 1, 0, 0, ISA_VMX, 10, 0, 0, 0, 0 });
 	assert_true(st->count == UINT64_MAX); /* stops, never wraps to 3 */
 	assert_true(st->saturated);
 	assert_true(snapshot_saturated(&s));
@@ -219,7 +219,7 @@ static void many_keys(void **state)
 	for (uint32_t pid = 1; pid <= 50; pid++)
 		for (int32_t v = 0; v < 8; v++)
 			for (uint64_t r = 0; r < 20; r++)
-				assert_int_equal(snapshot_find(&s, &(struct exit_key){ pid, v, 0, ISA_VMX, r, 0, 0 })->count,
+				assert_int_equal(snapshot_find(&s, &(struct exit_key){ pid, v, 0, ISA_VMX, r, 0, 0, 0, 0 })->count,
 						 pid + (uint64_t)v + r);
 	size_t n;
 	const struct snap_entry **v = snapshot_entries(&s, &n);
