@@ -44,7 +44,7 @@ static int teardown(void **state)
 static const struct exit_stat *get(struct importer *im, uint32_t pid, int32_t vcpu, uint32_t tid,
 				   enum isa isa, uint64_t reason)
 {
-	struct exit_key k = { pid, vcpu, tid, (uint8_t)isa, reason, 0, 0 };
+	struct exit_key k = { pid, vcpu, tid, (uint8_t)isa, reason, 0, 0, 0, 0 };
 	return snapshot_find(&im->exits, &k);
 }
 
@@ -200,7 +200,7 @@ static void kernel_log_series(void **state)
 	assert_int_equal(k->points[1].total, 20000);
 	assert_int_equal(k->points[1].sum, 20000);
 	assert_true(k->points[1].ts_ns == 20000000000ull);
-	struct exit_key cpuid = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 10, 0, 0 }, ept = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 48, 0, 0 };
+	struct exit_key cpuid = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 10, 0, 0, 0, 0 }, ept = { PID_ALL, VCPU_ALL, 0, ISA_VMX, 48, 0, 0, 0, 0 };
 	assert_int_equal(snapshot_find(&k->last, &cpuid)->count, 11000);
 	assert_int_equal(snapshot_find(&k->first, &cpuid)->count, 6000);
 	assert_int_equal(snapshot_find(&k->last, &ept)->count, 1000);
@@ -214,8 +214,8 @@ static void kernel_log_svm_hex(void **state)
 	/* the patch prints "unknown" for the reasons its module does not know */
 	feed(&f->im, "CMPE283: SVM Exit Stats (total=6)\nCMPE283: exit 0x72 count=2\nCMPE283: exit 0x400 count=1\n"
 		     "CMPE283: exit unknown count=3\n");
-	struct exit_key npf = { PID_ALL, VCPU_ALL, 0, ISA_SVM, 0x400, 0, 0 };
-	struct exit_key other = { PID_ALL, VCPU_ALL, 0, ISA_SVM, REASON_OTHER, 0, 0 };
+	struct exit_key npf = { PID_ALL, VCPU_ALL, 0, ISA_SVM, 0x400, 0, 0, 0, 0 };
+	struct exit_key other = { PID_ALL, VCPU_ALL, 0, ISA_SVM, REASON_OTHER, 0, 0, 0, 0 };
 	assert_int_equal(snapshot_find(&f->im.klogs[0].last, &npf)->count, 1);
 	assert_int_equal(snapshot_find(&f->im.klogs[0].last, &other)->count, 3);
 	assert_int_equal(f->im.klogs[0].points[0].sum, 6);
@@ -254,7 +254,7 @@ static void kernel_log_per_vcpu(void **state)
 	assert_false(a->final);
 	assert_true(b->final && b->skipped == 1);
 	assert_int_equal(a->points[1].sum, 200);
-	struct exit_key cpuid0 = { 42, 0, 0, ISA_SVM, 0x72, 0, 0 }, hlt1 = { 42, 1, 0, ISA_SVM, 0x78, 0, 0 };
+	struct exit_key cpuid0 = { 42, 0, 0, ISA_SVM, 0x72, 0, 0, 0, 0 }, hlt1 = { 42, 1, 0, ISA_SVM, 0x78, 0, 0, 0, 0 };
 	assert_int_equal(snapshot_find(&a->last, &cpuid0)->count, 170);
 	assert_int_equal(snapshot_find(&a->first, &cpuid0)->count, 90);
 	assert_int_equal(snapshot_find(&b->last, &hlt1)->count, 150);
@@ -620,7 +620,7 @@ static void quoted_printable_read(void **state)
 	assert_int_equal(im.parts, 1);
 	assert_int_equal(im.unparsed, 0);
 	assert_int_equal(im.lines, 1600);
-	struct exit_key k = { 7, 0, 0, ISA_VMX, 48, 0, 0 };
+	struct exit_key k = { 7, 0, 0, ISA_VMX, 48, 0, 0, 0, 0 };
 	const struct exit_stat *st = snapshot_find(&im.exits, &k);
 	assert_non_null(st);
 	assert_int_equal(st->count, 400);

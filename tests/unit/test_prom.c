@@ -32,7 +32,7 @@ static char *render(const struct snapshot *s, bool vcpu)
 static void add(struct snapshot *s, uint32_t pid, int32_t vcpu, enum isa isa, uint64_t code, uint64_t n,
 		uint64_t ns)
 {
-	struct exit_key k = { pid, vcpu, 0, (uint8_t)isa, code, 0, 0 };
+	struct exit_key k = { pid, vcpu, 0, (uint8_t)isa, code, 0, 0, 0, 0 };
 	struct exit_stat *st = snapshot_get(s, &k);
 	stat_add_count(st, n);
 	for (uint64_t i = 0; i < n && ns; i++)
