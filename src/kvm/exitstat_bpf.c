@@ -394,12 +394,10 @@ static int load(struct exitstat *s, const struct exitstat_opts *o, enum bpf_flav
 	}
 	s->skel = skel;
 	s->flavour = flavour;
-	snprintf(s->describe, sizeof(s->describe), "%s (%s%s%s)", btf ? "tp_btf" : "tracepoint",
+	snprintf(s->describe, sizeof(s->describe), "%s (%s%s%s%s)", btf ? "tp_btf" : "tracepoint",
 		 s->isa == ISA_SVM ? "SVM" : s->isa == ISA_VMX ? "VMX" : "ISA from the record",
-		 timed ? ", exit->entry timing" : ", counting only", detail ? ", details" : "");
-	if (rip)
-		snprintf(s->describe + strlen(s->describe) - 1, sizeof(s->describe) - strlen(s->describe) + 1,
-			 ", guest RIPs)");
+		 timed ? ", exit->entry timing" : ", counting only", detail ? ", details" : "",
+		 rip ? ", guest RIPs" : "");
 	s->with_detail = detail;
 	s->with_rip = rip;
 	return 0;

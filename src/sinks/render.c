@@ -62,6 +62,18 @@ int sort_key_parse(const char *s, enum sort_key *k)
 	return err;
 }
 
+/* --detail[=N], --rip[=N]: N from 1 to 1000 into *top, def without one.
+ * 0 or -EINVAL (*top unchanged). */
+static int parse_top(const char *arg, unsigned def, unsigned *top)
+{
+	char *end;
+	unsigned long n = arg ? strtoul(arg, &end, 10) : def;
+	if (arg && (!*arg || *end || *arg == '-' || n < 1 || n > 1000))
+		return -EINVAL;
+	*top = (unsigned)n;
+	return 0;
+}
+
 int render_option(int letter, const char *arg, struct render_opts *o, char *msg, size_t len)
 {
 	const char *bad = "not an output option";
@@ -86,26 +98,16 @@ int render_option(int letter, const char *arg, struct render_opts *o, char *msg,
 		o->hlt_time = true;
 		bad = NULL;
 		break;
-	case 'D': {
-		char *end;
-		unsigned long n = arg ? strtoul(arg, &end, 10) : DETAIL_TOP_DEFAULT;
-		bad = arg && (!*arg || *end || *arg == '-' || n < 1 || n > 1000)
+	case 'D':
+		bad = parse_top(arg, DETAIL_TOP_DEFAULT, &o->detail_top)
 			      ? "--detail: expected how many details to show of each reason, 1 to 1000"
 			      : NULL;
-		if (!bad)
-			o->detail_top = (unsigned)n;
 		break;
-	}
-	case 'R': {
-		char *end;
-		unsigned long n = arg ? strtoul(arg, &end, 10) : RIP_TOP_DEFAULT;
-		bad = arg && (!*arg || *end || *arg == '-' || n < 1 || n > 1000)
+	case 'R':
+		bad = parse_top(arg, RIP_TOP_DEFAULT, &o->rip_top)
 			      ? "--rip: expected how many guest RIPs to show of each reason, 1 to 1000"
 			      : NULL;
-		if (!bad)
-			o->rip_top = (unsigned)n;
 		break;
-	}
 	case 's':
 		bad = sort_key_parse(arg, &o->sort) ? "--sort: expected count, time, avg, max or reason" : NULL;
 		break;

@@ -6,13 +6,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* A symbol without a size ends where the next begins; the last one, this
  * far at most (a System.map's last lines are markers, not code). */
