@@ -11,6 +11,7 @@
 #include "importer.h"
 #include "numparse.h"
 #include "render.h"
+#include "guest_symbols.h"
 #include "store.h"
 #include "trace_dat.h"
 
@@ -29,6 +30,10 @@ static void usage(FILE *out)
 	      "                        kvm_msr, kvm_cr, kvm_page_fault, kvm_mmio, kvm_hypercall,\n"
 	      "                        kvm_vcpu_wakeup and kvm_userspace_exit lines after each exit\n"
 	      "                        (read in one thread)\n"
+	      "      --rip[=N]         under each reason (or detail) the N (default 5) guest RIPs its\n"
+	      "                        exits came from most (the 'rip' of kvm_exit; not in stores)\n"
+	      "      --guest-symbols [VM=]FILE  name the RIPs from the guest's System.map, kallsyms\n"
+	      "                        or vmlinux; VM= (pid or name) for one VM (repeatable)\n"
 	      "      --hlt-time        HLT's handling time (the guest idle, with an in-kernel irqchip)\n"
 	      "                        in TIME% and the totals' times, where it is left out by default\n"
 	      "      --vcpu N          only vCPU N's exits (of every VM)\n"
@@ -85,6 +90,8 @@ int cmd_report(int argc, char **argv)
 		{ "by", required_argument, NULL, 'b' },
 		{ "sort", required_argument, NULL, 's' },
 		{ "detail", optional_argument, NULL, 'D' },
+		{ "rip", optional_argument, NULL, 'R' },
+		{ "guest-symbols", required_argument, NULL, 'G' },
 		{ "hlt-time", no_argument, NULL, 'H' },
 		{ "isa", required_argument, NULL, 'I' },
 		{ "vcpu", required_argument, NULL, 'v' },
@@ -103,6 +110,7 @@ int cmd_report(int argc, char **argv)
 	struct store_info info = { 0 };
 	size_t nstores = 0;
 	int32_t vcpu = -1; /* --vcpu */
+	struct guest_symbols syms = { 0 };
 
 	importer_init(&im);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -124,7 +132,14 @@ int cmd_report(int argc, char **argv)
 		case 's':
 		case 'D':
 		case 'H':
+		case 'R':
 			bad = render_option(c, optarg, &ro, why, sizeof(why)) ? why : NULL;
+			break;
+		case 'G':
+			if (guest_symbols_add(&syms, optarg, why, sizeof(why))) {
+				fprintf(stderr, "kvmexitstat report: %s\n", why);
+				goto usage_fail;
+			}
 			break;
 		case 'I':
 			if (isa_parse(optarg, &im.forced_isa))
@@ -155,20 +170,25 @@ int cmd_report(int argc, char **argv)
 			return EXIT_OK;
 		default:
 			usage(stderr);
-			importer_free(&im);
-			return EXIT_USAGE;
+			goto usage_fail;
 		}
 		if (bad) {
 			fprintf(stderr, "kvmexitstat report: %s, got '%s'\n", bad, optarg);
-			importer_free(&im);
-			return EXIT_USAGE;
+			goto usage_fail;
 		}
 	}
 	if (optind >= argc) {
 		fprintf(stderr, "kvmexitstat report: no input (give a trace file, or '-' for stdin)\n");
-		importer_free(&im);
-		return EXIT_USAGE;
+		goto usage_fail;
 	}
+	if (syms.n && !ro.rip_top) {
+		fprintf(stderr, "kvmexitstat report: --guest-symbols names the guest RIPs that --rip shows; "
+				"give --rip too\n");
+		goto usage_fail;
+	}
+	im.rips = ro.rip_top > 0;
+	ro.rip_name = syms.n ? guest_symbols_rip_name : NULL;
+	ro.rip_ctx = &syms;
 
 	/* a detail line belongs to the exit before it: one reader sees both */
 	im.details = ro.detail_top > 0;
@@ -176,6 +196,11 @@ int cmd_report(int argc, char **argv)
 		im.threads = 1;
 	for (int i = optind; i < argc; i++) {
 		if (strcmp(argv[i], "-") && store_is_store(argv[i])) {
+			if (im.rips) {
+				fprintf(stderr, "kvmexitstat report: %s: --rip: a record store keeps no guest RIPs (only "
+						"traces do)\n", argv[i]);
+				goto fail;
+			}
 			int err = read_store(&im, argv[i], &win, &info);
 			if (err == -ENOMEM)
 				goto fail;
@@ -221,6 +246,9 @@ int cmd_report(int argc, char **argv)
 	}
 	struct exit_stat total;
 	snapshot_total(&im.exits, &total);
+	if (im.rips && total.count && !(im.exits.rips && im.exits.rips->len))
+		fprintf(stderr, "kvmexitstat report: --rip: no exit in the input says its guest RIP "
+				"(kvm_exit lines without 'rip')\n");
 	struct report_meta meta = {
 		.source = nstores == (size_t)(argc - optind) ? "record" : nstores ? "record+trace" : "trace",
 		.inputs = (const char *const *)argv + optind,
@@ -261,8 +289,14 @@ int cmd_report(int argc, char **argv)
 	if (im.lost_events && status == EXIT_OK)
 		status = EXIT_PARTIAL; /* (said when the file was read) */
 	importer_free(&im);
+	guest_symbols_free(&syms);
 	return status;
 fail:
 	importer_free(&im);
+	guest_symbols_free(&syms);
 	return EXIT_FAIL;
+usage_fail:
+	importer_free(&im);
+	guest_symbols_free(&syms);
+	return EXIT_USAGE;
 }

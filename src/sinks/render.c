@@ -894,10 +894,10 @@ static void json_detail_fields(FILE *out, uint64_t d)
 	fputc(',', out);
 }
 
-/* A reason row, or with total set the group's total (no key fields); one
- * layout in live, report and record. seconds > 0: with its rate. */
-/* --rip: "rips":[{"rip":N,"ring":"kernel","symbol":"f+0x1c","count":N,
- * "percent":P},...,{"other":true,"count":N,"percent":P}] */
+/* --rip: "rips":[{"rip":"0xffffffff8100abcd","ring":"kernel","symbol":
+ * "f+0x1c","count":N,"percent":P},...,{"other":true,"count":N,"percent":P}].
+ * The RIP is a hex string: as a number, a kernel address is past what
+ * JSON readers that use doubles (jq, JavaScript) hold exactly. */
 static void json_rips(FILE *out, const struct row *r)
 {
 	fputs(",\"rips\":[", out);
@@ -907,7 +907,7 @@ static void json_rips(FILE *out, const struct row *r)
 		if (!x->key) {
 			fputs("\"other\":true", out);
 		} else {
-			fprintf(out, "\"rip\":%" PRIu64 ",\"ring\":", x->key->rip);
+			fprintf(out, "\"rip\":\"0x%" PRIx64 "\",\"ring\":", x->key->rip);
 			json_string(out, *ring_name(x->key->ring) ? ring_name(x->key->ring) : "unknown");
 			if (*x->symbol) {
 				fputs(",\"symbol\":", out);
@@ -919,6 +919,8 @@ static void json_rips(FILE *out, const struct row *r)
 	fputc(']', out);
 }
 
+/* A reason row, or with total set the group's total (no key fields); one
+ * layout in live, report and record. seconds > 0: with its rate. */
 static void json_row(FILE *out, const struct snapshot *s, const struct row *r, bool total, double seconds)
 {
 	const struct exit_key *k = r->key;

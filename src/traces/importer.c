@@ -100,14 +100,12 @@ const struct pair_state *importer_pair_find(const struct importer *im, uint64_t 
 	return ps->id ? ps : NULL;
 }
 
-int importer_rekey(struct importer *im, const struct importer *known, enum isa isa)
+/* from's entries into moved (into its rips when rips), rekeyed. */
+static int rekey_into(struct snapshot *moved, const struct snapshot *from, bool rips, const struct importer *known,
+		      enum isa isa)
 {
-	struct snapshot moved;
-	int err = 0;
-
-	snapshot_init(&moved);
 	const struct snap_entry *e;
-	for (size_t i = 0; !err && (e = snapshot_next(&im->exits, &i));) {
+	for (size_t i = 0; from && (e = snapshot_next(from, &i));) {
 		struct exit_key k = e->key;
 		if (k.isa == ISA_UNKNOWN)
 			k.isa = (uint8_t)isa;
@@ -118,12 +116,22 @@ int importer_rekey(struct importer *im, const struct importer *known, enum isa i
 				k.tid = 0;
 			}
 		}
-		struct exit_stat *st = snapshot_get(&moved, &k);
-		if (st)
-			stat_merge(st, &e->st);
-		else
-			err = -ENOMEM;
+		struct exit_stat *st = rips ? snapshot_get_rip(moved, &k) : snapshot_get(moved, &k);
+		if (!st)
+			return -ENOMEM;
+		stat_merge(st, &e->st);
 	}
+	return 0;
+}
+
+int importer_rekey(struct importer *im, const struct importer *known, enum isa isa)
+{
+	struct snapshot moved;
+
+	snapshot_init(&moved);
+	int err = rekey_into(&moved, &im->exits, false, known, isa);
+	if (!err)
+		err = rekey_into(&moved, im->exits.rips, true, known, isa);
 	for (size_t i = 0; i < im->exits.nnames && !err; i++)
 		err = snapshot_set_name(&moved, im->exits.names[i].pid, im->exits.names[i].start, im->exits.names[i].name);
 	if (err) {
@@ -345,8 +353,25 @@ static int on_exit_line(struct importer *im, const struct trace_line *t, const c
 	return count_exit(im, t, isa, code, detail);
 }
 
+/* One exit of key k more (n 1) or less (n -1) at guest RIP rip. Traces
+ * say nothing of the guest's privilege: its ring stays unknown. */
+static int count_rip(struct importer *im, const struct exit_key *k, uint64_t rip, int n)
+{
+	struct exit_key rk = *k;
+	rk.rip = rip;
+	rk.ring = RING_UNKNOWN;
+	struct exit_stat *st = snapshot_get_rip(&im->exits, &rk);
+	if (!st)
+		return -ENOMEM;
+	if (n > 0)
+		stat_add_count(st, 1);
+	else if (st->count && !st->saturated)
+		st->count--;
+	return 0;
+}
+
 /* An exit of thread/vCPU t: counted (under detail, what its record tells
- * of it), and waiting for its kvm_entry. */
+ * of it; with rips, at its guest RIP), and waiting for its kvm_entry. */
 static int count_exit(struct importer *im, const struct trace_line *t, enum isa isa, uint64_t code, uint64_t detail)
 {
 	struct pair_state *ps = importer_pair_get(im, pair_id(t));
@@ -367,6 +392,8 @@ static int count_exit(struct importer *im, const struct trace_line *t, enum isa 
 	if (!st)
 		return -ENOMEM;
 	stat_add_count(st, 1);
+	if (im->rips && t->has_rip && count_rip(im, &k, t->rip, 1))
+		return -ENOMEM;
 	if (k.pid && t->comm_len && !(t->comm_len == 5 && !memcmp(t->comm, "<...>", 5)) &&
 	    !snapshot_name(&im->exits, k.pid, 0)) {
 		char name[64];
@@ -390,6 +417,8 @@ static int count_exit(struct importer *im, const struct trace_line *t, enum isa 
 	ps->key = k;
 	ps->open = true;
 	ps->firm = false;
+	ps->has_rip = im->rips && t->has_rip;
+	ps->rip = t->rip;
 	im->exit_lines++;
 	return 0;
 }
@@ -414,11 +443,15 @@ static int on_detail_line(struct importer *im, const struct trace_line *t)
 		return -ENOMEM;
 	if (was->count && !was->saturated)
 		was->count--;
+	if (ps->has_rip && count_rip(im, &ps->key, ps->rip, -1))
+		return -ENOMEM;
 	ps->key.detail = d;
 	struct exit_stat *st = snapshot_get(&im->exits, &ps->key);
 	if (!st)
 		return -ENOMEM;
 	stat_add_count(st, 1);
+	if (ps->has_rip && count_rip(im, &ps->key, ps->rip, 1))
+		return -ENOMEM;
 	return 0;
 }
 

@@ -28,6 +28,7 @@ struct importer {
 	enum isa forced_isa;     /* ISA_UNKNOWN: infer from the names */
 	bool strict;             /* first undecodable line is an error */
 	bool details;            /* key each exit by what the kvm_pio, kvm_msr... lines after it say */
+	bool rips;               /* count each exit at its guest RIP too (exits.rips) */
 	unsigned max_reported;   /* undecodable lines shown on stderr */
 	FILE *err;
 	unsigned threads;        /* parts a large regular file is read in (1: serial) */

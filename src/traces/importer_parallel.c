@@ -76,6 +76,7 @@ static void part_init(struct part *p, const struct importer *im, int fd, uint64_
 {
 	importer_init(&p->im);
 	p->im.forced_isa = im->forced_isa;
+	p->im.rips = im->rips;
 	p->im.max_reported = im->max_reported;
 	p->im.err = im->err;
 	p->im.input = im->input;

@@ -23,6 +23,8 @@ struct pair_state {
 	bool first_pre_head;   /* the first event came before the part's first timestamped one */
 	bool open;             /* its last exit is counted, and no kvm_entry came since */
 	bool firm;             /* that exit's detail is a detail line's (detail_merge) */
+	bool has_rip;          /* that exit's guest RIP, counted (importer.rips) */
+	uint64_t rip;
 };
 
 /* What lies between two timestamped exit/entry lines, for telling captures

@@ -37,6 +37,7 @@ int trace_dat_layout(struct tep_handle *tep, struct kvm_layout *l)
 		l->info1 = tep_find_field(l->exit, "info1");
 		l->info2 = tep_find_field(l->exit, "info2");
 		l->intr_info = tep_find_field(l->exit, "intr_info");
+		l->guest_rip = tep_find_field(l->exit, "guest_rip");
 	}
 	/* the detail events by their TP_STRUCT__entry fields (arch/x86/kvm/trace.h,
 	 * include/trace/events/kvm.h) */
@@ -153,6 +154,8 @@ int trace_dat_decode(struct tep_handle *tep, const struct kvm_layout *l, struct 
 			t->intr_info = (uint32_t)v;
 		}
 	}
+	if (l->guest_rip && !read_field(l->guest_rip, r, &t->rip))
+		t->has_rip = true;
 	/* SVM's VMRUN failures are negative exit codes, recorded in 32 bits */
 	if (*isa == ISA_SVM && l->exit_reason->size == 4 && *code >= 0xfffffff0u)
 		*code = (uint64_t)(int64_t)(int32_t)(uint32_t)*code;

@@ -44,6 +44,7 @@ struct kvm_layout {
 	struct tep_event *exit, *entry;
 	struct tep_format_field *exit_reason, *isa, *exit_vcpu, *entry_vcpu;
 	struct tep_format_field *info1, *info2, *intr_info; /* kvm_exit's, where it has them */
+	struct tep_format_field *guest_rip;
 	/* kvm_pio, kvm_msr, kvm_cr, kvm_page_fault, kvm_mmio, kvm_fast_mmio,
 	 * kvm_hypercall, kvm_userspace_exit, kvm_vcpu_wakeup */
 	struct kvm_detail_event detail[9];

@@ -332,6 +332,8 @@ static void parse_exit(const char *s, size_t i, size_t len, struct trace_line *t
 	t->reason = s + i;
 	if (rip) {
 		t->reason_len = rip < s + i ? 0 : rtrim(s + i, (size_t)(rip - (s + i)));
+		size_t at = skip_spaces(s, (size_t)(rip - s) + 5, len);
+		t->has_rip = !parse_hex_u64(s + at, token_len(s, at, len), &t->rip);
 	} else {
 		/* a line trimmed by its author after the reason ("reason HLT",
 		 * "reason EXTERNAL_INTERRUPT intr_info 0x800000ec"): the reason

@@ -51,6 +51,8 @@ struct trace_line {
 	bool klog_final;        /* "final": the report a vCPU prints as it ends */
 	uint64_t klog_count;    /* LINE_KLOG_EXIT: C (reason text in reason/reason_len) */
 	uint64_t detail;        /* LINE_DETAIL: the value (detail.h) */
+	bool has_rip;           /* LINE_EXIT: the guest RIP of the exit ("rip 0x..") */
+	uint64_t rip;
 	bool has_info;          /* LINE_EXIT from a trace.dat record: its info fields */
 	uint64_t info1, info2;
 	bool has_intr_info;

@@ -339,6 +339,54 @@ static void read_empty_and_eventless(void **state)
 	assert_non_null(strstr(errtext(f), "no kvm_exit, kvm_entry or CMPE283 lines in 2 lines"));
 }
 
+/* --rip: each exit counted at its guest RIP too, under the key its count
+ * ends in: the detail a kvm_pio line gives it, the vCPU a later kvm_entry
+ * names. An exit line without a RIP is counted, at no RIP. */
+static void rips_follow_their_exits(void **state)
+{
+	struct fixture *f = *state;
+	f->im.details = true;
+	f->im.rips = true;
+	feed(&f->im, " qemu-10 [000] 1.000000: kvm_exit: reason IO_INSTRUCTION rip 0x4010 info 0 0\n"
+		     " qemu-10 [000] 1.000001: kvm_pio: pio_write at 0x3f8 size 1 count 1 val 0x41\n"
+		     " qemu-10 [000] 1.000002: kvm_entry: vcpu 1\n"
+		     " qemu-10 [000] 1.000003: kvm_exit: reason IO_INSTRUCTION rip 0x4010 info 0 0\n"
+		     " qemu-10 [000] 1.000004: kvm_pio: pio_write at 0x3f8 size 1 count 1 val 0x41\n"
+		     " qemu-10 [000] 1.000005: kvm_entry: vcpu 1\n"
+		     " qemu-10 [000] 1.000006: kvm_exit: reason HLT rip ffffffff81000040 info 0 0\n"
+		     " qemu-10 [000] 1.000007: kvm_entry: vcpu 1\n"
+		     " qemu-10 [000] 1.000008: kvm_exit: vcpu 1 reason HLT\n");
+	assert_int_equal(importer_finish(&f->im), 0);
+	const struct snap_entry *e, *v[4];
+	size_t seen = 0;
+	for (size_t i = 0; (e = snapshot_next(&f->im.exits, &i));) {
+		if (!e->st.count)
+			continue; /* the key an exit was at before its kvm_pio line */
+		assert_int_equal(e->key.vcpu, 1);
+		size_t n = snapshot_top_rips(&f->im.exits, &e->key, v, 4);
+		if (e->key.reason == 30) { /* IO_INSTRUCTION, at port 0x3f8 */
+			assert_true(e->key.detail != 0);
+			assert_int_equal(e->st.count, 2);
+			assert_int_equal(n, 1);
+			assert_int_equal(v[0]->key.rip, 0x4010);
+			assert_int_equal(v[0]->st.count, 2);
+		} else {
+			assert_int_equal(e->key.reason, 12); /* HLT: one with its RIP, one without */
+			assert_int_equal(e->st.count, 2);
+			assert_int_equal(n, 1);
+			assert_int_equal(v[0]->key.rip, 0xffffffff81000040ull);
+			assert_int_equal(v[0]->st.count, 1);
+		}
+		assert_int_equal(v[0]->key.ring, RING_UNKNOWN);
+		seen++;
+	}
+	assert_int_equal(seen, 2);
+	uint64_t sum = 0;
+	for (size_t i = 0; (e = snapshot_next(f->im.exits.rips, &i));)
+		sum += e->st.count;
+	assert_int_equal(sum, 3); /* none left behind where an exit was before */
+}
+
 static void read_missing_file(void **state)
 {
 	struct fixture *f = *state;
@@ -367,7 +415,7 @@ static void write_tricky_trace(const char *path)
 			/* some wrapped by a mail client, after "rip" or after "info 0" */
 			fprintf(f, " q-%u [00%u] %llu.%06llu: kvm_exit: reason %s rip%s\n", tid, tid % 4,
 				(unsigned long long)(ts / 1000000), (unsigned long long)(ts % 1000000), names[(k >> 8) % 8],
-				(k >> 12) % 5 == 0 ? "\n0x0 info 0 0" : (k >> 12) % 5 == 1 ? " 0x0 info 0\n0" : " 0x0 info 0 0");
+				(k >> 12) % 5 == 0 ? "\n0x10 info 0 0" : (k >> 12) % 5 == 1 ? " 0x20 info 0\n0" : " 0x30 info 0 0");
 			break;
 		case 4: case 5: case 6:
 			fprintf(f, " q-%u [00%u] %llu.%06llu: kvm_entry: vcpu %u\n", tid, tid % 4,
@@ -426,6 +474,7 @@ static void import_file(struct importer *im, char **err, size_t *errlen, const c
 	im->err = open_memstream(err, errlen);
 	im->threads = threads;
 	im->split_min = split_min;
+	im->rips = true;
 	int rc = importer_read_path(im, path);
 	assert_true(rc == 0 || rc == -ENODATA);
 	assert_int_equal(importer_finish(im), 0);
@@ -455,6 +504,15 @@ static void assert_same_snapshot(const struct snapshot *a, const struct snapshot
 			fail_msg("key pid %u vcpu %d tid %u isa %u reason %#llx missing", e->key.pid, e->key.vcpu,
 				 e->key.tid, e->key.isa, (unsigned long long)e->key.reason);
 		assert_same_stat(&e->st, o);
+	}
+	/* and the counts per guest RIP */
+	assert_int_equal(a->rips ? a->rips->len : 0, b->rips ? b->rips->len : 0);
+	for (size_t i = 0; a->rips && (e = snapshot_next(a->rips, &i));) {
+		const struct exit_stat *o = snapshot_find(b->rips, &e->key);
+		if (!o)
+			fail_msg("rip %#llx of reason %#llx missing", (unsigned long long)e->key.rip,
+				 (unsigned long long)e->key.reason);
+		assert_int_equal(e->st.count, o->count);
 	}
 }
 
@@ -650,6 +708,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(read_binary_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_empty_and_eventless, setup, teardown),
 		cmocka_unit_test_setup_teardown(read_missing_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(rips_follow_their_exits, setup, teardown),
 		cmocka_unit_test(parallel_capture_at_part_start),
 		cmocka_unit_test(parallel_equals_serial),
 		cmocka_unit_test_setup_teardown(wrapped_record_joined, setup, teardown),

@@ -146,8 +146,12 @@ static void decodes_6(void **state)
 	put32(&x, 8, 0x80000021u);
 	put32(&x, 24, 1);
 	put32(&x, 56, 7);
+	uint64_t rip = 0xffffffff81023456ull;
+	memcpy(x.data + 16, &rip, 8);
 	assert_int_equal(trace_dat_decode(tep, &l, r, &t, &isa, &code), 1);
 	assert_int_equal(t.kind, LINE_EXIT);
+	assert_true(t.has_rip);
+	assert_int_equal(t.rip, rip);
 	assert_int_equal(isa, ISA_VMX);
 	assert_int_equal(code, 0x80000021u);
 	assert_int_equal(t.vcpu, 7);

@@ -66,6 +66,8 @@ static void anonymous_comm_old_layout(void **state)
 	assert_int_equal(t.tid, 43752);
 	assert_int_equal(t.vcpu, -1);
 	assert_text(t.reason, t.reason_len, "EXIT_EXCP_GP");
+	assert_true(t.has_rip);
+	assert_int_equal(t.rip, 0x4015c2);
 }
 
 static void intermediate_layout(void **state)
@@ -77,6 +79,14 @@ static void intermediate_layout(void **state)
 	assert_int_equal(t.vcpu, 2);
 	assert_true(t.ts_ns == 10500000000ull);
 	assert_text(t.reason, t.reason_len, "EXIT_NPF");
+	assert_int_equal(t.rip, 0xffffffff81001234ull);
+	/* a RIP that is no number is none (the exit still counts) */
+	t = parse(" qemu-kvm-1234 [000] ....  10.5: kvm_exit: vcpu 2 reason EXIT_NPF rip 0xfffq info 1 0");
+	assert_int_equal(t.kind, LINE_EXIT);
+	assert_false(t.has_rip);
+	t = parse(" qemu-kvm-1234 [000] ....  10.5: kvm_exit: vcpu 2 reason HLT");
+	assert_int_equal(t.kind, LINE_EXIT);
+	assert_false(t.has_rip);
 }
 
 static void reason_with_spaces(void **state)

@@ -83,12 +83,12 @@ def json_case(case, text, with_detail):
         for _, rips in lists:
             for r in rips:
                 if "rip" in r:
-                    got.setdefault(r["rip"], []).append(r)
+                    got.setdefault(int(r["rip"], 16), []).append(r)
         for rip, (cnt, ops) in sorted(want.items()):
             rip_ok(where, got.get(rip, []), rip, cnt, ops, isa)
         # one row without details: the guest's RIPs are its top ones
         if len(lists) == 1:
-            top = {r.get("rip") for r in lists[0][1][: len(want)]}
+            top = {int(r["rip"], 16) for r in lists[0][1][: len(want)] if "rip" in r}
             check(f"{where}: the guest's RIPs are its top {len(want)}", top == set(want), lists[0][1])
 
 
