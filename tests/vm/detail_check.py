@@ -85,13 +85,14 @@ def json_case(case, text):
         bad = [(r["reason"], r["count"], sum(d["count"] for d in r.get("details", [])))
                for r in rows if r.get("details") and sum(d["count"] for d in r["details"]) != r["count"]]
         check(f"{label}: each reason's details add up to its count", not bad, bad)
-        details = {}
+        details, to_vmm_n = {}, {}
         for r in rows:
             for d in r.get("details", []):
                 check(f"{label}: {r['reason']}: no '(other)' with 20 shown", d["kind"] != "other", d)
                 key = ident(d)
                 n, vmm = details.get(key, (0, set()))
                 details[key] = (n + d["count"], vmm | {bool(d.get("to_vmm"))})
+                to_vmm_n[(key, bool(d.get("to_vmm")))] = to_vmm_n.get((key, bool(d.get("to_vmm"))), 0) + d["count"]
         for key, n, to_vmm in EXPECTED:
             if case in ("trace", "dat") and key[0] == "msr":
                 key = ("vmm", 30 if key[2] else 29)
@@ -100,10 +101,12 @@ def json_case(case, text):
             check(f"{label}: {key}: {n} exits", got_n == n, f"kvmexitstat {got_n}")
             if to_vmm is not None and got_n:
                 check(f"{label}: {key}: {'to' if to_vmm else 'not to'} the VMM", vmm == {to_vmm}, vmm)
+        # (the first access to an MMIO page may fault once more, before KVM
+        # has made it an MMIO one: VMX's EPT violation, then misconfigs)
         for page, n in MMIO.items():
-            got_n, vmm = details.get(("gpa", page), (0, set()))
-            check(f"{label}: gpa {page:#x}: {n} accesses, each to the VMM", got_n == n and vmm == {True},
-                  f"kvmexitstat {got_n} {vmm}")
+            vmm_n, other_n = to_vmm_n.get((("gpa", page), True), 0), to_vmm_n.get((("gpa", page), False), 0)
+            check(f"{label}: gpa {page:#x}: {n} accesses, each to the VMM (and at most one first fault)",
+                  vmm_n == n and other_n <= 1, f"kvmexitstat {vmm_n} to the VMM, {other_n} not")
         # the I/O exits are all explained: no '(no detail)' among them
         io = [r for r in rows if r["code"] == IO_REASON[isa]]
         none = sum(d["count"] for r in io for d in r.get("details", []) if d["kind"] == "none")
