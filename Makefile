@@ -47,7 +47,7 @@ CLI_SRCS := src/commands/main.c src/commands/cmd_report.c src/commands/cmd_reaso
 	src/kvm/exitstat_bpf.c src/kvm/vcpustats_bpf.c src/kvm/kvm_stats.c src/kvm/bpf_util.c \
 	src/traces/trace_intervals.c src/traces/guest_symbols.c
 FUZZ_TARGETS := fuzz_trace fuzz_klog fuzz_store fuzz_numparse fuzz_http
-UNIT_TESTS := test_bpf_log test_reasons test_detail test_numparse test_text test_quoted_printable test_snapshot test_trace_line test_importer test_render test_prom test_trace_dat test_guest_symbols
+UNIT_TESTS := test_bpf_log test_reasons test_detail test_numparse test_text test_quoted_printable test_snapshot test_trace_line test_importer test_render test_prom test_trace_dat test_guest_symbols test_store
 
 GEN_SRCS := exitgen/main.c exitgen/vm.c
 GEN_OBJS := $(GEN_SRCS:exitgen/%.c=$(O)/obj/exitgen/%.o) $(O)/obj/exitgen/guest.o $(O)/obj/util/numparse.o \
@@ -107,6 +107,8 @@ $(O)/tests/test_trace_dat: ALL_CFLAGS += $(TRACE_DAT_CFLAGS)
 $(O)/tests/test_trace_dat: LDLIBS += $(O)/obj/traces/trace_dat.o -ltracecmd -ltraceevent
 $(O)/tests/test_guest_symbols: $(O)/obj/traces/guest_symbols.o
 $(O)/tests/test_guest_symbols: LDLIBS += $(O)/obj/traces/guest_symbols.o -lelf
+$(O)/tests/test_store: $(O)/obj/sinks/store.o
+$(O)/tests/test_store: LDLIBS += $(O)/obj/sinks/store.o -lsqlite3
 
 $(O)/kvmexitstat: $(CLI_OBJS) $(LIB_OBJS) $(SERVE_OBJ) $(TRACE_DAT_OBJ) $(STATIC_OBJS)
 	$(call msg,LD,$@)

@@ -441,7 +441,8 @@ static __always_inline void emit_slow(const struct pending *p)
 	ev->tid = p->tid;
 	ev->exit_cpu = p->exit_cpu;
 	ev->entry_cpu = bpf_get_smp_processor_id();
-	ev->pad = 0;
+	ev->rip = p->rip;
+	ev->ring = p->ring;
 	bpf_ringbuf_submit(ev, 0);
 }
 
@@ -563,7 +564,9 @@ static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u3
 				    .start = start };
 	struct pending *p = with_time ? cpu_pending((__u32)task->pid) : NULL;
 	on_exit(&key, p, first_detail);
-	if (with_rip && p)
+	/* (--slow lists the RIP too where it is at hand: SVM's is in the
+	 * vCPU, VMX's only from the classic program --rip attaches) */
+	if (p && (with_rip || (slow_ns && isa_running == 2)))
 		note_rip(vcpu, p);
 	return 0;
 }

@@ -65,7 +65,7 @@ struct exitstat_pending {
 	__u32 exit_cpu; /* --slow: where it exited */
 	__u64 out_ts;   /* --slow: when the thread was switched out, 0: it runs */
 	__u64 sched_ns; /* --slow: how long it was switched out since the exit */
-	__u64 rip;      /* --rip: the guest's RIP at the exit */
+	__u64 rip;      /* --rip, and --slow on SVM: the guest's RIP at the exit */
 	__u32 ring;     /* --rip: 1 guest kernel, 2 guest user, 0 not known */
 	__u32 pad;
 };
@@ -77,9 +77,10 @@ struct exitstat_slow {
 	__u64 ns;       /* its handling time */
 	__u64 sched_ns; /* of which its thread was switched out */
 	__u64 detail;   /* with --detail */
+	__u64 rip;      /* the guest's RIP at the exit, 0 unknown (SVM; VMX with --rip) */
 	__u32 tid;
 	__u32 exit_cpu, entry_cpu;
-	__u32 pad;
+	__u32 ring;     /* with rip: 1 kernel, 2 user, 0 unknown */
 };
 
 /* --detail: an exit's key and its detail. */

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "detail.h"
 #include "numparse.h"
 #include "plot.h"
 #include "render.h"
@@ -21,6 +23,7 @@
 #include "trace_line.h"
 
 #define MAX_TOP 10
+#define MARK_LABEL_MAX 256
 #define SERIES_NAME_MAX (2 * REASON_NAME_MAX + 8)
 
 static void usage(FILE *out)
@@ -33,6 +36,7 @@ static void usage(FILE *out)
 	      "  -p, --pid PID          only this VM process (default: every VM, summed)\n"
 	      "  -t, --top N            reasons drawn on their own (default 6, at most 10)\n"
 	      "  -l, --latency          a second panel: p50 and p99 handling time per interval\n"
+	      "                         (a store's slow exits, record --slow, are marked on the first)\n"
 	      "      --from T, --to T   a store's time window, as for report\n"
 	      "      --isa ISA          vmx or svm, for a trace whose reasons are numbers\n"
 	      "  -h, --help\n",
@@ -168,6 +172,43 @@ static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const stru
 		if (c->pid && name && !c->vm[0])
 			snprintf(c->vm, sizeof(c->vm), "%s", name);
 	}
+	return 0;
+}
+
+/* The slow exits (of c's VM) as marks at their time, each labelled with
+ * what a SLOW line of report says. 0 or -ENOMEM. */
+static int mark_slow(const struct collect *c, const struct slow_exit *v, size_t n, struct plot_mark **marks,
+		     char (**labels)[MARK_LABEL_MAX], size_t *nmarks)
+{
+	*marks = calloc(n, sizeof(**marks));
+	*labels = calloc(n, sizeof(**labels));
+	if (!*marks || !*labels)
+		return -ENOMEM;
+	struct snapshot names; /* (the hardware's reason names need none) */
+	snapshot_init(&names);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct slow_exit *e = &v[i];
+		if (c->pid && e->key.pid != c->pid)
+			continue;
+		char when[32], what[REASON_NAME_MAX], detail[96] = "", rip[40] = "", b1[16], b2[16];
+		time_t t = (time_t)(e->when_ns / 1000000000u);
+		struct tm tm;
+		strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&t, &tm));
+		if (e->key.detail)
+			detail_format(e->key.detail, detail, sizeof(detail));
+		if (e->key.rip)
+			snprintf(rip, sizeof(rip), " at 0x%" PRIx64, e->key.rip);
+		snprintf((*labels)[k], MARK_LABEL_MAX, "%s.%06u pid %u vCPU %d %s%s%s%s: %s, %s switched out", when,
+			 (unsigned)(e->when_ns % 1000000000u / 1000), e->key.pid, e->key.vcpu,
+			 snapshot_reason_name(&names, &e->key, what, sizeof(what)), *detail ? " " : "", detail, rip,
+			 format_ns(e->ns, b1, sizeof(b1)), format_ns(e->sched_ns, b2, sizeof(b2)));
+		(*marks)[k].x = ((double)e->when_ns - (double)c->first_ns) / 1e9;
+		(*marks)[k].label = (*labels)[k];
+		k++;
+	}
+	snapshot_free(&names);
+	*nmarks = k;
 	return 0;
 }
 
@@ -346,6 +387,10 @@ int cmd_plot(int argc, char **argv)
 	char msg[512];
 	int status = EXIT_FAIL, err;
 	struct store_info info = { 0 };
+	struct slow_exit *slow = NULL; /* a store's (record --slow) */
+	size_t nslow = 0;
+	struct plot_mark *marks = NULL;
+	char (*labels)[MARK_LABEL_MAX] = NULL;
 
 	if (access(in, R_OK)) {
 		fprintf(stderr, "kvmexitstat plot: %s: cannot open: %s\n", in, strerror(errno));
@@ -353,6 +398,8 @@ int cmd_plot(int argc, char **argv)
 	}
 	if (store_is_store(in)) {
 		err = store_each_interval(in, &win, on_interval, &c, &info, msg, sizeof(msg));
+		if (!err)
+			err = store_read_slow(in, &win, &slow, &nslow, msg, sizeof(msg));
 		if (err) {
 			fprintf(stderr, "kvmexitstat plot: %s\n", err == -ENOMEM ? "out of memory" : msg);
 			goto out;
@@ -420,6 +467,12 @@ int cmd_plot(int argc, char **argv)
 	p.title = title;
 	p.subtitle = subtitle;
 	p.x_label = "time from the start";
+	if (nslow && mark_slow(&c, slow, nslow, &marks, &labels, &p.nmarks)) {
+		fprintf(stderr, "kvmexitstat plot: out of memory\n");
+		goto free_vals;
+	}
+	p.marks = marks;
+	p.marks_name = "slow exits";
 	FILE *out = out_path ? fopen(out_path, "w") : stdout;
 	if (!out) {
 		fprintf(stderr, "kvmexitstat plot: %s: cannot write: %s\n", out_path, strerror(errno));
@@ -435,5 +488,8 @@ free_vals:
 		free(vals[i]);
 out:
 	free_collect(&c);
+	free(slow);
+	free(marks);
+	free(labels);
 	return status;
 }

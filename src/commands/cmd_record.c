@@ -24,7 +24,7 @@ struct from_trace {
 static int store_one(void *ctx, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta)
 {
 	struct from_trace *f = ctx;
-	if (!store_append(f->store, start_ns, end_ns, delta, NULL, f->msg, sizeof(f->msg)))
+	if (!store_append(f->store, start_ns, end_ns, delta, NULL, NULL, 0, f->msg, sizeof(f->msg)))
 		return 0;
 	f->failed = true;
 	return -EIO;
@@ -89,6 +89,9 @@ void cmd_record_usage(FILE *out)
 	      "      --isa ISA          with --from-trace: vmx or svm for reasons given as numbers\n"
 	      "      --detail[=N]       also each reason's N (default 5) commonest details of each\n"
 	      "                         interval and (other): report --detail shows them\n"
+	      "      --slow THRESHOLD   also each exit that took at least THRESHOLD (500us, 2ms, 1s),\n"
+	      "                         with its time, VM, vCPU, CPUs, reason, detail and guest RIP\n"
+	      "                         (SVM): report lists them, plot marks them (tp_btf)\n"
 	      "  -p, --pid PID, -n, --name NAME, --vcpu N, --source WHAT, --count-only, --bpf KIND\n"
 	      "                         as for live statistics (kvmexitstat --help)\n"
 	      "  -h, --help\n",

@@ -46,8 +46,10 @@ static void usage(FILE *out)
 	      out);
 }
 
-/* A record store's intervals in the window, added to the report's exits. */
-static int read_store(struct importer *im, const char *path, const struct store_window *w, struct store_info *all)
+/* A record store's intervals in the window, added to the report's exits,
+ * and its slow exits to *slow. */
+static int read_store(struct importer *im, const char *path, const struct store_window *w, struct store_info *all,
+		      struct slow_exit **slow, size_t *nslow)
 {
 	struct snapshot s;
 	struct store_info info;
@@ -55,6 +57,8 @@ static int read_store(struct importer *im, const char *path, const struct store_
 
 	snapshot_init(&s);
 	int err = store_read(path, w, &s, &info, msg, sizeof(msg));
+	if (!err)
+		err = store_read_slow(path, w, slow, nslow, msg, sizeof(msg));
 	if (err)
 		fprintf(stderr, "kvmexitstat report: %s\n", msg);
 	else if (snapshot_merge(&im->exits, &s))
@@ -81,6 +85,12 @@ static int read_store(struct importer *im, const char *path, const struct store_
 		memcpy(all->host, info.host, sizeof(all->host));
 	}
 	return 0;
+}
+
+static int slow_by_time(const void *a, const void *b)
+{
+	const struct slow_exit *x = a, *y = b;
+	return x->when_ns < y->when_ns ? -1 : x->when_ns > y->when_ns;
 }
 
 int cmd_report(int argc, char **argv)
@@ -111,6 +121,8 @@ int cmd_report(int argc, char **argv)
 	size_t nstores = 0;
 	int32_t vcpu = -1; /* --vcpu */
 	struct guest_symbols syms = { 0 };
+	struct slow_exit *slow = NULL; /* the stores' */
+	size_t nslow = 0;
 
 	importer_init(&im);
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -181,11 +193,6 @@ int cmd_report(int argc, char **argv)
 		fprintf(stderr, "kvmexitstat report: no input (give a trace file, or '-' for stdin)\n");
 		goto usage_fail;
 	}
-	if (syms.n && !ro.rip_top) {
-		fprintf(stderr, "kvmexitstat report: --guest-symbols names the guest RIPs that --rip shows; "
-				"give --rip too\n");
-		goto usage_fail;
-	}
 	im.rips = ro.rip_top > 0;
 	ro.rip_name = syms.n ? guest_symbols_rip_name : NULL;
 	ro.rip_ctx = &syms;
@@ -201,7 +208,7 @@ int cmd_report(int argc, char **argv)
 						"traces do)\n", argv[i]);
 				goto fail;
 			}
-			int err = read_store(&im, argv[i], &win, &info);
+			int err = read_store(&im, argv[i], &win, &info, &slow, &nslow);
 			if (err == -ENOMEM)
 				goto fail;
 			if (err)
@@ -265,6 +272,20 @@ int cmd_report(int argc, char **argv)
 		.span_ns = im.last_ts - im.first_ts,
 		.recorded = nstores ? &info : NULL,
 	};
+	if (syms.n && !ro.rip_top && !nslow) {
+		fprintf(stderr, "kvmexitstat report: --guest-symbols names the guest RIPs that --rip and a store's "
+				"slow exits show: give --rip (there are no slow exits)\n");
+		goto usage_fail;
+	}
+	/* several stores: their slow exits in time order; --vcpu: that vCPU's */
+	size_t kept = 0;
+	for (size_t i = 0; i < nslow; i++)
+		if (vcpu < 0 || slow[i].key.vcpu == vcpu)
+			slow[kept++] = slow[i];
+	if (nstores > 1)
+		qsort(slow, kept, sizeof(*slow), slow_by_time);
+	meta.slow = slow;
+	meta.nslow = kept;
 	if (nstores || vcpu >= 0)
 		meta.paired = total.timed;
 	if (nstores && !im.has_ts) {
@@ -290,13 +311,16 @@ int cmd_report(int argc, char **argv)
 		status = EXIT_PARTIAL; /* (said when the file was read) */
 	importer_free(&im);
 	guest_symbols_free(&syms);
+	free(slow);
 	return status;
 fail:
 	importer_free(&im);
 	guest_symbols_free(&syms);
+	free(slow);
 	return EXIT_FAIL;
 usage_fail:
 	importer_free(&im);
 	guest_symbols_free(&syms);
+	free(slow);
 	return EXIT_USAGE;
 }

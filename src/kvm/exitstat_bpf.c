@@ -189,6 +189,8 @@ static int on_slow(void *ctx, void *data, size_t size)
 		.ns = ev->ns, .sched_ns = ev->sched_ns, .tid = ev->tid, .exit_cpu = ev->exit_cpu,
 		.entry_cpu = ev->entry_cpu,
 	};
+	e.key.rip = ev->rip;
+	e.key.ring = ev->ring <= RING_USER ? (uint8_t)ev->ring : RING_UNKNOWN;
 	s->slow_fn(s->slow_ctx, &e);
 	return 0;
 }

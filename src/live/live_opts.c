@@ -269,8 +269,15 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 	}
 	o->detail = o->ro.detail_top > 0;
 	o->rip = o->ro.rip_top > 0;
-	if (o->syms.n && !o->rip) {
-		fprintf(stderr, "kvmexitstat: --guest-symbols names the guest RIPs that --rip shows; give --rip too\n");
+	if (o->syms.n && o->cmd == LIVE_RECORD) {
+		fprintf(stderr, "kvmexitstat record: the store keeps the RIPs themselves: give --guest-symbols to "
+				"report\n");
+		live_opts_free(o);
+		return EXIT_USAGE;
+	}
+	if (o->syms.n && !o->rip && !o->slow_ns) {
+		fprintf(stderr, "kvmexitstat: --guest-symbols names the guest RIPs that --rip and --slow show; give "
+				"--rip or --slow too\n");
 		live_opts_free(o);
 		return EXIT_USAGE;
 	}
@@ -282,9 +289,10 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		live_opts_free(o);
 		return EXIT_USAGE;
 	}
-	if (o->slow_ns && (o->count_only || o->sources == SRC_STATS || o->cmd != LIVE_STATS)) {
-		fprintf(stderr, "kvmexitstat: --slow is for live statistics from the tracepoint source, with "
-				"handling times%s\n", o->count_only ? " (--count-only leaves them out)" : "");
+	if (o->slow_ns && (o->count_only || o->sources == SRC_STATS || (o->cmd != LIVE_STATS && o->cmd != LIVE_RECORD))) {
+		fprintf(stderr, "kvmexitstat: --slow is for live statistics and record from the tracepoint source, "
+				"with handling times%s\n", o->count_only ? " (--count-only leaves them out)" : "");
+		live_opts_free(o);
 		return EXIT_USAGE;
 	}
 	if (o->detail && o->cmd != LIVE_STATS && o->cmd != LIVE_RECORD) {

@@ -25,6 +25,16 @@ void snapshot_init(struct snapshot *s)
 	memset(s, 0, sizeof(*s));
 }
 
+const char *guest_ring_name(uint8_t ring)
+{
+	return ring == RING_KERNEL ? "kernel" : ring == RING_USER ? "user" : "";
+}
+
+uint8_t guest_ring_parse(const char *s)
+{
+	return !s ? RING_UNKNOWN : !strcmp(s, "kernel") ? RING_KERNEL : !strcmp(s, "user") ? RING_USER : RING_UNKNOWN;
+}
+
 void snapshot_free(struct snapshot *s)
 {
 	if (s->rips) {

@@ -37,6 +37,9 @@ struct exit_key {
 
 /* The guest's privilege at an exit, where the ISA says it (SVM's CPL). */
 enum guest_ring { RING_UNKNOWN = 0, RING_KERNEL = 1, RING_USER = 2, RING_OTHER = 3 /* the RIPs after a top N */ };
+/* "kernel", "user", or "" (not known); guest_ring_parse of one of those */
+const char *guest_ring_name(uint8_t ring);
+uint8_t guest_ring_parse(const char *s);
 
 struct exit_stat {
 	uint64_t count;   /* exits */

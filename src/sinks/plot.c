@@ -217,6 +217,31 @@ static void panel(FILE *out, const struct plot *p, const struct plot_panel *pn, 
 	}
 }
 
+/* The marks: a thin line across the panel and a triangle above it at
+ * each, its label the tooltip; one legend entry under the series'. */
+static void marks(FILE *out, const struct plot *p, double y0, double h, double xmin, double xspan)
+{
+	double plot_w = W - LEFT - RIGHT;
+	fprintf(out, "<g class=\"marks\" data-count=\"%zu\" fill=\"#d62728\" stroke=\"#d62728\">\n", p->nmarks);
+	for (size_t i = 0; i < p->nmarks; i++) {
+		double f = xspan > 0 ? (p->marks[i].x - xmin) / xspan : 0;
+		double x = LEFT + (f < 0 ? 0 : f > 1 ? 1 : f) * plot_w;
+		fprintf(out, "<g class=\"mark\" data-x=\"%.9g\"><title>", p->marks[i].x);
+		esc(out, p->marks[i].label);
+		fprintf(out, "</title><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke-opacity=\"0.35\"/>"
+			     "<path d=\"M%.1f,%.1f l-4,-7 h8 z\" stroke=\"none\"/></g>\n",
+			x, y0, x, y0 + h, x, y0);
+	}
+	double ly = y0 + 8 + (double)p->panels[0].nseries * 22;
+	fprintf(out, "<g class=\"legend\"><path d=\"M%.1f,%.1f l-4,-7 h8 z\" fill=\"#d62728\" stroke=\"none\"/>"
+		     "<text x=\"%.1f\" y=\"%.1f\" class=\"legend\" stroke=\"none\">",
+		W - RIGHT + 25, ly + 4, W - RIGHT + 50, ly + 4);
+	char name[96];
+	snprintf(name, sizeof(name), "%s (%zu)", p->marks_name ? p->marks_name : "marks", p->nmarks);
+	esc_fit(out, name, 12, false, RIGHT - 50 - 6);
+	fputs("</text></g>\n</g>\n", out);
+}
+
 int plot_svg(FILE *out, const struct plot *p)
 {
 	double xmin = p->npoints ? p->x[0] : 0, xmax = p->npoints ? p->x[p->npoints - 1] : 1;
@@ -251,6 +276,8 @@ int plot_svg(FILE *out, const struct plot *p)
 		panel(out, p, &p->panels[i], style0, y0, i ? PANEL2_H : PANEL_H, xmin, xspan, xscale, x_unit,
 		      i + 1 == p->npanels);
 	}
+	if (p->nmarks)
+		marks(out, p, TOP, PANEL_H, xmin, xspan);
 	fputs("</svg>\n", out);
 	return fflush(out) || ferror(out) ? -EIO : 0;
 }

@@ -21,6 +21,12 @@ struct plot_panel {
 	size_t nseries;
 };
 
+/* A moment marked on the time axis (a slow exit), with its label. */
+struct plot_mark {
+	double x;
+	const char *label;
+};
+
 struct plot {
 	const char *title;
 	const char *subtitle;
@@ -30,6 +36,9 @@ struct plot {
 	size_t npoints;
 	struct plot_panel panels[2];
 	size_t npanels;
+	const struct plot_mark *marks; /* drawn on the first panel, clamped to the axis */
+	size_t nmarks;
+	const char *marks_name;        /* their legend entry ("slow exits") */
 };
 
 /* Writes the chart as SVG. 0 or -EIO. */

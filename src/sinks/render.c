@@ -178,13 +178,15 @@ void csv_field(FILE *out, const char *text)
 
 /* ---- rows -------------------------------------------------------------- */
 
+#define RIP_SYMBOL_MAX 128 /* a RIP's name, function+0xoffset */
+
 /* --rip: one of a row's guest RIPs, or its "(other)". */
 struct rip_row {
 	const struct exit_key *key; /* NULL: "(other)", the row's exits at no RIP above */
 	uint64_t count;
 	double pct;                 /* of the row's exits */
 	char label[160];            /* the table's: "    0x... kernel name+0x1c" */
-	char symbol[128];           /* "": not known */
+	char symbol[RIP_SYMBOL_MAX]; /* "": not known */
 };
 
 /* Everything a row shows, computed once for every format. Rows come in
@@ -415,15 +417,17 @@ static int rows_add_details(struct rows *rs, const struct snapshot *agg, unsigne
 	return 0;
 }
 
-static const char *ring_name(uint8_t ring)
-{
-	return ring == RING_KERNEL ? "kernel" : ring == RING_USER ? "user" : "";
-}
-
 #define RIP_LABEL_MAX 100 /* the table's REASON column at most, with RIP rows */
 
 /* --rip: under each row with no detail rows under it, its top guest RIPs
  * and "(other RIPs)", the rest of its exits. 0 or -ENOMEM. */
+/* k's RIP named from the guest's symbols, or "" */
+static void rip_symbol(const struct render_opts *o, const struct exit_key *k, const char *vm, char *buf, size_t len)
+{
+	if (!o->rip_name || !o->rip_name(o->rip_ctx, k, vm, buf, len))
+		buf[0] = '\0';
+}
+
 static int rows_add_rips(struct rows *rs, const struct snapshot *agg, const struct render_opts *o)
 {
 	if (!o->rip_top)
@@ -459,9 +463,8 @@ static int rows_add_rips(struct rows *rs, const struct snapshot *agg, const stru
 			if (!x->key) {
 				snprintf(x->label, sizeof(x->label), "%*s(other RIPs)", indent, "");
 			} else {
-				if (!o->rip_name || !o->rip_name(o->rip_ctx, x->key, vm, x->symbol, sizeof(x->symbol)))
-					x->symbol[0] = '\0';
-				const char *ring = ring_name(x->key->ring);
+				rip_symbol(o, x->key, vm, x->symbol, sizeof(x->symbol));
+				const char *ring = guest_ring_name(x->key->ring);
 				snprintf(x->label, sizeof(x->label), "%*s0x%" PRIx64 "%s%s%s%s", indent, "", x->key->rip,
 					 *ring ? " " : "", ring, *x->symbol ? " " : "", x->symbol);
 			}
@@ -670,6 +673,12 @@ struct klog_view {
 	struct rows rows;
 };
 
+/* --slow: the slow exits, a line each, or JSON's "slow" array */
+static void table_slow(FILE *out, const struct snapshot *agg, const struct render_opts *o,
+		       const struct slow_exit *slow, size_t nslow);
+static void json_slow(FILE *out, const struct snapshot *agg, const struct render_opts *o,
+		      const struct slow_exit *slow, size_t nslow);
+
 static void table_report(FILE *out, const struct snapshot *agg, const struct rows *rows,
 			 const struct klog_view *kv, size_t nk, const struct render_opts *o,
 			 const struct report_meta *m)
@@ -710,6 +719,7 @@ static void table_report(FILE *out, const struct snapshot *agg, const struct row
 		fprintf(out, "The kernel dropped %" PRIu64 " event%s while the trace was recorded: the counts are short\n",
 			m->lost_events, m->lost_events == 1 ? "" : "s");
 	table_exits(out, agg, rows, o->by);
+	table_slow(out, agg, o, m->slow, m->nslow);
 	for (size_t i = 0; i < nk; i++)
 		table_klog(out, kv[i].k, &kv[i].rows, !trace && i == 0);
 	if (m->unparsed && m->first_bad_input)
@@ -898,22 +908,26 @@ static void json_detail_fields(FILE *out, uint64_t d)
  * "f+0x1c","count":N,"percent":P},...,{"other":true,"count":N,"percent":P}].
  * The RIP is a hex string: as a number, a kernel address is past what
  * JSON readers that use doubles (jq, JavaScript) hold exactly. */
+static void json_rip(FILE *out, const struct exit_key *k, const char *symbol, bool comma)
+{
+	fprintf(out, "%s\"rip\":\"0x%" PRIx64 "\",\"ring\":", comma ? "," : "", k->rip);
+	json_string(out, *guest_ring_name(k->ring) ? guest_ring_name(k->ring) : "unknown");
+	if (*symbol) {
+		fputs(",\"symbol\":", out);
+		json_string(out, symbol);
+	}
+}
+
 static void json_rips(FILE *out, const struct row *r)
 {
 	fputs(",\"rips\":[", out);
 	for (size_t j = 0; j < r->nrips; j++) {
 		const struct rip_row *x = &r->rips[j];
 		fputs(j ? ",{" : "{", out);
-		if (!x->key) {
+		if (!x->key)
 			fputs("\"other\":true", out);
-		} else {
-			fprintf(out, "\"rip\":\"0x%" PRIx64 "\",\"ring\":", x->key->rip);
-			json_string(out, *ring_name(x->key->ring) ? ring_name(x->key->ring) : "unknown");
-			if (*x->symbol) {
-				fputs(",\"symbol\":", out);
-				json_string(out, x->symbol);
-			}
-		}
+		else
+			json_rip(out, x->key, x->symbol, false);
 		fprintf(out, ",\"count\":%" PRIu64 ",\"percent\":%.4f}", x->count, x->pct);
 	}
 	fputc(']', out);
@@ -1077,6 +1091,8 @@ static void json_report(FILE *out, const struct snapshot *agg, const struct rows
 	total_row(&tr, agg, &total);
 	fputs("],\"total\":", out);
 	json_row(out, agg, &tr, true, span);
+	if (m->nslow)
+		json_slow(out, agg, o, m->slow, m->nslow);
 	if (nk) {
 		/* one series per reporter: per vCPU when the headers name it */
 		fputs(",\"kernel_log\":[", out);
@@ -1204,7 +1220,6 @@ static const char *vm_or_all(const struct snapshot *s, const struct exit_key *k,
 	return buf;
 }
 
-static void table_slow(FILE *out, const struct snapshot *agg, const struct interval_meta *m);
 
 static void interval_table(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct render_opts *o,
 			   const struct interval_meta *m, const struct exit_stat *total)
@@ -1261,7 +1276,7 @@ static void interval_table(FILE *out, const struct snapshot *agg, const struct r
 		fprintf(out, " %5s", "all");
 	fprintf(out, " %-*s %-4s %12" PRIu64 " %12.1f\n", width, "TOTAL", "", total->count,
 		m->seconds > 0 ? (double)total->count / m->seconds : 0.0);
-	table_slow(out, agg, m);
+	table_slow(out, agg, o, m->slow, m->nslow);
 }
 
 /* --slow: an exit's wall-clock time, local, to the microsecond. */
@@ -1292,26 +1307,43 @@ static void slow_what(const struct snapshot *s, const struct slow_exit *e, char 
 	}
 }
 
-/* --slow, table: a line each, after the interval's rows */
-static void table_slow(FILE *out, const struct snapshot *agg, const struct interval_meta *m)
+/* --slow: " at 0xRIP kernel f+0x1c" where the exit's RIP is known, or "" */
+static void slow_where(const struct snapshot *s, const struct render_opts *o, const struct slow_exit *e, char *buf,
+		       size_t len)
 {
-	char when[32], what[REASON_NAME_MAX + 96], vm[96], b1[16], b2[16];
-	for (size_t i = 0; i < m->nslow; i++) {
-		const struct slow_exit *e = &m->slow[i];
+	char sym[RIP_SYMBOL_MAX];
+	buf[0] = '\0';
+	if (!e->key.rip)
+		return;
+	rip_symbol(o, &e->key, snapshot_name(s, e->key.pid, e->key.start), sym, sizeof(sym));
+	const char *ring = guest_ring_name(e->key.ring);
+	snprintf(buf, len, " at 0x%" PRIx64 "%s%s%s%s", e->key.rip, *ring ? " " : "", ring, *sym ? " " : "", sym);
+}
+
+/* --slow, table: a line each, after the interval's rows */
+static void table_slow(FILE *out, const struct snapshot *agg, const struct render_opts *o,
+		       const struct slow_exit *slow, size_t nslow)
+{
+	char when[32], what[REASON_NAME_MAX + 96], where[RIP_SYMBOL_MAX + 48], vm[96], b1[16], b2[16];
+	for (size_t i = 0; i < nslow; i++) {
+		const struct slow_exit *e = &slow[i];
 		slow_when(e, false, when, sizeof(when));
 		slow_what(agg, e, what, sizeof(what));
-		fprintf(out, "SLOW %s %s vCPU %" PRId32 " (thread %" PRIu32 ") CPU %" PRIu32 "->%" PRIu32 " %s: %s, %s of it "
-			"switched out\n", when, vm_or_all(agg, &e->key, vm, sizeof(vm)), e->key.vcpu, e->tid, e->exit_cpu,
-			e->entry_cpu, what, format_ns(e->ns, b1, sizeof(b1)), format_ns(e->sched_ns, b2, sizeof(b2)));
+		slow_where(agg, o, e, where, sizeof(where));
+		fprintf(out, "SLOW %s %s vCPU %" PRId32 " (thread %" PRIu32 ") CPU %" PRIu32 "->%" PRIu32 " %s%s: %s, %s of "
+			"it switched out\n", when, vm_or_all(agg, &e->key, vm, sizeof(vm)), e->key.vcpu, e->tid,
+			e->exit_cpu, e->entry_cpu, what, where, format_ns(e->ns, b1, sizeof(b1)),
+			format_ns(e->sched_ns, b2, sizeof(b2)));
 	}
 }
 
-static void json_slow(FILE *out, const struct snapshot *agg, const struct interval_meta *m)
+static void json_slow(FILE *out, const struct snapshot *agg, const struct render_opts *o,
+		      const struct slow_exit *slow, size_t nslow)
 {
 	char when[48], name[REASON_NAME_MAX];
 	fputs(",\"slow\":[", out);
-	for (size_t i = 0; i < m->nslow; i++) {
-		const struct slow_exit *e = &m->slow[i];
+	for (size_t i = 0; i < nslow; i++) {
+		const struct slow_exit *e = &slow[i];
 		slow_when(e, true, when, sizeof(when));
 		fputs(i ? ",{\"time\":" : "{\"time\":", out);
 		json_string(out, when);
@@ -1327,6 +1359,11 @@ static void json_slow(FILE *out, const struct snapshot *agg, const struct interv
 			fputs(",\"detail\":", out);
 			json_string(out, detail_format(e->key.detail, d, sizeof(d)));
 		}
+		if (e->key.rip) {
+			char sym[RIP_SYMBOL_MAX];
+			rip_symbol(o, &e->key, snapshot_name(agg, e->key.pid, e->key.start), sym, sizeof(sym));
+			json_rip(out, &e->key, sym, true);
+		}
 		fprintf(out, ",\"ns\":%" PRIu64 ",\"switched_out_ns\":%" PRIu64 "}", e->ns, e->sched_ns);
 	}
 	fputc(']', out);
@@ -1341,8 +1378,8 @@ static void interval_csv(FILE *out, const struct snapshot *agg, const struct row
 		csv_row(out, &w, agg, &rs->r[i], NULL);
 }
 
-static void interval_json(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct interval_meta *m,
-			  const struct exit_stat *total)
+static void interval_json(FILE *out, const struct snapshot *agg, const struct rows *rs, const struct render_opts *o,
+			  const struct interval_meta *m, const struct exit_stat *total)
 {
 	fputs("{\"time\":", out);
 	json_string(out, m->total ? "total" : m->when_iso);
@@ -1353,7 +1390,7 @@ static void interval_json(FILE *out, const struct snapshot *agg, const struct ro
 	json_rows(out, agg, rs, m->seconds);
 	fputc(']', out);
 	if (m->slow_asked)
-		json_slow(out, agg, m);
+		json_slow(out, agg, o, m->slow, m->nslow);
 	if (m->health) {
 		fputs(",\"health\":", out);
 		health_json(out, m->health);
@@ -1385,7 +1422,7 @@ int render_interval(FILE *out, const struct snapshot *snap, const struct render_
 	else if (o->format == OUT_CSV)
 		interval_csv(out, &agg, &rows, m);
 	else
-		interval_json(out, &agg, &rows, m, &total);
+		interval_json(out, &agg, &rows, o, m, &total);
 	err = fflush(out) || ferror(out) ? -EIO : 0;
 out:
 	rows_free(&rows);

@@ -44,6 +44,8 @@ struct report_meta {
 	int has_span;
 	uint64_t span_ns;
 	const struct store_info *recorded; /* the report reads record stores */
+	const struct slow_exit *slow; /* the stores' slow exits (record --slow), in time order */
+	size_t nslow;
 };
 
 int out_format_parse(const char *s, enum out_format *f);

@@ -57,7 +57,10 @@ static int store_interval(struct recorder *r, struct engine *e, const struct sna
 		snprintf(msg, len, "out of memory");
 		return -ENOMEM;
 	}
-	int err = store_append(r->store, r->last_ns, now_ns, r->o->detail ? &top : delta, &lost, msg, len);
+	size_t nslow = 0;
+	const struct slow_exit *slow = r->o->slow_ns ? engine_take_slow(e, &nslow) : NULL;
+	int err = store_append(r->store, r->last_ns, now_ns, r->o->detail ? &top : delta, &lost, slow, nslow, msg,
+			       len);
 	snapshot_free(&top);
 	if (!err)
 		r->last_ns = now_ns;

@@ -18,6 +18,14 @@
  *   losses(interval, what, count) what the collector could not do in an
  *                                 interval: exits_lost, pairs_lost,
  *                                 filter_full, unnamed_vms (only when > 0)
+ *   slow_exits(interval, pid, start, vcpu, tid, isa, code, detail,
+ *              when_ns, ns, switched_out_ns, exit_cpu, entry_cpu, rip, ring)
+ *       record --slow: each exit of the interval that took at least the
+ *       threshold (docs/slow.md): when it exited (wall clock ns), its
+ *       handling time and the part its thread was switched out, the CPUs
+ *       it exited and entered on, the guest RIP (NULL: not known) and
+ *       ring ('kernel', 'user', NULL); a store of schema 3 gets the table
+ *       when record appends to it
  *   meta(key, value)              schema version
  *
  * SQLite's integers are signed: codes are stored as int64 (SVM's
@@ -60,6 +68,11 @@ static const char *schema =
 	" name TEXT NOT NULL, PRIMARY KEY(run, pid, start));"
 	"CREATE TABLE IF NOT EXISTS losses(interval INTEGER NOT NULL REFERENCES intervals(id), what TEXT NOT NULL,"
 	" count INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS slow_exits(interval INTEGER NOT NULL REFERENCES intervals(id),"
+	" pid INTEGER NOT NULL, start INTEGER NOT NULL, vcpu INTEGER NOT NULL, tid INTEGER NOT NULL,"
+	" isa TEXT NOT NULL, code INTEGER NOT NULL, detail INTEGER NOT NULL, when_ns INTEGER NOT NULL,"
+	" ns INTEGER NOT NULL, switched_out_ns INTEGER NOT NULL, exit_cpu INTEGER NOT NULL,"
+	" entry_cpu INTEGER NOT NULL, rip INTEGER, ring TEXT);"
 	"CREATE TABLE IF NOT EXISTS reasons(isa TEXT NOT NULL, code INTEGER NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY(isa, code));"
 	"CREATE VIEW IF NOT EXISTS exits_named AS SELECT i.run, i.start_ns, i.end_ns, e.pid, v.name AS vm,"
@@ -74,7 +87,7 @@ struct store {
 	sqlite3 *db;
 	const char *path;
 	int64_t run;
-	sqlite3_stmt *ins_interval, *ins_exit, *ins_vm, *ins_reason, *ins_loss;
+	sqlite3_stmt *ins_interval, *ins_exit, *ins_vm, *ins_reason, *ins_loss, *ins_slow;
 	uint64_t intervals, rows;
 };
 
@@ -264,7 +277,9 @@ int store_create(struct store **out, const char *path, const struct store_run *r
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO vms VALUES(?,?,?,?)", -1, &st->ins_vm, NULL)) ||
 	    (rc = sqlite3_prepare_v2(st->db, "INSERT OR IGNORE INTO reasons VALUES(?,?,?)", -1, &st->ins_reason,
 				     NULL)) ||
-	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO losses VALUES(?,?,?)", -1, &st->ins_loss, NULL)))
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO losses VALUES(?,?,?)", -1, &st->ins_loss, NULL)) ||
+	    (rc = sqlite3_prepare_v2(st->db, "INSERT INTO slow_exits VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+				     &st->ins_slow, NULL)))
 		goto fail;
 	*out = st;
 	return 0;
@@ -347,8 +362,38 @@ static int append_losses(struct store *st, int64_t interval, const struct health
 	return rc;
 }
 
+/* The slow exits of an interval, a row each. */
+static int append_slow(struct store *st, int64_t interval, const struct slow_exit *v, size_t n)
+{
+	int rc = SQLITE_OK;
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		const struct slow_exit *e = &v[i];
+		sqlite3_stmt *q = st->ins_slow;
+		sqlite3_bind_int64(q, 1, interval);
+		sqlite3_bind_int64(q, 2, e->key.pid);
+		sqlite3_bind_int64(q, 3, (int64_t)e->key.start);
+		sqlite3_bind_int64(q, 4, e->key.vcpu);
+		sqlite3_bind_int64(q, 5, e->tid);
+		sqlite3_bind_text(q, 6, isa_text(e->key.isa), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 7, (int64_t)e->key.reason);
+		sqlite3_bind_int64(q, 8, (int64_t)e->key.detail);
+		sqlite3_bind_int64(q, 9, (int64_t)e->when_ns);
+		sqlite3_bind_int64(q, 10, (int64_t)e->ns);
+		sqlite3_bind_int64(q, 11, (int64_t)e->sched_ns);
+		sqlite3_bind_int64(q, 12, e->exit_cpu);
+		sqlite3_bind_int64(q, 13, e->entry_cpu);
+		if (e->key.rip) {
+			sqlite3_bind_int64(q, 14, (int64_t)e->key.rip);
+			if (*guest_ring_name(e->key.ring))
+				sqlite3_bind_text(q, 15, guest_ring_name(e->key.ring), -1, SQLITE_STATIC);
+		}
+		rc = step_reset(q);
+	}
+	return rc;
+}
+
 int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta,
-		 const struct health *lost, char *err, size_t errlen)
+		 const struct health *lost, const struct slow_exit *slow, size_t nslow, char *err, size_t errlen)
 {
 	int rc = sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL);
 	if (rc == SQLITE_OK) {
@@ -362,6 +407,8 @@ int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const str
 		rc = append_rows(st, interval, delta);
 	if (rc == SQLITE_OK)
 		rc = append_losses(st, interval, lost);
+	if (rc == SQLITE_OK)
+		rc = append_slow(st, interval, slow, nslow);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 	if (rc != SQLITE_OK) {
@@ -388,6 +435,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->ins_vm);
 	sqlite3_finalize(st->ins_reason);
 	sqlite3_finalize(st->ins_loss);
+	sqlite3_finalize(st->ins_slow);
 	sqlite3_close(st->db);
 	free(st);
 }
@@ -711,16 +759,25 @@ static int read_rows(sqlite3 *db, int version, int64_t from, int64_t to, struct 
 	return res;
 }
 
+/* The store at path, read-only, and the window in its absolute ns. */
+static int open_window(const char *path, const struct store_window *w, sqlite3 **db, int *version, int64_t *from,
+		       int64_t *to, char *err, size_t errlen)
+{
+	int res = open_read(path, db, version, err, errlen);
+	if (!res)
+		window_bounds(*db, w, from, to);
+	return res;
+}
+
 static int read_store(const char *path, const struct store_window *w, struct snapshot *acc, interval_fn fn,
 		      void *ctx, struct store_info *info, char *err, size_t errlen)
 {
 	sqlite3 *db;
 	int64_t from, to;
 	int version = 0;
-	int res = open_read(path, &db, &version, err, errlen);
+	int res = open_window(path, w, &db, &version, &from, &to, err, errlen);
 	if (res)
 		return res;
-	window_bounds(db, w, &from, &to);
 	if ((res = load_kvm_names(db, acc)) || (res = read_info(db, from, to, info))) {
 		say(err, errlen, "%s: cannot read the store: %s", path, res == -ENOMEM ? "out of memory" : sqlite3_errmsg(db));
 	} else if (!info->intervals) {
@@ -746,5 +803,67 @@ int store_each_interval(const char *path, const struct store_window *w, interval
 	snapshot_init(&cur);
 	int res = read_store(path, w, &cur, fn, ctx, info, err, errlen);
 	snapshot_free(&cur);
+	return res;
+}
+
+int store_read_slow(const char *path, const struct store_window *w, struct slow_exit **v, size_t *n, char *err,
+		    size_t errlen)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	int64_t from, to;
+	int version = 0;
+	int res = open_window(path, w, &db, &version, &from, &to, err, errlen);
+	if (res)
+		return res;
+	/* (no such table: a store from before record --slow) */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT s.pid, s.start, s.vcpu, s.tid, s.isa, s.code, s.detail, s.when_ns, s.ns,"
+			       " s.switched_out_ns, s.exit_cpu, s.entry_cpu, s.rip, s.ring FROM slow_exits s"
+			       " JOIN intervals i ON i.id = s.interval WHERE i.start_ns >= ?1 AND i.end_ns <= ?2"
+			       " ORDER BY s.when_ns, s.rowid",
+			       -1, &q, NULL) != SQLITE_OK) {
+		sqlite3_close(db);
+		return 0;
+	}
+	sqlite3_bind_int64(q, 1, from);
+	sqlite3_bind_int64(q, 2, to);
+	size_t cap = *n;
+	int rc;
+	while (!res && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (*n == cap) {
+			size_t c = cap ? cap * 2 : 64;
+			struct slow_exit *nv = realloc(*v, c * sizeof(*nv));
+			if (!nv) {
+				say(err, errlen, "out of memory");
+				res = -ENOMEM;
+				break;
+			}
+			*v = nv;
+			cap = c;
+		}
+		struct slow_exit *e = &(*v)[(*n)++];
+		memset(e, 0, sizeof(*e));
+		e->key.pid = (uint32_t)sqlite3_column_int64(q, 0);
+		e->key.start = (uint64_t)sqlite3_column_int64(q, 1);
+		e->key.vcpu = (int32_t)sqlite3_column_int64(q, 2);
+		e->tid = (uint32_t)sqlite3_column_int64(q, 3);
+		e->key.isa = isa_from_text((const char *)sqlite3_column_text(q, 4));
+		e->key.reason = (uint64_t)sqlite3_column_int64(q, 5);
+		e->key.detail = (uint64_t)sqlite3_column_int64(q, 6);
+		e->when_ns = (uint64_t)sqlite3_column_int64(q, 7);
+		e->ns = (uint64_t)sqlite3_column_int64(q, 8);
+		e->sched_ns = (uint64_t)sqlite3_column_int64(q, 9);
+		e->exit_cpu = (uint32_t)sqlite3_column_int64(q, 10);
+		e->entry_cpu = (uint32_t)sqlite3_column_int64(q, 11);
+		e->key.rip = (uint64_t)sqlite3_column_int64(q, 12);
+		e->key.ring = guest_ring_parse((const char *)sqlite3_column_text(q, 13));
+	}
+	if (!res && rc != SQLITE_DONE) {
+		say(err, errlen, "%s: cannot read the store's slow exits: %s", path, sqlite3_errmsg(db));
+		res = -EIO;
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 	return res;
 }

@@ -11,6 +11,7 @@
 
 #include "health.h"
 #include "recording.h"
+#include "slow.h"
 #include "snapshot.h"
 
 struct store;
@@ -33,10 +34,11 @@ struct store_run {
  * 0, or -errno / -EINVAL with a one-line message in err. */
 int store_create(struct store **out, const char *path, const struct store_run *run, char *err, size_t errlen);
 /* One interval [start_ns, end_ns): delta's keys with their counts, times and
- * histograms, the names of its VMs, and what the collector lost in it
- * (lost: NULL or its counts). 0 or -EIO (message in err). */
+ * histograms, the names of its VMs, what the collector lost in it (lost:
+ * NULL or its counts) and the nslow slow exits listed in it. 0 or -EIO
+ * (message in err). */
 int store_append(struct store *st, uint64_t start_ns, uint64_t end_ns, const struct snapshot *delta,
-		 const struct health *lost, char *err, size_t errlen);
+		 const struct health *lost, const struct slow_exit *slow, size_t nslow, char *err, size_t errlen);
 /* Intervals and rows written so far by this run. */
 void store_counts(const struct store *st, uint64_t *intervals, uint64_t *rows);
 void store_close(struct store *st);
@@ -59,6 +61,13 @@ struct store_window {
  * VM names too). 0, or a negative errno with a one-line message in err. */
 int store_read(const char *path, const struct store_window *w, struct snapshot *out, struct store_info *info,
 	       char *err, size_t errlen);
+
+/* The slow exits (record --slow) of the intervals in the window, in the
+ * order they exited, appended to *v (grown with realloc; *n of them). A
+ * store with none, or written before they were kept, adds none. 0, or a
+ * negative errno with a one-line message in err. */
+int store_read_slow(const char *path, const struct store_window *w, struct slow_exit **v, size_t *n, char *err,
+		    size_t errlen);
 
 /* One interval's rows, for plot: called for each interval in time order
  * with its delta (valid during the call). */

@@ -15,8 +15,8 @@ printf '0000000000000000 T _stext\n' >"$TMP/zero.map"
 run "--guest-symbols of a kallsyms read without root: refused" 2 "$KVMEXITSTAT" --rip --guest-symbols "$TMP/zero.map" 1 1
 expect_in "--guest-symbols of zeros: why" "$TMP/err" "every address in it is 0"
 printf 'ffffffff81000000 T _stext\n' >"$TMP/good.map"
-run "--guest-symbols without --rip: refused" 2 "$KVMEXITSTAT" --guest-symbols "$TMP/good.map" 1 1
-expect_in "--guest-symbols without --rip: why" "$TMP/err" "give --rip too"
+run "--guest-symbols without --rip or --slow: refused" 2 "$KVMEXITSTAT" --guest-symbols "$TMP/good.map" 1 1
+expect_in "--guest-symbols without --rip: why" "$TMP/err" "give --rip or --slow too"
 run "two files for every VM: refused" 2 "$KVMEXITSTAT" --rip --guest-symbols "$TMP/good.map" --guest-symbols "$TMP/good.map" 1 1
 expect_in "two files for every VM: says so" "$TMP/err" "a second file for every VM"
 run "--rip with --count-only: refused" 2 "$KVMEXITSTAT" --rip --count-only 1 1
@@ -59,7 +59,9 @@ printf ' q-5 [000] 1.000000: kvm_exit: vcpu 0 reason HLT\n q-5 [000] 1.000001: k
 run "report --rip of a trace without RIPs: still a report" 0 "$KVMEXITSTAT" report --rip "$TMP/norip.txt"
 expect_in "report --rip of a trace without RIPs: says so" "$TMP/err" "kvmexitstat report: --rip: no exit in the input says its guest RIP"
 run "report --guest-symbols without --rip: refused" 2 "$KVMEXITSTAT" report --guest-symbols "$TMP/gp.map" "$GP"
-expect_in "report --guest-symbols without --rip: why" "$TMP/err" "give --rip too"
+expect_in "report --guest-symbols without --rip: why" "$TMP/err" "give --rip (there are no slow exits)"
+run "record --guest-symbols: refused" 2 "$KVMEXITSTAT" record --slow 1ms --guest-symbols "$TMP/gp.map" -o "$TMP/y.db" 1 1
+expect_in "record --guest-symbols: why" "$TMP/err" "the store keeps the RIPs themselves: give --guest-symbols to report"
 run "report --guest-symbols of a bad file: refused" 2 "$KVMEXITSTAT" report --rip --guest-symbols "$TMP/bad.map" "$GP"
 expect_in "report --guest-symbols of a bad file: file and line" "$TMP/err" "kvmexitstat report: --guest-symbols: $TMP/bad.map:2: not a symbol line"
 run "record --from-trace: a store" 0 "$KVMEXITSTAT" record -o "$TMP/gp.db" --from-trace "$GP"

@@ -89,6 +89,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	store_read(path, &w, &s, &info, err, sizeof(err));
 	snapshot_free(&s);
 	store_each_interval(path, NULL, each, NULL, &info, err, sizeof(err));
+	struct slow_exit *slow = NULL;
+	size_t nslow = 0;
+	store_read_slow(path, &w, &slow, &nslow, err, sizeof(err));
+	free(slow);
 	unlink(path);
 	snprintf(side, sizeof(side), "%s-wal", path);
 	unlink(side);
