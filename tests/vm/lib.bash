@@ -6,6 +6,8 @@ run_in_testbed() {
 	start=$(date +%s)
 	tests/vm/testbed.sh run "$script" "$timeout" >"$out" 2>&1
 	rc=$?
+	# (TESTBED_KEEP=FILE: a copy of the run's output, for the docs' examples)
+	[ -n "${TESTBED_KEEP:-}" ] && cp "$out" "$TESTBED_KEEP"
 	echo "# testbed boot to result: $(($(date +%s) - start)) s"
 	if [ $rc -ne 0 ]; then
 		echo "not ok - testbed run failed (exit $rc)"

@@ -20,7 +20,7 @@ echo 1 >$TR/options/record-tgid
 kvmexitgen --timeout 60 --vcpus 1 --cpuid 1 --symbols /tmp/gen.map >/dev/null
 kvmexitstat --slow 3ms --detail -o json --by vcpu --guest-symbols /tmp/gen.map >/tmp/k.json 2>/tmp/k.err & K=$!
 # and recorded: record --slow stores them, report lists them
-kvmexitstat record --slow 3ms --detail -o /tmp/k.db 2>/tmp/r.err & R=$!
+kvmexitstat record --slow 3ms --detail -o /tmp/k.db 0.05 2>/tmp/r.err & R=$!
 for i in $(seq 600); do grep -q '^kvmexitstat: counting' /tmp/k.err && grep -q '^kvmexitstat: recording' /tmp/r.err && break; sleep 0.1; done
 echo >$TR/trace
 echo 1 >$TR/events/kvm/kvm_exit/enable; echo 1 >$TR/events/kvm/kvm_entry/enable
@@ -30,11 +30,13 @@ kill -INT $K; wait $K; echo "# kvmexitstat exit $?"
 kill -INT $R; wait $R; echo "# kvmexitstat record exit $?"
 kvmexitstat report --by vcpu -o json --guest-symbols /tmp/gen.map /tmp/k.db >/tmp/rep.json 2>>/tmp/r.err; echo "# kvmexitstat report exit $?"
 kvmexitstat report --by vcpu --guest-symbols /tmp/gen.map /tmp/k.db >/tmp/rep.txt 2>>/tmp/r.err
+kvmexitstat plot -o /tmp/k.svg /tmp/k.db 2>>/tmp/r.err; echo "# kvmexitstat plot exit $?"
 echo "-- gen"; cat /tmp/gen.json
 echo "-- live"; cat /tmp/k.json
 echo "-- err"; cat /tmp/k.err /tmp/r.err
 echo "-- recorded"; cat /tmp/rep.json
 echo "-- table"; cat /tmp/rep.txt
+echo "-- svg"; cat /tmp/k.svg
 echo "-- trace"; grep -E 'kvm_(exit|entry):' $TR/trace
 GUEST
 limit=120
@@ -102,6 +104,18 @@ lines = re.findall(r"^SLOW .* io out 0x3f8/1 COM1 data, to VMM at 0x[0-9a-f]+ ke
                    sec.get("table", ""), re.M)
 check("report's table: a SLOW line for each recorded OUT to 0x3f8, its RIP named", len(lines) == com == 14,
       sec.get("table", "")[-800:])
+# plot marks each, its tooltip the exit
+svg = sec.get("svg", "")
+marks = re.findall(r'<g class="mark" data-x="([^"]+)"><title>([^<]*)</title>', svg)
+check("plot ran", re.search(r"^# kvmexitstat plot exit 0$", text, re.M), sec["err"])
+check("plot: a mark for each recorded slow exit", re.search(rf'<g class="marks" data-count="{len(rec.get("slow", []))}"', svg)
+      and len(marks) == len(rec.get("slow", [])), svg[-600:])
+check("plot: the 14 OUTs' marks say what they were, within the recording",
+      sum(1 for _, t in marks if " io out 0x3f8/1 COM1 data, to VMM at 0x" in t) == 14 and
+      all(0 <= float(x) <= 120 for x, _ in marks), marks[:3])
+# (recorded every 50 ms: the marks spread over the time axis)
+check("plot: the marks at their times, not all at one", len(set(re.findall(r'<g class="mark" data-x="[^"]+"><title>'
+      r'[^<]*</title><line x1="([0-9.]+)"', svg))) > 1, marks[:3])
 check("report's table: a SLOW line for each recorded slow exit",
       len(re.findall(r"^SLOW ", sec.get("table", ""), re.M)) == len(rec.get("slow", [])), len(rec.get("slow", [])))
 done()
