@@ -15,9 +15,10 @@
 #   TESTBED_KERNEL=6.12 MODES="none count count_probe time time_probe perf" \
 #       bench/live_cost.sh    6.12, where the exit reason is read by plain
 #       loads; *_probe: the probe reads of older kernels, in the same boot
-#   MODES="none time detail" WORKLOAD=--io-out bench/live_cost.sh
+#   MODES="none time detail rip" WORKLOAD=--io-out bench/live_cost.sh
 #       what --detail adds; WORKLOAD: the kvmexitgen operation that loops
-#       (default --cpuid, which has no detail; --io-out has its port)
+#       (default --cpuid, which has no detail; --io-out has its port); rip:
+#       what --rip adds (it counts as --detail does, by RIP too)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 O=${O:-build}
@@ -46,6 +47,7 @@ mode_start() {
 	time) kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	detail) kvmexitstat --detail -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	slow) kvmexitstat --slow 1s -o csv >/dev/null 2>/tmp/err & P=\$! ;;
+	rip) kvmexitstat --rip -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	count_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat --count-only -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	time_probe) KVMEXITSTAT_NO_CAST=1 kvmexitstat -o csv >/dev/null 2>/tmp/err & P=\$! ;;
 	perf) perf kvm stat record -a -o /tmp/perf.data >/dev/null 2>/tmp/err & P=\$! ;;
@@ -79,7 +81,7 @@ GUEST
 summarize() { # label unit: the RESULT lines on stdin
 	EXIT=$(echo "${WORKLOAD#--}" | tr a-z A-Z) python3 bench/cost_summary.py "$N" "$1" "$2" none perf "none=nothing attached" \
 		"count=kvmexitstat --count-only" "time=kvmexitstat (with handling time)" \
-		"detail=kvmexitstat --detail" "slow=kvmexitstat --slow 1s (none that slow)" \
+		"detail=kvmexitstat --detail" "slow=kvmexitstat --slow 1s (none that slow)" "rip=kvmexitstat --rip" \
 		"count_probe=--count-only, probe reads" "time_probe=handling time, probe reads" \
 		"perf=perf kvm stat record" "tracefs=tracefs text (kvm_exit+kvm_entry)"
 }

@@ -493,15 +493,23 @@ static __always_inline void on_exit(struct exitstat_key *key, struct pending *p,
 	arm_slow(p);
 }
 
-static __always_inline void on_entry(struct pending *p)
+static __always_inline __u32 svm_ring(struct kvm_vcpu *vcpu);
+
+/* (vcpu: tp_btf's, NULL for the classic program) */
+static __always_inline void on_entry(struct pending *p, struct kvm_vcpu *vcpu)
 {
 	if (p && p->state == PAIR_EXITED) {
 		p->entry_ts = bpf_ktime_get_ns();
 		p->state = PAIR_ENTERED;
 		if (with_detail)
 			add_detail(p, true, p->entry_ts - p->exit_ts);
-		if (slow_ns && p->entry_ts - p->exit_ts >= slow_ns)
+		if (slow_ns && p->entry_ts - p->exit_ts >= slow_ns) {
+			/* --slow without --rip: the privilege read only for a slow
+			 * exit (a probe read); handling leaves the CPL as it was */
+			if (vcpu && !with_rip && isa_running == 2)
+				p->ring = svm_ring(vcpu);
 			emit_slow(p);
+		}
 	}
 }
 
@@ -533,14 +541,19 @@ static __always_inline struct pending *cpu_pending(__u32 tid)
  * copied the RIP from the VMCB into the vCPU, the CPL is in the VMCB's
  * save area. VMX: the classic kvm_exit program, attached first, read the
  * RIP for this CPU's exit (KVM's own VMREAD); the CPL stays unknown. */
+static __always_inline __u32 svm_ring(struct kvm_vcpu *vcpu)
+{
+	struct vcpu_svm___x *svm = (void *)vcpu;
+	return BPF_CORE_READ(svm, vmcb, save.cpl) ? 2 : 1;
+}
+
 static __always_inline void note_rip(struct kvm_vcpu *vcpu, struct pending *p)
 {
 	p->rip = 0;
 	p->ring = 0;
 	if (isa_running == 2) {
-		struct vcpu_svm___x *svm = (void *)vcpu;
 		p->rip = vcpu->arch.regs[VCPU_REGS_RIP];
-		p->ring = BPF_CORE_READ(svm, vmcb, save.cpl) ? 2 : 1;
+		p->ring = svm_ring(vcpu);
 		return;
 	}
 	__u32 zero = 0;
@@ -565,9 +578,13 @@ static __always_inline int on_exit_btf(struct kvm_vcpu *vcpu, __u32 reason, __u3
 	struct pending *p = with_time ? cpu_pending((__u32)task->pid) : NULL;
 	on_exit(&key, p, first_detail);
 	/* (--slow lists the RIP too where it is at hand: SVM's is in the
-	 * vCPU, VMX's only from the classic program --rip attaches) */
-	if (p && (with_rip || (slow_ns && isa_running == 2)))
+	 * vCPU, one load; VMX's only from the classic program --rip attaches) */
+	if (p && with_rip) {
 		note_rip(vcpu, p);
+	} else if (p && slow_ns && isa_running == 2) {
+		p->rip = vcpu->arch.regs[VCPU_REGS_RIP];
+		p->ring = 0; /* (read at the entry of a slow one) */
+	}
 	return 0;
 }
 
@@ -708,7 +725,7 @@ int BPF_PROG(kvm_entry_btf, struct kvm_vcpu *vcpu)
 	if (!p || !p->tid)
 		p = cpu_pending((__u32)bpf_get_current_task_btf()->pid);
 	vmx_irq_vector(vcpu, p);
-	on_entry(p);
+	on_entry(p, vcpu);
 	return 0;
 }
 
@@ -884,6 +901,6 @@ SEC("tracepoint/kvm/kvm_entry")
 int kvm_entry_tp(void *ctx)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	on_entry(bpf_map_lookup_elem(&pending_tid, &tid));
+	on_entry(bpf_map_lookup_elem(&pending_tid, &tid), NULL);
 	return 0;
 }

@@ -17,6 +17,8 @@ void cmd_top_usage(FILE *out)
 	      "\n"
 	      "  -p, --pid PID, -n, --name NAME, --vcpu N, --source WHAT, --count-only, --bpf KIND\n"
 	      "                          as for live statistics (kvmexitstat --help)\n"
+	      "      --detail            Enter on a reason shows its details (port, MSR, page, ...:\n"
+	      "                          each with its rate, total, share and times; tp_btf)\n"
 	      "  -h, --help\n",
 	      out);
 }

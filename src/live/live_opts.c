@@ -295,8 +295,8 @@ int live_opts_parse(int argc, char **argv, enum live_cmd cmd, void (*usage)(FILE
 		live_opts_free(o);
 		return EXIT_USAGE;
 	}
-	if (o->detail && o->cmd != LIVE_STATS && o->cmd != LIVE_RECORD) {
-		fprintf(stderr, "%s: --detail is for live statistics, record and report; serve and top keep "
+	if (o->detail && o->cmd == LIVE_SERVE) {
+		fprintf(stderr, "%s: --detail is for live statistics, record, top and report; serve keeps "
 				"no details\n", live_cmd_name(o->cmd));
 		return EXIT_USAGE;
 	}

@@ -1,5 +1,6 @@
 /* The ncurses view of kvmexitstat top. Levels: VMs, a VM's vCPUs, a vCPU's
- * reasons; 'x' shows the reasons over every VM shown. Keys follow kvm_stat
+ * reasons, with --detail a reason's details; 'x' shows the reasons over
+ * every VM shown. Keys follow kvm_stat
  * where both have the action (p, f, c, r, s, x, o, h, q). Rows are the running
  * VMs' counts since the start (or the last reset) and their rate over the
  * last reading. */
@@ -16,10 +17,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "detail.h"
 #include "render.h"
 #include "text.h"
 
-enum level { L_VMS, L_VCPUS, L_REASONS, L_ALL_REASONS };
+enum level { L_VMS, L_VCPUS, L_REASONS, L_ALL_REASONS, L_DETAILS };
 enum sort { S_RATE, S_TOTAL, S_AVG, S_NAME, S_COUNT };
 static const char *sort_names[] = { "rate", "total", "avg", "name" };
 
@@ -41,6 +43,9 @@ struct top {
 	uint32_t pid;                    /* the VM drilled into */
 	uint64_t start;
 	int32_t vcpu;
+	uint8_t isa;                     /* the reason drilled into (L_DETAILS) */
+	uint64_t reason;
+	enum level up;                   /* L_DETAILS: the reasons level it came from */
 	enum sort sort;
 	char filter[64];                 /* p: VMs by name or pid */
 	char rfilter[64];                /* f: reasons by name */
@@ -141,6 +146,16 @@ static bool project(const struct top *t, const struct snapshot *s, const struct 
 		out->pid = PID_ALL;
 		out->start = 0;
 		break;
+	case L_DETAILS: /* a reason's details, of the vCPU or of every VM */
+		if (k->isa != t->isa || k->reason != t->reason ||
+		    (t->up == L_REASONS && (k->pid != t->pid || k->start != t->start || k->vcpu != t->vcpu)))
+			return false;
+		if (t->up == L_ALL_REASONS) {
+			out->pid = PID_ALL;
+			out->start = 0;
+		}
+		out->detail = k->detail;
+		break;
 	}
 	out->isa = k->isa;
 	out->reason = k->reason;
@@ -221,6 +236,10 @@ static int build_rows(struct top *t)
 			snprintf(r->name, sizeof(r->name), "vCPU %" PRId32, r->key.vcpu);
 		else if (t->level == L_VCPUS)
 			snprintf(r->name, sizeof(r->name), "thread %" PRIu32, r->key.tid);
+		else if (t->level == L_DETAILS && r->key.detail)
+			detail_format(r->key.detail, r->name, sizeof(r->name));
+		else if (t->level == L_DETAILS)
+			snprintf(r->name, sizeof(r->name), "(no detail)");
 		else
 			snapshot_reason_name(&t->cur, &r->key, r->name, sizeof(r->name));
 	}
@@ -244,7 +263,8 @@ static void draw_help(void)
 		"kvmexitstat top: keys",
 		"",
 		"  Up/Down, j/k   move",
-		"  Enter, Right   into the VM (its vCPUs), the vCPU (its reasons)",
+		"  Enter, Right   into the VM (its vCPUs), the vCPU (its reasons),",
+		"                 with --detail the reason (its details)",
 		"  Esc, Left, BS  back up",
 		"  x              reasons over every VM shown / back to VMs",
 		"  o              sort: rate, total, avg, name",
@@ -272,10 +292,31 @@ static void draw_help(void)
 	}
 }
 
+/* KVMEXITSTAT_TOP_SCREEN=FILE (for tests): the screen as text after each
+ * draw, written whole (a reader never sees half of one) */
+static void dump_screen(void)
+{
+	const char *path = getenv("KVMEXITSTAT_TOP_SCREEN");
+	if (!path || !*path)
+		return;
+	char tmp[4096], line[512];
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f)
+		return;
+	for (int y = 0; y < LINES; y++) {
+		int n = mvinnstr(y, 0, line, COLS < (int)sizeof(line) - 1 ? COLS : (int)sizeof(line) - 1);
+		line[n > 0 ? n : 0] = '\0';
+		fprintf(f, "%s\n", line);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+}
+
 static void draw(struct top *t)
 {
 	char title[160], avg[16], p99[16];
-	static const char *what[] = { "VMs", "vCPUs", "reasons", "reasons, every VM" };
+	static const char *what[] = { "VMs", "vCPUs", "reasons", "reasons, every VM", "details" };
 	erase();
 	attron(A_BOLD);
 	mvaddnstr(0, 0, "kvmexitstat top", COLS);
@@ -285,18 +326,25 @@ static void draw(struct top *t)
 	/* the exits' rate: KVM's categories overlap, so at the reasons
 	 * levels only what counts in a total (its "exits") adds up */
 	double total_rate = 0;
-	bool reasons = t->level == L_REASONS || t->level == L_ALL_REASONS;
+	bool reasons = t->level == L_REASONS || t->level == L_ALL_REASONS || t->level == L_DETAILS;
 	for (size_t i = 0; i < t->nrows; i++)
 		if (!reasons || t->rfilter[0] || snapshot_in_total(&t->cur, &t->rows[i].key))
 			total_rate += t->seconds > 0 ? (double)t->rows[i].delta / t->seconds : 0;
-	if (t->level == L_VCPUS || t->level == L_REASONS) {
+	bool one_vm = t->level == L_VCPUS || t->level == L_REASONS || (t->level == L_DETAILS && t->up == L_REASONS);
+	if (one_vm) {
 		const char *n = snapshot_name(&t->cur, t->pid, t->start);
-		snprintf(title, sizeof(title), "%s (pid %" PRIu32 ")%s", n ? n : "?", t->pid, t->level == L_REASONS ? "" : "");
-		if (t->level == L_REASONS)
+		snprintf(title, sizeof(title), "%s (pid %" PRIu32 ")", n ? n : "?", t->pid);
+		if (t->level != L_VCPUS)
 			snprintf(title + strlen(title), sizeof(title) - strlen(title), ", vCPU %" PRId32, t->vcpu);
 	} else {
 		snprintf(title, sizeof(title), "all VMs%s%s%s", t->filter[0] ? " matching \"" : "", t->filter,
 			 t->filter[0] ? "\"" : "");
+	}
+	if (t->level == L_DETAILS) {
+		char name[REASON_NAME_MAX];
+		struct exit_key rk = { .isa = t->isa, .reason = t->reason };
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), ", %s",
+			 snapshot_reason_name(&t->cur, &rk, name, sizeof(name)));
 	}
 	if (t->rfilter[0])
 		snprintf(title + strlen(title), sizeof(title) - strlen(title), ", reasons \"%s\"", t->rfilter);
@@ -313,6 +361,8 @@ static void draw(struct top *t)
 		mvprintw(3, 0, "%-28s %8s %11s %14s %9s %-4s", "VM", "PID", "EXITS/S", "TOTAL", "AVG", "");
 	else if (t->level == L_VCPUS)
 		mvprintw(3, 0, "%-28s %8s %11s %14s %9s %-4s", "VCPU", "", "EXITS/S", "TOTAL", "AVG", "");
+	else if (t->level == L_DETAILS)
+		mvprintw(3, 0, "%-33s %10s %12s %6s %9s %9s", "DETAIL", "EXITS/S", "TOTAL", "%EXITS", "AVG", "P99");
 	else
 		mvprintw(3, 0, "%-22s %-4s %10s %12s %6s %9s %9s", "REASON", "ISA", "EXITS/S", "TOTAL", "%EXITS", "AVG", "P99");
 	attroff(A_REVERSE);
@@ -337,7 +387,12 @@ static void draw(struct top *t)
 		else if (t->level == L_VCPUS)
 			printw("%s %8s %11.0f %14" PRIu64 " %9s", text_fit(col, sizeof(col), r->name, 28, true), "", rate,
 			       r->st.count, avg);
-		else {
+		else if (t->level == L_DETAILS) {
+			/* (the share: of the reason's exits) */
+			fmt_ns(r->st.timed ? (double)stat_percentile(&r->st, 99) : 0, p99, sizeof(p99));
+			printw("%s %10.0f %12" PRIu64 " %5.1f%% %9s %9s", text_fit(col, sizeof(col), r->name, 33, true), rate,
+			       r->st.count, sum ? 100.0 * (double)r->st.count / (double)sum : 0.0, avg, p99);
+		} else {
 			fmt_ns(r->st.timed ? (double)stat_percentile(&r->st, 99) : 0, p99, sizeof(p99));
 			printw("%s %-4s %10.0f %12" PRIu64 " %5.1f%% %9s %9s", text_fit(col, sizeof(col), r->name, 22, true),
 			       isa_name((enum isa)r->key.isa), rate, r->st.count,
@@ -352,6 +407,7 @@ static void draw(struct top *t)
 	if (t->help)
 		draw_help();
 	refresh();
+	dump_screen();
 }
 
 int top_update(struct top *t, const struct snapshot *cur, const struct health *lost)
@@ -445,13 +501,20 @@ bool top_keys(struct top *t, int ms)
 				t->vcpu = t->rows[t->cursor].key.vcpu;
 				t->level = L_REASONS;
 				t->cursor = 0;
+			} else if (t->cursor < (int)t->nrows && (t->level == L_REASONS || t->level == L_ALL_REASONS) &&
+				   snapshot_has_details(&t->cur)) {
+				t->isa = t->rows[t->cursor].key.isa;
+				t->reason = t->rows[t->cursor].key.reason;
+				t->up = t->level;
+				t->level = L_DETAILS;
+				t->cursor = 0;
 			}
 			break;
 		case 27:
 		case KEY_LEFT:
 		case KEY_BACKSPACE:
 		case 127:
-			t->level = t->level == L_REASONS ? L_VCPUS : L_VMS;
+			t->level = t->level == L_DETAILS ? t->up : t->level == L_REASONS ? L_VCPUS : L_VMS;
 			t->cursor = 0;
 			break;
 		case 'x':

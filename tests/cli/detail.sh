@@ -81,7 +81,7 @@ for bad in "--detail=0" "--detail=x" "--detail=1001" "--detail=-3" "--by vm,foo"
 	expect_in "report $bad: says what it expects" "$TMP/err" "kvmexitstat report: --"
 done
 run "serve --detail: refused, with why" 2 "$KVMEXITSTAT" serve --detail 1 1
-expect_in "serve --detail: says what keeps details" "$TMP/err" "--detail is for live statistics, record and report"
+expect_in "serve --detail: says what keeps details" "$TMP/err" "--detail is for live statistics, record, top and report"
 run "--detail with --count-only: refused" 2 "$KVMEXITSTAT" --detail --count-only 1 1
 expect_in "--detail with --count-only: why" "$TMP/err" "--count-only leaves them out"
 

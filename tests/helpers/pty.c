@@ -1,7 +1,9 @@
 /* pty SECONDS CMD [ARG]...: runs CMD on a pseudo-terminal of 80x24 for
  * SECONDS, copying what it draws to stdout, then types 'q' and waits up
  * to 10 s for it to end (killed if it does not). For tests of top where no
- * tmux is (the testbed). Exits with CMD's status, 124 when it was killed. */
+ * tmux is (the testbed). Exits with CMD's status, 124 when it was killed.
+ * PTY_KEYS="T=KEYS ...": types KEYS T seconds after the start (in order;
+ * \r is Enter, \e Esc). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -55,7 +58,24 @@ int main(int argc, char **argv)
 		perror("pty: exec");
 		_exit(127);
 	}
-	copy(master, now() + secs);
+	double t0 = now();
+	char *keys = getenv("PTY_KEYS") ? strdup(getenv("PTY_KEYS")) : NULL;
+	for (char *save = NULL, *item = keys ? strtok_r(keys, " ", &save) : NULL; item;
+	     item = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(item, '=');
+		if (!eq)
+			continue;
+		*eq = '\0';
+		copy(master, t0 + atof(item));
+		char buf[64];
+		size_t n = 0;
+		for (const char *k = eq + 1; *k && n < sizeof(buf); k++)
+			buf[n++] = k[0] == '\\' && k[1] == 'r' ? (k++, '\r') : k[0] == '\\' && k[1] == 'e' ? (k++, 27) : *k;
+		if (write(master, buf, n) != (ssize_t)n)
+			perror("pty: write");
+	}
+	free(keys);
+	copy(master, t0 + secs);
 	if (write(master, "q", 1) != 1)
 		perror("pty: write");
 	copy(master, now() + 2);
