@@ -23,7 +23,7 @@
 #include "trace_line.h"
 
 #define MAX_TOP 10
-#define MARK_LABEL_MAX 256
+#define MARK_LABEL_MAX SLOW_DESCRIBE_MAX
 #define SERIES_NAME_MAX (2 * REASON_NAME_MAX + 8)
 
 static void usage(FILE *out)
@@ -63,6 +63,7 @@ struct collect {
 	char vm[96];
 	uint32_t vms[64];
 	size_t nvms;
+	struct snapshot names; /* the VMs' names, for the marks' labels */
 	int err;
 };
 
@@ -171,6 +172,9 @@ static int on_interval(void *ctx, uint64_t start_ns, uint64_t end_ns, const stru
 		const char *name = snapshot_name(d, e->key.pid, e->key.start);
 		if (c->pid && name && !c->vm[0])
 			snprintf(c->vm, sizeof(c->vm), "%s", name);
+		if (name && !snapshot_name(&c->names, e->key.pid, e->key.start) &&
+		    snapshot_set_name(&c->names, e->key.pid, e->key.start, name))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -184,30 +188,16 @@ static int mark_slow(const struct collect *c, const struct slow_exit *v, size_t 
 	*labels = calloc(n, sizeof(**labels));
 	if (!*marks || !*labels)
 		return -ENOMEM;
-	struct snapshot names; /* (the hardware's reason names need none) */
-	snapshot_init(&names);
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct slow_exit *e = &v[i];
 		if (c->pid && e->key.pid != c->pid)
 			continue;
-		char when[32], what[REASON_NAME_MAX], detail[96] = "", rip[40] = "", b1[16], b2[16];
-		time_t t = (time_t)(e->when_ns / 1000000000u);
-		struct tm tm;
-		strftime(when, sizeof(when), "%H:%M:%S", localtime_r(&t, &tm));
-		if (e->key.detail)
-			detail_format(e->key.detail, detail, sizeof(detail));
-		if (e->key.rip)
-			snprintf(rip, sizeof(rip), " at 0x%" PRIx64, e->key.rip);
-		snprintf((*labels)[k], MARK_LABEL_MAX, "%s.%06u pid %u vCPU %d %s%s%s%s: %s, %s switched out", when,
-			 (unsigned)(e->when_ns % 1000000000u / 1000), e->key.pid, e->key.vcpu,
-			 snapshot_reason_name(&names, &e->key, what, sizeof(what)), *detail ? " " : "", detail, rip,
-			 format_ns(e->ns, b1, sizeof(b1)), format_ns(e->sched_ns, b2, sizeof(b2)));
+		slow_exit_describe(&c->names, NULL, e, (*labels)[k], MARK_LABEL_MAX);
 		(*marks)[k].x = ((double)e->when_ns - (double)c->first_ns) / 1e9;
 		(*marks)[k].label = (*labels)[k];
 		k++;
 	}
-	snapshot_free(&names);
 	*nmarks = k;
 	return 0;
 }
@@ -255,6 +245,7 @@ static void free_collect(struct collect *c)
 	free(c->x);
 	free(c->secs);
 	free(c->lat);
+	snapshot_free(&c->names);
 }
 
 /* Series of the chart from what was collected; *ns series, values owned by vals. */

@@ -214,15 +214,9 @@ void engine_close(struct engine *e)
 static void keep_slow(void *ctx, const struct slow_exit *s)
 {
 	struct engine *e = ctx;
-	if (e->nslow == e->slow_cap) {
-		size_t cap = e->slow_cap ? e->slow_cap * 2 : 64;
-		struct slow_exit *v = cap <= SLOW_KEEP ? realloc(e->slow, cap * sizeof(*v)) : NULL;
-		if (!v) {
-			e->lost_here.n[H_SLOW_LOST]++;
-			return;
-		}
-		e->slow = v;
-		e->slow_cap = cap;
+	if (slow_exit_room(&e->slow, e->nslow, &e->slow_cap, SLOW_KEEP)) {
+		e->lost_here.n[H_SLOW_LOST]++;
+		return;
 	}
 	e->slow[e->nslow++] = *s;
 }

@@ -3,7 +3,10 @@
 #ifndef KVMEXITSTAT_SLOW_H
 #define KVMEXITSTAT_SLOW_H
 
+#include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "snapshot.h"
 
@@ -16,5 +19,20 @@ struct slow_exit {
 	uint32_t exit_cpu;     /* the host CPU it exited on, and entered again on */
 	uint32_t entry_cpu;
 };
+
+/* Room in *v (of n exits, *cap places) for one more: doubled when full,
+ * to at most max places. 0, or -ENOMEM (v as it was). */
+static inline int slow_exit_room(struct slow_exit **v, size_t n, size_t *cap, size_t max)
+{
+	if (n < *cap)
+		return 0;
+	size_t c = *cap ? *cap * 2 : 64;
+	struct slow_exit *nv = c <= max ? realloc(*v, c * sizeof(*nv)) : NULL;
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = c;
+	return 0;
+}
 
 #endif

@@ -424,8 +424,18 @@ static int rows_add_details(struct rows *rs, const struct snapshot *agg, unsigne
 /* k's RIP named from the guest's symbols, or "" */
 static void rip_symbol(const struct render_opts *o, const struct exit_key *k, const char *vm, char *buf, size_t len)
 {
-	if (!o->rip_name || !o->rip_name(o->rip_ctx, k, vm, buf, len))
+	if (!o || !o->rip_name || !o->rip_name(o->rip_ctx, k, vm, buf, len))
 		buf[0] = '\0';
+}
+
+/* "PREFIX0xRIP kernel f+0x1c": a RIP, its ring and its symbol (into sym)
+ * where known; the same words in a table's RIP row and a SLOW line */
+static void rip_label(const struct render_opts *o, const struct exit_key *k, const char *vm, const char *prefix,
+		      char *sym, size_t symlen, char *buf, size_t len)
+{
+	rip_symbol(o, k, vm, sym, symlen);
+	const char *ring = guest_ring_name(k->ring);
+	snprintf(buf, len, "%s0x%" PRIx64 "%s%s%s%s", prefix, k->rip, *ring ? " " : "", ring, *sym ? " " : "", sym);
 }
 
 static int rows_add_rips(struct rows *rs, const struct snapshot *agg, const struct render_opts *o)
@@ -463,10 +473,8 @@ static int rows_add_rips(struct rows *rs, const struct snapshot *agg, const stru
 			if (!x->key) {
 				snprintf(x->label, sizeof(x->label), "%*s(other RIPs)", indent, "");
 			} else {
-				rip_symbol(o, x->key, vm, x->symbol, sizeof(x->symbol));
-				const char *ring = guest_ring_name(x->key->ring);
-				snprintf(x->label, sizeof(x->label), "%*s0x%" PRIx64 "%s%s%s%s", indent, "", x->key->rip,
-					 *ring ? " " : "", ring, *x->symbol ? " " : "", x->symbol);
+				rip_label(o, x->key, vm, indent == 4 ? "    " : "  ", x->symbol, sizeof(x->symbol), x->label,
+					  sizeof(x->label));
 			}
 			int w = (int)strlen(x->label);
 			if (w > width)
@@ -1313,27 +1321,30 @@ static void slow_where(const struct snapshot *s, const struct render_opts *o, co
 {
 	char sym[RIP_SYMBOL_MAX];
 	buf[0] = '\0';
-	if (!e->key.rip)
-		return;
-	rip_symbol(o, &e->key, snapshot_name(s, e->key.pid, e->key.start), sym, sizeof(sym));
-	const char *ring = guest_ring_name(e->key.ring);
-	snprintf(buf, len, " at 0x%" PRIx64 "%s%s%s%s", e->key.rip, *ring ? " " : "", ring, *sym ? " " : "", sym);
+	if (e->key.rip)
+		rip_label(o, &e->key, snapshot_name(s, e->key.pid, e->key.start), " at ", sym, sizeof(sym), buf, len);
 }
 
 /* --slow, table: a line each, after the interval's rows */
+void slow_exit_describe(const struct snapshot *names, const struct render_opts *o, const struct slow_exit *e,
+			char *buf, size_t len)
+{
+	char when[32], what[REASON_NAME_MAX + 96], where[RIP_SYMBOL_MAX + 48], vm[96], b1[16], b2[16];
+	slow_when(e, false, when, sizeof(when));
+	slow_what(names, e, what, sizeof(what));
+	slow_where(names, o, e, where, sizeof(where));
+	snprintf(buf, len, "%s %s vCPU %" PRId32 " (thread %" PRIu32 ") CPU %" PRIu32 "->%" PRIu32 " %s%s: %s, %s of "
+		 "it switched out", when, vm_or_all(names, &e->key, vm, sizeof(vm)), e->key.vcpu, e->tid, e->exit_cpu,
+		 e->entry_cpu, what, where, format_ns(e->ns, b1, sizeof(b1)), format_ns(e->sched_ns, b2, sizeof(b2)));
+}
+
 static void table_slow(FILE *out, const struct snapshot *agg, const struct render_opts *o,
 		       const struct slow_exit *slow, size_t nslow)
 {
-	char when[32], what[REASON_NAME_MAX + 96], where[RIP_SYMBOL_MAX + 48], vm[96], b1[16], b2[16];
+	char line[SLOW_DESCRIBE_MAX];
 	for (size_t i = 0; i < nslow; i++) {
-		const struct slow_exit *e = &slow[i];
-		slow_when(e, false, when, sizeof(when));
-		slow_what(agg, e, what, sizeof(what));
-		slow_where(agg, o, e, where, sizeof(where));
-		fprintf(out, "SLOW %s %s vCPU %" PRId32 " (thread %" PRIu32 ") CPU %" PRIu32 "->%" PRIu32 " %s%s: %s, %s of "
-			"it switched out\n", when, vm_or_all(agg, &e->key, vm, sizeof(vm)), e->key.vcpu, e->tid,
-			e->exit_cpu, e->entry_cpu, what, where, format_ns(e->ns, b1, sizeof(b1)),
-			format_ns(e->sched_ns, b2, sizeof(b2)));
+		slow_exit_describe(agg, o, &slow[i], line, sizeof(line));
+		fprintf(out, "SLOW %s\n", line);
 	}
 }
 

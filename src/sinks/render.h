@@ -48,6 +48,13 @@ struct report_meta {
 	size_t nslow;
 };
 
+/* A slow exit in the words of a SLOW line of report, without "SLOW ":
+ * when, VM (named from names), vCPU, thread, CPUs, reason, detail, RIP
+ * (named by o's symbols; o may be NULL) and times. */
+#define SLOW_DESCRIBE_MAX 512
+void slow_exit_describe(const struct snapshot *names, const struct render_opts *o, const struct slow_exit *e,
+			char *buf, size_t len);
+
 int out_format_parse(const char *s, enum out_format *f);
 int aggregate_by_parse(const char *s, enum aggregate_by *by);
 int sort_key_parse(const char *s, enum sort_key *k);

@@ -831,16 +831,10 @@ int store_read_slow(const char *path, const struct store_window *w, struct slow_
 	size_t cap = *n;
 	int rc;
 	while (!res && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (*n == cap) {
-			size_t c = cap ? cap * 2 : 64;
-			struct slow_exit *nv = realloc(*v, c * sizeof(*nv));
-			if (!nv) {
-				say(err, errlen, "out of memory");
-				res = -ENOMEM;
-				break;
-			}
-			*v = nv;
-			cap = c;
+		if (slow_exit_room(v, *n, &cap, SIZE_MAX)) {
+			say(err, errlen, "out of memory");
+			res = -ENOMEM;
+			break;
 		}
 		struct slow_exit *e = &(*v)[(*n)++];
 		memset(e, 0, sizeof(*e));
