@@ -348,8 +348,10 @@ static void draw(struct top *t)
 	}
 	if (t->rfilter[0])
 		snprintf(title + strlen(title), sizeof(title) - strlen(title), ", reasons \"%s\"", t->rfilter);
-	mvprintw(1, 0, "%s: %s | %zu rows | %.0f/s | sort %s%s", what[t->level], title, t->nrows, total_rate,
-		 sort_names[t->sort], t->paused ? " | PAUSED" : "");
+	char line[320]; /* (cut at the screen's edge: a longer line would wrap over the next) */
+	snprintf(line, sizeof(line), "%s: %s | %zu rows | %.0f/s | sort %s%s", what[t->level], title, t->nrows,
+		 total_rate, sort_names[t->sort], t->paused ? " | PAUSED" : "");
+	mvaddnstr(1, 0, line, COLS);
 	if (t->lost[0]) { /* never silent: the numbers below miss something */
 		attron(A_BOLD | A_REVERSE);
 		mvaddnstr(2, 0, "LOST: ", COLS);
@@ -362,7 +364,7 @@ static void draw(struct top *t)
 	else if (t->level == L_VCPUS)
 		mvprintw(3, 0, "%-28s %8s %11s %14s %9s %-4s", "VCPU", "", "EXITS/S", "TOTAL", "AVG", "");
 	else if (t->level == L_DETAILS)
-		mvprintw(3, 0, "%-33s %10s %12s %6s %9s %9s", "DETAIL", "EXITS/S", "TOTAL", "%EXITS", "AVG", "P99");
+		mvprintw(3, 0, "%-28s %10s %12s %6s %9s %9s", "DETAIL", "EXITS/S", "TOTAL", "%EXITS", "AVG", "P99");
 	else
 		mvprintw(3, 0, "%-22s %-4s %10s %12s %6s %9s %9s", "REASON", "ISA", "EXITS/S", "TOTAL", "%EXITS", "AVG", "P99");
 	attroff(A_REVERSE);
@@ -390,7 +392,7 @@ static void draw(struct top *t)
 		else if (t->level == L_DETAILS) {
 			/* (the share: of the reason's exits) */
 			fmt_ns(r->st.timed ? (double)stat_percentile(&r->st, 99) : 0, p99, sizeof(p99));
-			printw("%s %10.0f %12" PRIu64 " %5.1f%% %9s %9s", text_fit(col, sizeof(col), r->name, 33, true), rate,
+			printw("%s %10.0f %12" PRIu64 " %5.1f%% %9s %9s", text_fit(col, sizeof(col), r->name, 28, true), rate,
 			       r->st.count, sum ? 100.0 * (double)r->st.count / (double)sum : 0.0, avg, p99);
 		} else {
 			fmt_ns(r->st.timed ? (double)stat_percentile(&r->st, 99) : 0, p99, sizeof(p99));
